@@ -1,0 +1,183 @@
+"""The headless commands of contract.md: `screen` and `questions`.
+
+Exit status: 0 screened (whatever the outcome), 2 input refused (one line per problem
+on stderr, each naming the field; nothing written), 1 internal error. Never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from .screening import ContentError, InputRefused, default_content, read_screening, screen
+from .screening.model import Outcome, ScreeningResult, Screening
+
+EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
+COMMANDS = ("screen", "questions")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit code is 2 as well; keep its one-line style
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="screening-app", description="Exosome therapy screening assistant.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p_screen = sub.add_parser("screen", help="screen one screening file")
+    p_screen.add_argument("file", help="screening file (JSON); - reads standard input")
+    p_screen.add_argument("--json", action="store_true", help="print one JSON object")
+    p_screen.add_argument("--pdf", metavar="OUT.pdf", help="also write the patient sheet")
+    p_q = sub.add_parser("questions", help="print the current questionnaire")
+    p_q.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise InputRefused([f"{name}: no such file"]) from None
+    except IsADirectoryError:
+        raise InputRefused([f"{name}: is a folder, not a screening file"]) from None
+    except OSError as exc:
+        raise InputRefused([f"{name}: cannot be read ({exc.strerror})"]) from None
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=88, initial_indent=indent, subsequent_indent=indent)
+
+
+def summary(screening: Screening, result: ScreeningResult) -> str:
+    content = default_content()
+    p, t = screening.patient, screening.treatment
+    lines = [f"Outcome: {result.outcome.label.upper()}",
+             f"Patient: {p.name}, born {p.date_of_birth.isoformat()}"
+             + (f", id {p.patient_id}" if p.patient_id else ""),
+             f"Treatment: {t.route.value}" + (f", {t.area}" if t.area else "") + f", {t.date.isoformat()}"]
+    if result.findings:
+        lines.append("Findings, most severe first:")
+        for f in result.findings:
+            answer = f.answer.label if f.answer else "not answered"
+            lines.append(f"  [{f.outcome.label}] {f.question}: {answer}")
+            lines.append(_wrap(f"Question: {content.question(f.question).text}", "      "))
+            lines.append(_wrap(f"Why: {f.reason}", "      "))
+            lines.append(_wrap(f"Source: {f.source}", "      "))
+    else:
+        lines.append("Findings: none")
+    if result.outcome is Outcome.DO_NOT_TREAT:
+        lines.append("No consent may be signed: print the do-not-treat sheet for the patient.")
+    for a in result.advice:
+        lines.append(_wrap(f"Advice ({a.topic.replace('_', ' ')}): {a.text}", "").replace("\n", "\n  "))
+    if result.product is not None:
+        lot = result.product.lot or "(no lot number)"
+        lines.append(f"Product lot {lot}: {result.product.status.replace('_', ' ')}")
+        for problem in result.product.problems:
+            lines.append(f"  - {problem}")
+    lines.append(f"Questionnaire {result.questionnaire_version}, rules {result.rules_version}")
+    return "\n".join(lines)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Writes all of `data` or nothing: a full disk never leaves half a PDF behind."""
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _check_pdf_target(name: str) -> Path:
+    path = Path(name)
+    if path.is_dir():
+        raise InputRefused([f"--pdf: {name} is a folder"])
+    if not path.resolve().parent.is_dir():
+        raise InputRefused([f"--pdf: the folder {path.resolve().parent} does not exist"])
+    return path
+
+
+def cmd_screen(args) -> int:
+    pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
+    screening = read_screening(_read_input(args.file))
+    result = screen(screening)
+    if pdf_target is not None:
+        from .sheets import build_sheet  # only when asked: keeps plain screening quick
+        try:
+            write_atomically(pdf_target, build_sheet(screening, result))
+        except OSError as exc:
+            print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
+            return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(summary(screening, result))
+    return EXIT_OK
+
+
+def cmd_questions(args) -> int:
+    content = default_content()
+    if args.json:
+        print(json.dumps({
+            "questionnaire_version": content.questionnaire_version,
+            "questions": [{"id": q.id, "text": q.text, "required": q.required} for q in content.questions],
+        }, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{content.title}, version {content.questionnaire_version} "
+          f"(effective {content.questionnaire_effective.isoformat()})")
+    for i, q in enumerate(content.questions, 1):
+        flag = "required" if q.required else "optional"
+        print(f"{i:2}. {q.id} ({flag})")
+        print(_wrap(q.text, "    "))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_streams()
+    try:
+        args = build_parser().parse_args(argv)
+        return {"screen": cmd_screen, "questions": cmd_questions}[args.command](args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except InputRefused as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_REFUSED
+    except ContentError as exc:
+        print("The questionnaire or rules in resources/ cannot be used:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return EXIT_INTERNAL
+    except BrokenPipeError:  # e.g. `screen f.json | head`: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
+    except Exception as exc:  # the contract: never a traceback
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _utf8_streams() -> None:
+    # Names in any script must print, also on a console whose locale is C or cp1252.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError):
+            pass

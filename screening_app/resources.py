@@ -1,0 +1,26 @@
+"""Finds the clinic-editable files in `resources/` wherever the app runs from.
+
+The directory sits beside the package in a checkout, inside the bundle when frozen
+by PyInstaller, or wherever SCREENING_APP_RESOURCES points (a clinic's own copy).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ENV_VAR = "SCREENING_APP_RESOURCES"
+
+
+def resource_dir() -> Path:
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource_path(*parts: str) -> Path:
+    return resource_dir().joinpath(*parts)

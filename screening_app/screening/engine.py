@@ -1,0 +1,80 @@
+"""The outcome engine: answers and route in, outcome, findings and advice out.
+
+Safety properties (tested exhaustively and with hypothesis):
+- a missing answer is counted as "don't know", never as "no", and a missing required
+  answer is never milder than clinician review;
+- the outcome is the most severe outcome of any finding;
+- every finding carries the reason and source of the rule that raised it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from .content import Content, default_content
+from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult
+from .product import verify_product
+
+NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
+
+
+def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route) -> Finding | None:
+    question = content.question(qid)
+    counted_as = answer if answer is not None else Answer.DONT_KNOW
+    matching = [r for r in content.rules_for(qid) if r.matches(counted_as, route)]
+    worst = max(matching, key=lambda r: r.outcome.severity, default=None)
+    if answer is None and question.required:
+        # Nothing may be skipped: an unanswered required question always needs a clinician.
+        if worst is None or worst.outcome.severity < Outcome.CLINICIAN_REVIEW.severity:
+            return Finding(qid, None, Outcome.CLINICIAN_REVIEW,
+                           NOT_ANSWERED + "A clinician must ask this question before treatment.",
+                           question.source)
+    if worst is None or worst.outcome is Outcome.NO_CONTRAINDICATION_FOUND:
+        return None
+    reason = (NOT_ANSWERED + worst.reason) if answer is None else worst.reason
+    return Finding(qid, answer, worst.outcome, reason, worst.source)
+
+
+def blood_donation_advice(content: Content, answer: Answer | None, waiting_period: str | None = None) -> Advice:
+    advice = content.blood_donation
+    parts = [advice.text]
+    if answer is not Answer.NO and advice.donor_text:
+        parts.append(advice.donor_text)
+    if waiting_period and waiting_period.strip():
+        parts.append(waiting_period.strip())
+    return Advice("blood_donation", " ".join(parts), advice.source)
+
+
+def evaluate(
+    answers: Mapping[str, Answer],
+    route: Route,
+    *,
+    content: Content | None = None,
+    product: Mapping | None = None,
+    treatment_date: dt.date | None = None,
+    waiting_period: str | None = None,
+) -> ScreeningResult:
+    """Screens one patient. `answers` may be incomplete; unknown question ids are an error."""
+    content = content or default_content()
+    route = Route(route)
+    unknown = sorted(set(answers) - set(content.question_ids))
+    if unknown:
+        raise ValueError(f"answers for unknown questions: {', '.join(unknown)}")
+    answers = {qid: Answer(a) for qid, a in answers.items()}
+
+    findings = [f for qid in content.question_ids
+                if (f := _finding_for(content, qid, answers.get(qid), route)) is not None]
+    order = {qid: i for i, qid in enumerate(content.question_ids)}
+    findings.sort(key=lambda f: (-f.outcome.severity, order[f.question]))
+    outcome = Outcome.most_severe(f.outcome for f in findings)
+
+    advice: tuple[Advice, ...] = ()
+    if outcome is not Outcome.DO_NOT_TREAT:
+        advice = (blood_donation_advice(content, answers.get("blood_donation"), waiting_period),)
+
+    checked = None
+    if product is not None:
+        checked = verify_product(product, content.product, treatment_date or dt.date.today())
+
+    return ScreeningResult(outcome, tuple(findings), advice, checked,
+                           content.questionnaire_version, content.rules_version)

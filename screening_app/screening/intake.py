@@ -1,0 +1,279 @@
+"""Reads a screening file (contract.md) and refuses anything malformed.
+
+Every problem is reported at once, one line each, naming the field
+(`answers.cancer_history: missing`), so whoever made the file can fix it in one go.
+Nothing here raises anything but `InputRefused`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from .content import Content, default_content
+from .model import Answer, Patient, Route, Screening, Treatment
+from .product import PRODUCT_FIELDS
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NAME = 200
+MAX_SHORT_TEXT = 200
+MAX_LONG_TEXT = 2000
+MAX_AGE_YEARS = 130
+MAX_DAYS_AHEAD = 366
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups")
+PATIENT_FIELDS = ("name", "date_of_birth", "patient_id", "contact")
+TREATMENT_FIELDS = ("route", "area", "date")
+
+
+class InputRefused(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _pairs_no_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def parse_json(raw: bytes | str) -> object:
+    """Decodes the file's JSON strictly: UTF-8, no duplicate keys, no NaN."""
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputRefused([f"screening file: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"])
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputRefused(["screening file: not UTF-8 text"]) from None
+    if not raw.strip():
+        raise InputRefused(["screening file: empty"])
+    try:
+        return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputRefused([f"screening file: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from None
+    except ValueError as exc:
+        raise InputRefused([f"screening file: {exc}"]) from None
+    except RecursionError:
+        raise InputRefused(["screening file: nested too deeply"]) from None
+
+
+class _Checker:
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.problems.append(f"{field}: {message}")
+
+    def table(self, data: Mapping, key: str, allowed: tuple[str, ...] | None, required: bool) -> dict | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "missing")
+            return None
+        if not isinstance(value, dict):
+            self.fail(key, "must be an object")
+            return None
+        if allowed is not None:
+            for extra in sorted(set(value) - set(allowed)):
+                self.fail(f"{key}.{extra}", "unknown field")
+        return value
+
+    def text(self, data: Mapping, field: str, key: str, limit: int, required: bool) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(field, "missing")
+            return None
+        if not isinstance(value, str):
+            self.fail(field, f"must be text, not {_json_type(value)}")
+            return None
+        value = unicodedata.normalize("NFC", value).strip()
+        if any(unicodedata.category(ch) == "Cc" for ch in value):
+            self.fail(field, "contains control characters")
+            return None
+        if not value:
+            if required:
+                self.fail(field, "empty")
+            return None
+        if len(value) > limit:
+            self.fail(field, f"too long ({len(value)} characters; at most {limit})")
+            return None
+        return value
+
+    def date(self, data: Mapping, field: str, key: str, required: bool) -> dt.date | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(field, "missing")
+            return None
+        if not isinstance(value, str):
+            self.fail(field, f"must be a date as text (YYYY-MM-DD), not {_json_type(value)}")
+            return None
+        if not _ISO_DATE.fullmatch(value):
+            self.fail(field, f"{value[:40]!r} is not a date in the form YYYY-MM-DD")
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(field, f"{value!r} is not a real date")
+            return None
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _check_product(c: _Checker, product: dict) -> None:
+    for key, value in product.items():
+        expected = PRODUCT_FIELDS.get(key)
+        if expected is None:
+            continue  # reported as unknown already
+        field = f"product.{key}"
+        if value is None:
+            continue  # null counts as not shown; verification names it
+        if isinstance(value, bool) and expected is not bool:
+            c.fail(field, "must not be true/false")
+        elif not isinstance(value, expected):
+            c.fail(field, f"must be {_expected_name(expected)}, not {_json_type(value)}")
+        elif key == "markers" and not all(isinstance(m, str) and m.strip() for m in value):
+            c.fail(field, "must be a list of marker names, such as \"CD9\"")
+        elif key == "expiry":
+            c.date(product, field, key, required=False)
+        elif isinstance(value, str) and len(value) > MAX_SHORT_TEXT:
+            c.fail(field, f"too long ({len(value)} characters; at most {MAX_SHORT_TEXT})")
+
+
+def _expected_name(expected) -> str:
+    return {bool: "true or false", str: "text", list: "a list", int: "a whole number"}.get(expected, "a number")
+
+
+def parse_screening(data: object, *, content: Content | None = None, today: dt.date | None = None) -> Screening:
+    """Validates decoded JSON into a Screening; raises InputRefused with every problem."""
+    content = content or default_content()
+    today = today or dt.date.today()
+    c = _Checker()
+    if not isinstance(data, dict):
+        raise InputRefused(["screening file: must be a JSON object"])
+    for extra in sorted(set(data) - set(TOP_LEVEL)):
+        c.fail(extra, "unknown field")
+
+    # Fields of a section are checked only when the section is an object: one wrong section
+    # is one line, not a cascade of "missing".
+    patient = c.table(data, "patient", PATIENT_FIELDS, required=True)
+    has_patient = patient is not None
+    patient = patient or {}
+    name = c.text(patient, "patient.name", "name", MAX_NAME, required=has_patient)
+    dob = c.date(patient, "patient.date_of_birth", "date_of_birth", required=has_patient)
+    pid = c.text(patient, "patient.patient_id", "patient_id", MAX_SHORT_TEXT, required=False)
+    contact = c.text(patient, "patient.contact", "contact", MAX_SHORT_TEXT, required=False)
+    if dob is not None:
+        if dob > today:
+            c.fail("patient.date_of_birth", f"{dob.isoformat()} is in the future")
+            dob = None
+        elif dob < _years_before(today, MAX_AGE_YEARS):
+            c.fail("patient.date_of_birth", f"{dob.isoformat()} is more than {MAX_AGE_YEARS} years ago")
+            dob = None
+
+    treatment = c.table(data, "treatment", TREATMENT_FIELDS, required=True)
+    has_treatment = treatment is not None
+    treatment = treatment or {}
+    route = None
+    raw_route = treatment.get("route")
+    if has_treatment:
+        if raw_route is None:
+            c.fail("treatment.route", "missing")
+        else:
+            try:
+                route = Route(raw_route)
+            except (ValueError, TypeError):
+                allowed = ", ".join(r.value for r in Route)
+                c.fail("treatment.route", f"must be one of {allowed}, not {str(raw_route)[:40]!r}")
+    area = c.text(treatment, "treatment.area", "area", MAX_SHORT_TEXT, required=False)
+    when = c.date(treatment, "treatment.date", "date", required=False)
+    if when is not None:
+        if dob is not None and when < dob:
+            c.fail("treatment.date", f"{when.isoformat()} is before the date of birth")
+        elif when > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+            c.fail("treatment.date", f"{when.isoformat()} is more than a year ahead")
+
+    answers: dict[str, Answer] = {}
+    raw_answers = c.table(data, "answers", None, required=True)
+    if raw_answers is not None:
+        known = set(content.question_ids)
+        for qid, value in raw_answers.items():
+            if qid not in known:
+                c.fail(f"answers.{qid}", f"not a question in questionnaire {content.questionnaire_version}")
+                continue
+            try:
+                answers[qid] = Answer(value)
+            except (ValueError, TypeError):
+                c.fail(f"answers.{qid}", f"must be \"yes\", \"no\" or \"dont_know\", not {json.dumps(value)[:40]}")
+        for q in content.questions:
+            if q.required and q.id not in raw_answers:
+                c.fail(f"answers.{q.id}", "missing")
+
+    product = c.table(data, "product", tuple(PRODUCT_FIELDS), required=False)
+    if product is not None:
+        _check_product(c, product)
+
+    follow_ups: dict[str, dict[str, str]] = {}
+    raw_follow = c.table(data, "follow_ups", None, required=False)
+    for qid, entries in (raw_follow or {}).items():
+        field = f"follow_ups.{qid}"
+        if qid not in content.question_ids:
+            c.fail(field, "not a question in the questionnaire")
+            continue
+        if not isinstance(entries, dict):
+            c.fail(field, "must be an object")
+            continue
+        known_ids = {fu.id for fu in content.question(qid).follow_ups}
+        for fid in entries:
+            if fid not in known_ids:
+                c.fail(f"{field}.{fid}", "not a follow-up of this question")
+                continue
+            text = c.text(entries, f"{field}.{fid}", fid, MAX_LONG_TEXT, required=False)
+            if text:
+                follow_ups.setdefault(qid, {})[fid] = text
+
+    if c.problems:
+        raise InputRefused(c.problems)
+    return Screening(
+        patient=Patient(name, dob, pid, contact),
+        treatment=Treatment(route, when or today, area),
+        answers=answers,
+        product=product,
+        follow_ups=follow_ups,
+    )
+
+
+def read_screening(raw: bytes | str, *, content: Content | None = None, today: dt.date | None = None) -> Screening:
+    return parse_screening(parse_json(raw), content=content, today=today)

@@ -1,0 +1,166 @@
+"""The vocabulary of a screening: answers, routes, outcomes and the result.
+
+Plain, immutable data so that every other part (the CLI, the sheet, the records,
+the Qt wizard) can pass results around without being able to change them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Answer(str, Enum):
+    YES = "yes"
+    NO = "no"
+    DONT_KNOW = "dont_know"
+
+    @property
+    def label(self) -> str:
+        return {"yes": "Yes", "no": "No", "dont_know": "Don't know"}[self.value]
+
+
+class Route(str, Enum):
+    TOPICAL = "topical"
+    INJECTION = "injection"
+    INTRAVENOUS = "intravenous"
+
+    @property
+    def label(self) -> str:
+        return {
+            "topical": "On the skin (including after microneedling or laser)",
+            "injection": "Injection",
+            "intravenous": "Intravenous (IV) infusion",
+        }[self.value]
+
+
+class Outcome(str, Enum):
+    """Screening outcomes; compare them by `severity`, never by their text."""
+
+    NO_CONTRAINDICATION_FOUND = "no_contraindication_found"
+    CLINICIAN_REVIEW = "clinician_review"
+    DO_NOT_TREAT = "do_not_treat"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+    @property
+    def label(self) -> str:
+        return {
+            "no_contraindication_found": "No contraindication found",
+            "clinician_review": "Clinician review needed",
+            "do_not_treat": "Do not treat",
+        }[self.value]
+
+    @classmethod
+    def most_severe(cls, outcomes) -> "Outcome":
+        return max(outcomes, key=lambda o: o.severity, default=cls.NO_CONTRAINDICATION_FOUND)
+
+
+_SEVERITY = {
+    Outcome.NO_CONTRAINDICATION_FOUND: 0,
+    Outcome.CLINICIAN_REVIEW: 1,
+    Outcome.DO_NOT_TREAT: 2,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One answer that raised the outcome, with the reason a clinician reads."""
+
+    question: str
+    answer: Answer | None  # None: the question was not answered (treated as don't know)
+    outcome: Outcome
+    reason: str
+    source: str
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer.value if self.answer else None,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Advice:
+    topic: str
+    text: str
+    source: str = ""
+
+    def to_json(self) -> dict:
+        return {"topic": self.topic, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ProductCheck:
+    """The result of verifying a product lot; `problems` are in words staff understand."""
+
+    lot: str | None
+    problems: tuple[str, ...]
+
+    @property
+    def verified(self) -> bool:
+        return not self.problems
+
+    @property
+    def status(self) -> str:
+        return "verified" if self.verified else "not_verified"
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "problems": list(self.problems)}
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str
+    date_of_birth: dt.date
+    patient_id: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Treatment:
+    route: Route
+    date: dt.date
+    area: str | None = None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A complete, validated screening file (contract.md)."""
+
+    patient: Patient
+    treatment: Treatment
+    answers: dict[str, Answer]
+    product: dict | None = None
+    follow_ups: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+    advice: tuple[Advice, ...]
+    product: ProductCheck | None
+    questionnaire_version: str
+    rules_version: str
+
+    @property
+    def may_be_treated(self) -> bool:
+        return self.outcome is not Outcome.DO_NOT_TREAT
+
+    def to_json(self) -> dict:
+        out = {
+            "outcome": self.outcome.value,
+            "findings": [f.to_json() for f in self.findings],
+            "advice": [a.to_json() for a in self.advice],
+        }
+        if self.product is not None:
+            out["product"] = self.product.to_json()
+        out["questionnaire_version"] = self.questionnaire_version
+        out["rules_version"] = self.rules_version
+        return out
