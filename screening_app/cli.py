@@ -9,10 +9,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
+from . import paths
+from .records.settings import load_settings
 from .screening import ContentError, InputRefused, default_content, read_screening, screen
 from .screening.model import Outcome, ScreeningResult, Screening
 
@@ -86,24 +87,6 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
     return "\n".join(lines)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Writes all of `data` or nothing: a full disk never leaves half a PDF behind."""
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _check_pdf_target(name: str) -> Path:
     path = Path(name)
     if path.is_dir():
@@ -116,11 +99,19 @@ def _check_pdf_target(name: str) -> Path:
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
-    result = screen(screening)
+    settings, problems = load_settings()
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    result = screen(screening, waiting_period=settings.blood_donation_waiting_period)
     if pdf_target is not None:
-        from .sheets import build_sheet  # only when asked: keeps plain screening quick
+        from .sheets import Clinic, build_sheet  # only when asked: keeps plain screening quick
+        from .screening.consent import review_problems
+        refused = review_problems(result, screening.review)
+        if refused:
+            raise InputRefused(refused)
+        clinic = Clinic(settings.clinic_name, settings.clinic_address, settings.clinic_phone, settings.page_size)
         try:
-            write_atomically(pdf_target, build_sheet(screening, result))
+            paths.write_atomically(pdf_target, build_sheet(screening, result, clinic=clinic))
         except OSError as exc:
             print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_INTERNAL

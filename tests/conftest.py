@@ -48,3 +48,11 @@ def write_screening(tmp_path):
                         encoding="utf-8")
         return path
     return write
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory, monkeypatch):
+    """Every test gets empty data and config folders of its own, never the user's real ones."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SCREENING_APP_HOME", str(home))
+    return home

@@ -134,3 +134,68 @@ def test_broken_resources_exit_1_with_a_message_not_a_traceback(tmp_path, write_
                           capture_output=True, cwd=ROOT, env=env, timeout=60)
     assert proc.returncode == 1
     assert b"questionnaire.toml: file not found" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+    return " ".join(p.extract_text() for p in PdfReader(str(path)).pages)
+
+
+def test_pdf_is_written_with_the_clinic_header_from_settings(write_screening, tmp_path):
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({
+        "clinic_name": "Clínica Sol & Mar", "clinic_phone": "555-0100",
+        "blood_donation_waiting_period": "Our clinic asks you to wait 12 months."}), encoding="utf-8")
+    out = tmp_path / "sheet.pdf"
+    env = dict(os.environ, SCREENING_APP_HOME=str(home))
+    proc = subprocess.run([sys.executable, "-m", "screening_app", "screen", str(write_screening(screening_file())),
+                           "--json", "--pdf", str(out)], capture_output=True, cwd=ROOT, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "12 months" in json.loads(proc.stdout)["advice"][0]["text"]
+    text = pdf_text(out)
+    assert "Clínica Sol & Mar" in text and "risks and consent" in text and "12 months" in text
+
+
+def test_pdf_for_do_not_treat_is_the_do_not_treat_sheet(write_screening, tmp_path):
+    out = tmp_path / "dnt.pdf"
+    path = write_screening(screening_file(answers=all_answers(active_malignancy="yes")))
+    assert main(["screen", str(path), "--pdf", str(out)]) == 0
+    text = pdf_text(out)
+    assert "We cannot give you exosome treatment today" in text and "ignature" not in text
+
+
+def test_review_in_the_file_turns_clinician_review_into_a_consent(write_screening, tmp_path):
+    out = tmp_path / "reviewed.pdf"
+    data = screening_file(answers=all_answers(cancer_history="yes"), review={
+        "clinician": "Dr. Maya Chen", "reviewed_at": "2026-11-22T10:30",
+        "decisions": {"cancer_history": {"decision": "proceed", "reason": "Skin cancer removed 2012."}}})
+    assert main(["screen", str(write_screening(data)), "--pdf", str(out)]) == 0
+    text = pdf_text(out)
+    assert "Dr. Maya Chen" in text and "Patient signature" in text
+
+
+def test_review_that_does_not_fit_the_findings_is_refused(write_screening, tmp_path, capsys):
+    out = tmp_path / "x.pdf"
+    data = screening_file(answers=all_answers(cancer_history="yes"), review={
+        "clinician": "Dr. X", "reviewed_at": "2026-11-22T10:30",
+        "decisions": {"cancer_history": {"decision": "proceed"},
+                      "blood_donation": {"decision": "proceed", "reason": "x"}}})
+    assert main(["screen", str(write_screening(data)), "--pdf", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "review.decisions.cancer_history.reason: a reason is needed to proceed" in err
+    assert "review.decisions.blood_donation: this answer did not need a clinician's review" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("review,expected", [
+    ({"reviewed_at": "2026-11-22T10:30"}, "review.clinician: missing"),
+    ({"clinician": "A", "reviewed_at": "yesterday"}, "review.reviewed_at: 'yesterday' is not a date and time"),
+    ({"clinician": "A", "reviewed_at": "2026-11-22T10:30", "decisions": {"cancer_history": {"decision": "ok"}}},
+     'review.decisions.cancer_history.decision: must be "proceed" or "defer"'),
+    ({"clinician": "A", "reviewed_at": "2026-11-22T10:30", "decisions": {"nope": {"decision": "defer"}}},
+     "review.decisions.nope: not a question in the questionnaire"),
+])
+def test_malformed_reviews_are_refused(write_screening, capsys, review, expected):
+    assert main(["screen", str(write_screening(screening_file(review=review)))]) == 2
+    assert expected in capsys.readouterr().err

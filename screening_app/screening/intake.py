@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from .content import Content, default_content
+from .consent import Decision, Review, ReviewDecision
 from .model import Answer, Patient, Route, Screening, Treatment
 from .product import PRODUCT_FIELDS
 
@@ -24,7 +25,8 @@ MAX_AGE_YEARS = 130
 MAX_DAYS_AHEAD = 366
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups")
+TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups", "review")
+REVIEW_FIELDS = ("clinician", "reviewed_at", "decisions")
 PATIENT_FIELDS = ("name", "date_of_birth", "patient_id", "contact")
 TREATMENT_FIELDS = ("route", "area", "date")
 
@@ -264,6 +266,8 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
             if text:
                 follow_ups.setdefault(qid, {})[fid] = text
 
+    review = _check_review(c, data, content)
+
     if c.problems:
         raise InputRefused(c.problems)
     return Screening(
@@ -272,7 +276,48 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         answers=answers,
         product=product,
         follow_ups=follow_ups,
+        review=review,
     )
+
+
+def _check_review(c: _Checker, data: dict, content: Content) -> Review | None:
+    raw = c.table(data, "review", REVIEW_FIELDS, required=False)
+    if raw is None:
+        return None
+    clinician = c.text(raw, "review.clinician", "clinician", MAX_SHORT_TEXT, required=True)
+    reviewed_at = None
+    stamp = raw.get("reviewed_at")
+    if stamp is None:
+        c.fail("review.reviewed_at", "missing")
+    elif not isinstance(stamp, str):
+        c.fail("review.reviewed_at", f"must be a date and time as text, not {_json_type(stamp)}")
+    else:
+        try:
+            reviewed_at = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            c.fail("review.reviewed_at", f"{stamp[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)")
+    decisions: dict[str, ReviewDecision] = {}
+    raw_decisions = c.table(raw, "decisions", None, required=False) if "decisions" in raw else {}
+    for qid, entry in (raw_decisions or {}).items():
+        field = f"review.decisions.{qid}"
+        if qid not in content.question_ids:
+            c.fail(field, "not a question in the questionnaire")
+            continue
+        if not isinstance(entry, dict):
+            c.fail(field, "must be an object")
+            continue
+        for extra in sorted(set(entry) - {"decision", "reason"}):
+            c.fail(f"{field}.{extra}", "unknown field")
+        try:
+            decision = Decision(entry.get("decision"))
+        except ValueError:
+            c.fail(f"{field}.decision", "must be \"proceed\" or \"defer\"")
+            continue
+        reason = c.text(entry, f"{field}.reason", "reason", MAX_LONG_TEXT, required=False) or ""
+        decisions[qid] = ReviewDecision(decision, reason)
+    if clinician is None or reviewed_at is None:
+        return None
+    return Review(clinician, reviewed_at, decisions)
 
 
 def read_screening(raw: bytes | str, *, content: Content | None = None, today: dt.date | None = None) -> Screening:

@@ -138,6 +138,7 @@ class Screening:
     answers: dict[str, Answer]
     product: dict | None = None
     follow_ups: dict[str, dict[str, str]] = field(default_factory=dict)
+    review: object | None = None  # consent.Review, when a clinician has reviewed it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,89 @@
+"""Which sheet a screening may print: the one place that decides whether consent can be signed.
+
+- do_not_treat prints the do-not-treat sheet, whatever any review says;
+- clinician_review prints a consent only after a clinician decided "proceed", with a
+  reason, on every finding that needs review; a "defer" prints the on-hold sheet; no
+  review yet prints an information sheet with nothing to sign;
+- no_contraindication_found prints the consent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .model import Outcome, ScreeningResult
+
+
+class SheetKind(str, Enum):
+    CONSENT = "consent"
+    DO_NOT_TREAT = "do_not_treat"
+    DEFERRED = "deferred"
+    AWAITING_REVIEW = "awaiting_review"
+
+    @property
+    def signable(self) -> bool:
+        return self is SheetKind.CONSENT
+
+
+class Decision(str, Enum):
+    PROCEED = "proceed"
+    DEFER = "defer"
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    decision: Decision
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    """A clinician's review of the findings that need one."""
+
+    clinician: str
+    reviewed_at: dt.datetime
+    decisions: dict[str, ReviewDecision] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "clinician": self.clinician,
+            "reviewed_at": self.reviewed_at.isoformat(timespec="minutes"),
+            "decisions": {q: {"decision": d.decision.value, "reason": d.reason} for q, d in self.decisions.items()},
+        }
+
+
+def needs_review(result: ScreeningResult) -> list[str]:
+    """The questions whose findings a clinician must decide on."""
+    return [f.question for f in result.findings if f.outcome is Outcome.CLINICIAN_REVIEW]
+
+
+def review_problems(result: ScreeningResult, review: Review | None) -> list[str]:
+    """What stops `review` from counting; each names the field as the screening file does."""
+    if review is None:
+        return []
+    problems = []
+    if not review.clinician.strip():
+        problems.append("review.clinician: empty")
+    wanted = set(needs_review(result))
+    for qid, decision in review.decisions.items():
+        if qid not in wanted:
+            problems.append(f"review.decisions.{qid}: this answer did not need a clinician's review")
+        elif decision.decision is Decision.PROCEED and not decision.reason.strip():
+            problems.append(f"review.decisions.{qid}.reason: a reason is needed to proceed")
+    return problems
+
+
+def sheet_kind(result: ScreeningResult, review: Review | None = None) -> SheetKind:
+    if result.outcome is Outcome.DO_NOT_TREAT:
+        return SheetKind.DO_NOT_TREAT
+    if result.outcome is Outcome.NO_CONTRAINDICATION_FOUND:
+        return SheetKind.CONSENT
+    if review is None or review_problems(result, review):
+        return SheetKind.AWAITING_REVIEW
+    decisions = [review.decisions.get(q) for q in needs_review(result)]
+    if any(d is not None and d.decision is Decision.DEFER for d in decisions):
+        return SheetKind.DEFERRED
+    if all(d is not None and d.decision is Decision.PROCEED and d.reason.strip() for d in decisions):
+        return SheetKind.CONSENT
+    return SheetKind.AWAITING_REVIEW
