@@ -123,6 +123,10 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(field, f"must be a date as text (YYYY-MM-DD), not {_json_type(value)}")
             return None
+        if not value.strip():
+            if required:
+                self.fail(field, "empty")
+            return None
         if not _ISO_DATE.fullmatch(value):
             self.fail(field, f"{value[:40]!r} is not a date in the form YYYY-MM-DD")
             return None

@@ -1,0 +1,1 @@
+"""Everything Qt: the wizard pages, the sheet preview and printing, dialogs."""

@@ -1,0 +1,159 @@
+"""Preview, printing and saving of the patient sheet (QtPdf, QtPrintSupport).
+
+Printing rasterises each page with QtPdf at 300 dpi or more (QtPdf has no vector path to
+a printer), one copy unless staff ask for more. Dialogs go through `Dialogs`, so tests
+answer them instead of a person.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from .. import paths
+
+PRINT_DPI = 300
+
+
+class Dialogs:
+    """Every modal question the sheet page asks; tests pass their own answers."""
+
+    def ask_print(self, printer: QPrinter, parent) -> bool:
+        return QPrintDialog(printer, parent).exec() == QPrintDialog.DialogCode.Accepted
+
+    def ask_save_path(self, parent, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(parent, "Save the patient sheet as PDF", suggested, "PDF (*.pdf)")
+        return path or None
+
+    def confirm_discard(self, parent) -> bool:
+        return QMessageBox.question(
+            parent, "Close this screening?",
+            "What has been typed for this patient will be closed. Close anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+
+    def tell(self, parent, title: str, text: str, error: bool = False) -> None:
+        (QMessageBox.warning if error else QMessageBox.information)(parent, title, text)
+
+
+def load_document(data: bytes, parent=None) -> tuple[QPdfDocument, QBuffer]:
+    """A QPdfDocument over `data`; keep the buffer alive as long as the document."""
+    buffer = QBuffer(parent)
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument(parent)
+    document.load(buffer)
+    if document.status() is not QPdfDocument.Status.Ready:
+        raise ValueError(f"the sheet could not be opened for preview ({document.error().name})")
+    return document, buffer
+
+
+def prepare_printer(printer: QPrinter, document: QPdfDocument) -> None:
+    """Page size from the sheet, full page (the sheet has its own margins), one copy."""
+    size = document.pagePointSize(0)
+    printer.setPageLayout(QPageLayout(QPageSize(QSizeF(size.width(), size.height()), QPageSize.Unit.Point),
+                                      QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    printer.setFullPage(True)
+    printer.setCopyCount(1)
+    if printer.resolution() < PRINT_DPI:
+        printer.setResolution(PRINT_DPI)
+
+
+def print_document(document: QPdfDocument, printer: QPrinter) -> int:
+    """Prints every page; returns the number of pages sent."""
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise OSError("the printer could not be started")
+    try:
+        dpi = max(printer.resolution(), PRINT_DPI)
+        for index in range(document.pageCount()):
+            if index:
+                printer.newPage()
+            points = document.pagePointSize(index)
+            pixels = QSize(round(points.width() / 72 * dpi), round(points.height() / 72 * dpi))
+            image = document.render(index, pixels, fillColor=Qt.GlobalColor.white)
+            target = painter.viewport()
+            scaled = pixels.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawImage(QRect(target.topLeft(), scaled), image)
+        return document.pageCount()
+    finally:
+        painter.end()
+
+
+class SheetPreview(QWidget):
+    """The real PDF as the patient will get it, with Print and Save as PDF."""
+
+    printed = Signal(int)
+    saved = Signal(str)
+
+    def __init__(self, dialogs: Dialogs | None = None, parent=None):
+        super().__init__(parent)
+        self.dialogs = dialogs or Dialogs()
+        self.data = b""
+        self.file_stem = "patient-sheet"
+        self.document: QPdfDocument | None = None
+        self._buffer: QBuffer | None = None
+        self.view = QPdfView(self)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setAccessibleName("Preview of the patient sheet")
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.print_button = QPushButton("&Print…", self)
+        self.save_button = QPushButton("&Save as PDF…", self)
+        self.print_button.setAccessibleName("Print the patient sheet")
+        self.save_button.setAccessibleName("Save the patient sheet as a PDF file")
+        self.print_button.clicked.connect(self.print_with_dialog)
+        self.save_button.clicked.connect(self.save_with_dialog)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.view, 1)
+
+    def set_pdf(self, data: bytes, file_stem: str = "patient-sheet") -> None:
+        document, buffer = load_document(data, self)
+        self.view.setDocument(document)
+        if self.document is not None:
+            self.document.deleteLater()
+            self._buffer.deleteLater()
+        self.data, self.file_stem, self.document, self._buffer = data, file_stem, document, buffer
+
+    def print_to(self, printer: QPrinter) -> int:
+        prepare_printer(printer, self.document)
+        pages = print_document(self.document, printer)
+        self.printed.emit(pages)
+        return pages
+
+    def print_with_dialog(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        prepare_printer(printer, self.document)
+        if not self.dialogs.ask_print(printer, self):
+            return
+        try:
+            self.print_to(printer)
+        except OSError as exc:
+            self.dialogs.tell(self, "Printing failed", f"The sheet was not printed: {exc}.", error=True)
+
+    def save_with_dialog(self) -> None:
+        path = self.dialogs.ask_save_path(self, str(Path.home() / f"{self.file_stem}.pdf"))
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        try:
+            paths.write_atomically(Path(path), self.data)
+        except OSError as exc:
+            self.dialogs.tell(self, "Not saved", f"The sheet could not be saved to {path}: "
+                                                 f"{exc.strerror or exc}. Nothing was written.", error=True)
+            return
+        self.saved.emit(path)

@@ -1,0 +1,703 @@
+"""The screening wizard: front desk (patient, treatment, questions), then the clinician
+(review, product lot, sheet).
+
+The pages hold no state of their own: they show and edit a `workflow.Draft`, and ask a
+`workflow.Flow` what is wrong and where Next leads. Qt stays in this package.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QAbstractButton, QButtonGroup, QCheckBox, QFormLayout, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton,
+                               QScrollArea, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget, QWizard,
+                               QWizardPage)
+
+from ..records.settings import ClinicSettings
+from ..screening import InputRefused, ScreeningResult
+from ..screening.consent import Decision, SheetKind
+from ..screening.model import Answer, Outcome, Route
+from ..sheets import Clinic, build_sheet
+from ..workflow import Draft, Flow, Step
+from .sheet_view import Dialogs, SheetPreview
+
+ANSWER_KEYS = {Qt.Key.Key_Y: Answer.YES, Qt.Key.Key_N: Answer.NO, Qt.Key.Key_D: Answer.DONT_KNOW}
+SEVERITY_ICON = {
+    Outcome.DO_NOT_TREAT: QStyle.StandardPixmap.SP_MessageBoxCritical,
+    Outcome.CLINICIAN_REVIEW: QStyle.StandardPixmap.SP_MessageBoxWarning,
+    Outcome.NO_CONTRAINDICATION_FOUND: QStyle.StandardPixmap.SP_DialogApplyButton,
+}
+
+
+FIELD_LABELS = {
+    "patient.name": "Full name", "patient.date_of_birth": "Date of birth", "patient.patient_id": "Patient ID",
+    "patient.contact": "Contact", "treatment.route": "Route", "treatment.area": "Area",
+    "treatment.date": "Treatment date",
+}
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def severity_colour(outcome: Outcome, palette: QPalette) -> QColor:
+    """Readable on light and dark palettes; colour is never the only sign (text and icon too)."""
+    light = {Outcome.DO_NOT_TREAT: "#b71c1c", Outcome.CLINICIAN_REVIEW: "#8a5300",
+             Outcome.NO_CONTRAINDICATION_FOUND: "#1b5e20"}
+    dark = {Outcome.DO_NOT_TREAT: "#ff8a80", Outcome.CLINICIAN_REVIEW: "#ffd180",
+            Outcome.NO_CONTRAINDICATION_FOUND: "#b9f6ca"}
+    return QColor((dark if is_dark(palette) else light)[outcome])
+
+
+def _error_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setObjectName("inlineError")
+    label.setVisible(False)
+    return label
+
+
+def _show_error(label: QLabel, message: str | None) -> None:
+    colour = severity_colour(Outcome.DO_NOT_TREAT, label.palette()).name()
+    label.setText(f'<span style="color:{colour}">{_escape(message)}</span>' if message else "")
+    label.setVisible(bool(message))
+
+
+def _escape(text: str | None) -> str:
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Page(QWizardPage):
+    """A page of the flow: complete when the Flow finds nothing wrong with its step."""
+
+    step: Step
+
+    def __init__(self, wizard: "ScreeningWizard"):
+        super().__init__()
+        self.w = wizard
+        self.setTitle(self.step.title)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setObjectName("nextBlockedReason")
+
+    @property
+    def draft(self) -> Draft:
+        return self.w.draft
+
+    def problems(self) -> dict[str, str]:
+        return self.w.flow.problems(self.draft, self.step)
+
+    def isComplete(self) -> bool:
+        return not self.problems()
+
+    def nextId(self) -> int:
+        nxt = self.w.flow.next_step(self.draft, self.step)
+        return -1 if nxt is None else int(nxt)
+
+    def changed(self) -> None:
+        """Called after every edit: refresh messages and the Next button."""
+        self.refresh_messages()
+        self.completeChanged.emit()
+        self.w.draft_changed.emit()
+
+    def refresh_messages(self) -> None:
+        problems = self.problems()
+        if problems:
+            first = next(iter(problems.items()))
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.status.setText(f"To continue: {self.describe(*first)}{more}.")
+        else:
+            self.status.setText("")
+
+    def describe(self, field: str, message: str) -> str:
+        return f"{FIELD_LABELS.get(field, field.split('.')[-1].replace('_', ' '))}: {message}"
+
+
+class _TextFields:
+    """Line edits bound to Draft attributes, each with an inline message once touched."""
+
+    def __init__(self, page: _Page, form: QFormLayout):
+        self.page, self.form = page, form
+        self.edits: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.touched: set[str] = set()
+
+    def add(self, attr: str, field: str, label: str, accessible: str, placeholder: str = "",
+            max_length: int = 200) -> QLineEdit:
+        edit = QLineEdit(self.page)
+        edit.setAccessibleName(accessible)
+        edit.setPlaceholderText(placeholder)
+        edit.setMaxLength(max_length)
+        error = _error_label(self.page)
+        error.setAccessibleName(f"{accessible}: problem")
+        edit.textEdited.connect(lambda text, a=attr: self._edited(a, text))
+        edit.editingFinished.connect(lambda f=field: self._touch(f))
+        box = QVBoxLayout()
+        box.setSpacing(2)
+        box.addWidget(edit)
+        box.addWidget(error)
+        caption = QLabel(label, self.page)
+        caption.setBuddy(edit)  # makes the &-mnemonic work and names the field for screen readers
+        self.form.addRow(caption, box)
+        self.edits[field], self.errors[field] = edit, error
+        edit.setProperty("draft_attr", attr)
+        return edit
+
+    def _edited(self, attr: str, text: str) -> None:
+        setattr(self.page.draft, attr, text)
+        self.page.changed()
+
+    def _touch(self, field: str) -> None:
+        self.touched.add(field)
+        self.page.refresh_messages()
+
+    def load(self) -> None:
+        for edit in self.edits.values():
+            edit.setText(getattr(self.page.draft, edit.property("draft_attr")))
+
+    def show(self, problems: dict[str, str]) -> None:
+        for field, label in self.errors.items():
+            message = problems.get(field) if field in self.touched else None
+            _show_error(label, message)
+
+
+class PatientPage(_Page):
+    step = Step.PATIENT
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        self.setSubTitle("Front desk: who is being screened.")
+        form = QFormLayout()
+        self.fields = _TextFields(self, form)
+        self.name = self.fields.add("name", "patient.name", "&Full name", "Patient full name",
+                                    "as on the patient's ID", max_length=400)
+        self.dob = self.fields.add("date_of_birth", "patient.date_of_birth", "Date of &birth",
+                                   "Date of birth, year-month-day", "YYYY-MM-DD", max_length=10)
+        self.pid = self.fields.add("patient_id", "patient.patient_id", "Patient &ID", "Patient ID (optional)",
+                                   "optional")
+        self.contact = self.fields.add("contact", "patient.contact", "&Contact", "Phone or email (optional)",
+                                       "phone or email (optional)")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+
+    def initializePage(self):
+        self.fields.load()
+        self.refresh_messages()
+
+    def refresh_messages(self):
+        super().refresh_messages()
+        self.fields.show(self.problems())
+
+
+class TreatmentPage(_Page):
+    step = Step.TREATMENT
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        self.setSubTitle("Front desk: how and when the product is planned to be given.")
+        self.routes = QButtonGroup(self)
+        route_box = QGroupBox("&Route", self)
+        route_box.setAccessibleName("Route of treatment")
+        box = QVBoxLayout(route_box)
+        for i, route in enumerate(Route):
+            button = QRadioButton(route.label, route_box)
+            button.setAccessibleName(f"Route: {route.label}")
+            button.setProperty("route", route.value)
+            self.routes.addButton(button, i)
+            box.addWidget(button)
+        self.routes.buttonClicked.connect(self._route_chosen)
+        form = QFormLayout()
+        self.fields = _TextFields(self, form)
+        self.area = self.fields.add("area", "treatment.area", "&Area", "Treatment area (optional)",
+                                    "e.g. face, knee (optional)")
+        self.date = self.fields.add("treatment_date", "treatment.date", "&Date", "Treatment date, year-month-day",
+                                    "YYYY-MM-DD", max_length=10)
+        self.route_error = _error_label(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(route_box)
+        layout.addWidget(self.route_error)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+
+    def _route_chosen(self, button: QAbstractButton):
+        self.draft.route = button.property("route")
+        self.changed()
+
+    def initializePage(self):
+        self.fields.load()
+        for button in self.routes.buttons():
+            button.setChecked(button.property("route") == self.draft.route)
+        self.refresh_messages()
+
+    def refresh_messages(self):
+        super().refresh_messages()
+        self.fields.show(self.problems())
+
+
+class _AnswerKeys(QObject):
+    """Y, N or D on a question's buttons answers it and moves on: quick without a mouse."""
+
+    def __init__(self, page: "QuestionsPage"):
+        super().__init__(page)
+        self.page = page
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.KeyPress and event.key() in ANSWER_KEYS:
+            qid = obj.property("question")
+            if qid:
+                self.page.answer(qid, ANSWER_KEYS[event.key()], move_on=True)
+                return True
+        return False
+
+
+class QuestionsPage(_Page):
+    step = Step.QUESTIONS
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        self.setSubTitle("Front desk: read each question to the patient as written. "
+                         "Keys: Y yes, N no, D don't know; Tab moves on.")
+        self.groups: dict[str, QButtonGroup] = {}
+        self.follow_edits: dict[str, list[tuple[object, QLineEdit, QLabel]]] = {}
+        self.boxes: dict[str, QGroupBox] = {}
+        self.keys = _AnswerKeys(self)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        for number, q in enumerate(wizard.flow.content.questions, 1):
+            column.addWidget(self._question_box(number, q))
+        column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll = scroll
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.status)
+
+    def _question_box(self, number: int, q) -> QGroupBox:
+        box = QGroupBox(f"{number}. {q.text}")
+        box.setAccessibleName(f"Question {number}: {q.text}")
+        grid = QGridLayout(box)
+        group = QButtonGroup(box)
+        for col, answer in enumerate(Answer):
+            button = QRadioButton(answer.label, box)
+            button.setAccessibleName(f"Question {number}, {answer.label}")
+            button.setProperty("question", q.id)
+            button.setProperty("answer", answer.value)
+            button.installEventFilter(self.keys)
+            group.addButton(button, col)
+            grid.addWidget(button, 0, col)
+        group.buttonClicked.connect(lambda b, qid=q.id: self.answer(qid, Answer(b.property("answer"))))
+        why = QToolButton(box)
+        why.setText("Why we ask")
+        why.setCheckable(True)
+        why.setAccessibleName(f"Why we ask question {number}")
+        why.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        rationale = QLabel(f"{_escape(q.rationale)}<br/><i>Source: {_escape(q.source)}</i>", box)
+        rationale.setWordWrap(True)
+        rationale.setVisible(False)
+        why.toggled.connect(rationale.setVisible)
+        grid.addWidget(why, 0, 3, alignment=Qt.AlignmentFlag.AlignRight)
+        grid.setColumnStretch(3, 1)
+        grid.addWidget(rationale, 1, 0, 1, 4)
+        row = 2
+        entries = []
+        for fu in q.follow_ups:
+            label = QLabel(_escape(fu.prompt), box)
+            label.setWordWrap(True)
+            edit = QLineEdit(box)
+            edit.setMaxLength(2000)
+            edit.setAccessibleName(f"Question {number} follow-up: {fu.prompt}")
+            label.setBuddy(edit)
+            edit.textEdited.connect(lambda text, qid=q.id, fid=fu.id: self._follow_up(qid, fid, text))
+            grid.addWidget(label, row, 0, 1, 4)
+            grid.addWidget(edit, row + 1, 0, 1, 4)
+            row += 2
+            entries.append((fu, edit, label))
+        self.groups[q.id], self.follow_edits[q.id], self.boxes[q.id] = group, entries, box
+        return box
+
+    def answer(self, qid: str, answer: Answer, move_on: bool = False) -> None:
+        self.draft.answers[qid] = answer.value
+        for button in self.groups[qid].buttons():
+            button.setChecked(button.property("answer") == answer.value)
+        self._show_follow_ups(qid)
+        self.changed()
+        if move_on:
+            ids = list(self.groups)
+            index = ids.index(qid)
+            target = self.follow_edits[qid][0][1] if self._follow_ups_visible(qid) else None
+            if target is None and index + 1 < len(ids):
+                target = self.groups[ids[index + 1]].buttons()[0]
+            if target is not None:
+                target.setFocus(Qt.FocusReason.TabFocusReason)
+                self.scroll.ensureWidgetVisible(target)
+
+    def _follow_ups_visible(self, qid: str) -> bool:
+        return any(edit.isVisibleTo(self) for _, edit, _ in self.follow_edits[qid])
+
+    def _follow_up(self, qid: str, fid: str, text: str) -> None:
+        self.draft.follow_ups.setdefault(qid, {})[fid] = text
+        self.changed()
+
+    def _show_follow_ups(self, qid: str) -> None:
+        answer = self.draft.answers.get(qid)
+        for fu, edit, label in self.follow_edits[qid]:
+            wanted = answer is not None and Answer(answer) in fu.when
+            edit.setVisible(wanted)
+            label.setVisible(wanted)
+
+    def initializePage(self):
+        for qid, group in self.groups.items():
+            group.setExclusive(False)  # lets "nothing chosen" be shown again after Back
+            for button in group.buttons():
+                button.setChecked(button.property("answer") == self.draft.answers.get(qid))
+            group.setExclusive(True)
+            for fu, edit, _ in self.follow_edits[qid]:
+                edit.setText(self.draft.follow_ups.get(qid, {}).get(fu.id, ""))
+            self._show_follow_ups(qid)
+        self.refresh_messages()
+
+    def refresh_messages(self):
+        unanswered = self.w.flow.unanswered(self.draft)
+        if unanswered:
+            order = {q: i for i, q in enumerate(self.groups, 1)}
+            numbers = ", ".join(str(order[q]) for q in unanswered)
+            self.status.setText(f"To continue: answer every question. Still to answer: {numbers}.")
+        else:
+            super().refresh_messages()
+
+
+class ReviewPage(_Page):
+    """The consult screen: every finding with its reason and source, and the clinician's decisions."""
+
+    step = Step.REVIEW
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        self.setSubTitle("Clinician: read each finding, then record a decision for each one that needs review.")
+        self.result: ScreeningResult | None = None
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("outcomeBanner")
+        self.banner_icon = QLabel(self)
+        top = QHBoxLayout()
+        top.addWidget(self.banner_icon)
+        top.addWidget(self.banner, 1)
+        self.clinician = QLineEdit(self)
+        self.clinician.setAccessibleName("Reviewing clinician's name")
+        self.clinician.setMaxLength(200)
+        self.clinician.textEdited.connect(self._clinician_edited)
+        self.clinician_row = QWidget(self)
+        row = QFormLayout(self.clinician_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.clinician_label = QLabel("Reviewing &clinician", self)
+        self.clinician_label.setBuddy(self.clinician)
+        row.addRow(self.clinician_label, self.clinician)
+        self.list_widget = QWidget()
+        self.list_layout = QVBoxLayout(self.list_widget)
+        scroll = QScrollArea(self)
+        scroll.setWidget(self.list_widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.clinician_row)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.status)
+        self.decision_groups: dict[str, QButtonGroup] = {}
+        self.reason_edits: dict[str, QLineEdit] = {}
+
+    def _clinician_edited(self, text: str) -> None:
+        self.draft.clinician = text
+        self.draft.reviewed_at = ""  # any change means the review is recorded anew
+        self.changed()
+
+    def initializePage(self):
+        self.result = self.w.flow.result(self.draft)
+        outcome = self.result.outcome
+        self.banner_icon.setPixmap(self.style().standardIcon(SEVERITY_ICON[outcome]).pixmap(32, 32))
+        colour = severity_colour(outcome, self.palette()).name()
+        explain = {
+            Outcome.DO_NOT_TREAT: "Do not treat. No consent can be signed. Next shows the sheet that explains "
+                                  "this to the patient.",
+            Outcome.CLINICIAN_REVIEW: "Clinician review needed. Record proceed or defer, with a reason to proceed, "
+                                      "for each finding below.",
+            Outcome.NO_CONTRAINDICATION_FOUND: "No contraindication found in the answers. Next: check the product lot.",
+        }[outcome]
+        self.banner.setText(f'<b style="color:{colour}">{outcome.label.upper()}</b><br/>{_escape(explain)}')
+        self.banner.setAccessibleName(f"Outcome: {outcome.label}. {explain}")
+        self.clinician.setText(self.draft.clinician)
+        self.clinician_row.setVisible(outcome is Outcome.CLINICIAN_REVIEW)
+        self._build_findings()
+        self.refresh_messages()
+
+    def _build_findings(self):
+        while self.list_layout.count():
+            item = self.list_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.decision_groups.clear()
+        self.reason_edits.clear()
+        content = self.w.flow.content
+        if not self.result.findings:
+            self.list_layout.addWidget(QLabel("No answer raised a finding.", self.list_widget))
+        for f in self.result.findings:
+            self.list_layout.addWidget(self._finding_box(content.question(f.question), f))
+        for advice in self.result.advice:
+            note = QLabel(f"<b>Advice for the patient ({_escape(advice.topic.replace('_', ' '))}):</b> "
+                          f"{_escape(advice.text)}", self.list_widget)
+            note.setWordWrap(True)
+            self.list_layout.addWidget(note)
+        self.list_layout.addStretch(1)
+
+    def _finding_box(self, question, finding) -> QGroupBox:
+        colour = severity_colour(finding.outcome, self.palette()).name()
+        box = QGroupBox(self.list_widget)
+        box.setAccessibleName(f"Finding: {finding.outcome.label}: {question.text}")
+        grid = QGridLayout(box)
+        icon = QLabel(box)
+        icon.setPixmap(self.style().standardIcon(SEVERITY_ICON[finding.outcome]).pixmap(24, 24))
+        answer = finding.answer.label if finding.answer else "Not answered"
+        follow = "; ".join(self.draft.follow_ups.get(finding.question, {}).values())
+        text = QLabel(
+            f'<b style="color:{colour}">{finding.outcome.label}</b> &nbsp; {_escape(question.text)} '
+            f"<b>{_escape(answer)}</b>"
+            + (f"<br/>Patient's details: <i>{_escape(follow)}</i>" if follow.strip() else "")
+            + f"<br/>Why: {_escape(finding.reason)}<br/><small>Source: {_escape(finding.source)}</small>", box)
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(icon, 0, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(text, 0, 1, 1, 3)
+        grid.setColumnStretch(3, 1)
+        if finding.outcome is Outcome.CLINICIAN_REVIEW:
+            self._decision_row(grid, finding.question, question.text)
+        return box
+
+    def _decision_row(self, grid: QGridLayout, qid: str, text: str) -> None:
+        group = QButtonGroup(grid.parentWidget())
+        saved = self.draft.decisions.get(qid, {})
+        for col, (decision, label) in enumerate(((Decision.PROCEED, "Proceed"), (Decision.DEFER, "Defer"))):
+            button = QRadioButton(label, grid.parentWidget())
+            button.setAccessibleName(f"{label}: {text}")
+            button.setProperty("decision", decision.value)
+            button.setChecked(saved.get("decision") == decision.value)
+            group.addButton(button, col)
+            grid.addWidget(button, 1, 1 + col)
+        reason = QLineEdit(grid.parentWidget())
+        reason.setMaxLength(2000)
+        reason.setPlaceholderText("reason (needed to proceed; printed on the sheet)")
+        reason.setAccessibleName(f"Reason for the decision: {text}")
+        reason.setText(saved.get("reason", ""))
+        grid.addWidget(reason, 2, 1, 1, 3)
+        group.buttonClicked.connect(lambda b, q=qid: self._decide(q, decision=b.property("decision")))
+        reason.textEdited.connect(lambda t, q=qid: self._decide(q, reason=t))
+        self.decision_groups[qid], self.reason_edits[qid] = group, reason
+
+    def _decide(self, qid: str, **change) -> None:
+        self.draft.decisions.setdefault(qid, {}).update(change)
+        self.draft.reviewed_at = ""
+        self.changed()
+
+    def validatePage(self) -> bool:
+        # Recording the review is what Next does here: who and when are stamped now.
+        if self.result.outcome is Outcome.CLINICIAN_REVIEW:
+            self.draft.reviewed_at = dt.datetime.now().replace(second=0, microsecond=0).isoformat()
+            self.w.draft_changed.emit()
+        return True
+
+    def describe(self, field: str, message: str) -> str:
+        if field.startswith("review.decisions."):
+            qid = field.split(".")[2]
+            return f"\u201c{self.w.flow.content.question(qid).text}\u201d: {message}"
+        return message
+
+
+PRODUCT_CHECKS = (
+    ("coa_lot_matches", "Certificate of Analysis on file for this lot; its lot number matches the vial"),
+    ("sterility_tested", "Sterility result on the Certificate of Analysis"),
+    ("endotoxin_tested", "Endotoxin result on the Certificate of Analysis"),
+    ("mycoplasma_tested", "Mycoplasma result on the Certificate of Analysis"),
+    ("donor_screened", "Donor screened for HIV-1/2, hepatitis B and C (21 CFR 1271)"),
+    ("gmp_facility", "Made in an FDA-registered cGMP facility"),
+    ("lyophilised", "Supplied freeze-dried (then the storage temperature is the maker's)"),
+)
+
+
+class ProductPage(_Page):
+    step = Step.PRODUCT
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        self.setSubTitle("Clinician: check the vial against its Certificate of Analysis. "
+                         "An unverified lot cannot be recorded as given.")
+        form = QFormLayout()
+        self.texts: dict[str, QLineEdit] = {}
+        for key, label, accessible, placeholder in (
+                ("lot", "&Lot number", "Lot number on the vial", ""),
+                ("name", "Product &name", "Product name (optional)", "optional"),
+                ("ind_number", "&IND number", "IND number", "IND …"),
+                ("markers", "&Markers on the CoA", "Vesicle markers on the Certificate of Analysis",
+                 "comma separated, e.g. CD9, CD63, CD81, TSG101"),
+                ("storage_c", "&Storage (°C)", "Storage temperature in degrees Celsius", "e.g. -80"),
+                ("freeze_thaw_cycles", "&Freeze-thaw cycles", "Number of freeze-thaw cycles", "e.g. 0"),
+                ("expiry", "&Expiry date", "Expiry date, year-month-day", "YYYY-MM-DD")):
+            edit = QLineEdit(self)
+            edit.setAccessibleName(accessible)
+            edit.setPlaceholderText(placeholder)
+            edit.setMaxLength(200)
+            edit.textEdited.connect(lambda text, k=key: self._text(k, text))
+            form.addRow(label, edit)
+            self.texts[key] = edit
+        self.checks: dict[str, QCheckBox] = {}
+        checks = QGroupBox("Certificate of Analysis and handling", self)
+        box = QVBoxLayout(checks)
+        for key, label in PRODUCT_CHECKS:
+            check = QCheckBox(label, checks)
+            check.setAccessibleName(label)
+            check.toggled.connect(lambda on, k=key: self._check(k, on))
+            box.addWidget(check)
+            self.checks[key] = check
+        self.result_label = QLabel(self)
+        self.result_label.setWordWrap(True)
+        self.result_label.setObjectName("lotResult")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(checks)
+        layout.addWidget(self.result_label)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+
+    def _text(self, key: str, text: str) -> None:
+        value: object = text.strip()
+        if key == "markers":
+            value = [m.strip() for m in text.split(",") if m.strip()] or None
+        elif key in ("storage_c", "freeze_thaw_cycles"):
+            value = _number(text, whole=key == "freeze_thaw_cycles")
+        if value in ("", None):
+            self.draft.product.pop(key, None)
+        else:
+            self.draft.product[key] = value
+        self.changed()
+
+    def _check(self, key: str, on: bool) -> None:
+        if on:
+            self.draft.product[key] = True
+        else:
+            self.draft.product.pop(key, None)  # unticked: not shown, which never passes
+        self.changed()
+
+    def initializePage(self):
+        product = self.draft.product
+        for key, edit in self.texts.items():
+            value = product.get(key)
+            edit.setText(", ".join(value) if isinstance(value, list) else "" if value is None else str(value))
+        for key, check in self.checks.items():
+            check.blockSignals(True)
+            check.setChecked(product.get(key) is True)
+            check.blockSignals(False)
+        self.refresh_messages()
+
+    def refresh_messages(self):
+        problems = self.problems()
+        lines = []
+        try:
+            checked = self.w.flow.result(self.draft, with_product=True).product
+        except InputRefused as exc:
+            checked = None
+            lines = [p for p in exc.problems if p.startswith("product.")]
+        if checked is not None and checked.verified:
+            colour = severity_colour(Outcome.NO_CONTRAINDICATION_FOUND, self.palette()).name()
+            self.result_label.setText(f'<b style="color:{colour}">✔ Lot verified.</b>')
+            self.status.setText("")
+        else:
+            colour = severity_colour(Outcome.DO_NOT_TREAT, self.palette()).name()
+            lines = list(checked.problems) if checked is not None else lines
+            items = "".join(f"<li>{_escape(p)}</li>" for p in lines)
+            self.result_label.setText(f'<b style="color:{colour}">✖ Lot not verified.</b><ul>{items}</ul>')
+            self.status.setText("To continue: the lot must be verified." if problems else "")
+
+
+def _number(text: str, whole: bool):
+    text = text.strip().replace("\u2212", "-")
+    if not text:
+        return None
+    try:
+        return int(text) if whole else float(text)
+    except ValueError:
+        return text  # kept as typed, so intake names the field and says what is wrong
+
+
+class SheetPage(_Page):
+    step = Step.SHEET
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        self.preview = SheetPreview(wizard.dialogs, self)
+        self.kind: SheetKind | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.status)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def initializePage(self):
+        flow, draft = self.w.flow, self.draft
+        with_product = self.w.flow.sheet_kind(draft) is SheetKind.CONSENT
+        screening = flow.screening(draft, with_product=with_product)
+        result = flow.result(draft, with_product=with_product)
+        self.kind = flow.sheet_kind(draft)
+        s = self.w.settings
+        clinic = Clinic(s.clinic_name, s.clinic_address, s.clinic_phone, s.page_size)
+        pdf = build_sheet(screening, result, clinic=clinic, review=flow.review(draft), content=flow.content)
+        self.setSubTitle({
+            SheetKind.CONSENT: "Consent and risk sheet: print it for the patient to read and sign.",
+            SheetKind.DO_NOT_TREAT: "Do-not-treat sheet: no consent, nothing to sign. Give it to the patient.",
+            SheetKind.DEFERRED: "On-hold sheet: the clinician deferred treatment. Nothing to sign.",
+            SheetKind.AWAITING_REVIEW: "Information only: a clinician has not finished the review.",
+        }[self.kind])
+        stem = "".join(ch if ch.isalnum() else "-" for ch in draft.name.strip())[:40].strip("-") or "patient"
+        self.preview.set_pdf(pdf, f"{stem}-{self.kind.value}-{draft.treatment_date}")
+
+    def isComplete(self) -> bool:
+        return True
+
+
+class ScreeningWizard(QWizard):
+    draft_changed = Signal()
+
+    def __init__(self, draft: Draft | None = None, *, flow: Flow | None = None,
+                 settings: ClinicSettings | None = None, dialogs: Dialogs | None = None, parent=None):
+        super().__init__(parent)
+        self.draft = draft or Draft()
+        self.flow = flow or Flow()
+        self.settings = settings or ClinicSettings()
+        self.dialogs = dialogs or Dialogs()
+        self.setWindowTitle("Exosome screening")
+        # Modern everywhere: the Aero style on Windows ignores the palette (dark mode).
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Done")
+        self.pages = {}
+        for page_class in (PatientPage, TreatmentPage, QuestionsPage, ReviewPage, ProductPage, SheetPage):
+            page = page_class(self)
+            self.setPage(int(page.step), page)
+            self.pages[page.step] = page
+        self.setStartId(int(Step.PATIENT))
+        self.currentIdChanged.connect(self._entered)
+        self.resize(900, 720)
+
+    def _entered(self, page_id: int) -> None:
+        if page_id == int(Step.REVIEW):
+            self.setWindowTitle("Exosome screening: clinician")
+
+    def reject(self) -> None:
+        if (self.draft.name.strip() or self.draft.answers) and not self.dialogs.confirm_discard(self):
+            return
+        super().reject()

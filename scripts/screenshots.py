@@ -1,0 +1,114 @@
+"""Grabs every wizard page, light and dark, and one page of each sheet kind, into docs/.
+
+Run under a real X server so the window is drawn as staff see it:
+    xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python scripts/screenshots.py
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from screening_app.records.settings import ClinicSettings  # noqa: E402
+from screening_app.ui.main_window import make_application  # noqa: E402
+from screening_app.ui.wizard import ScreeningWizard  # noqa: E402
+from screening_app.sheets import Clinic, build_sheet  # noqa: E402
+from screening_app.workflow import Draft, Flow, Step  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+SETTINGS = ClinicSettings("Riverside Skin & Wellness", "12 Main St, Springfield, IL 62701", "(217) 555-0147")
+PRODUCT = {"lot": "EV-2291", "name": "ExoRenew 10B", "coa_lot_matches": True, "markers": ["CD9", "CD63", "CD81"],
+           "sterility_tested": True, "endotoxin_tested": True, "mycoplasma_tested": True, "donor_screened": True,
+           "gmp_facility": True, "ind_number": "IND 12345", "storage_c": -80, "freeze_thaw_cycles": 0,
+           "expiry": "2027-03-01"}
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#333333"),
+                         (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#3a3a3a"),
+                         (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d7ab8"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
+                         (QPalette.ColorRole.ToolTipBase, "#3a3a3a"), (QPalette.ColorRole.ToolTipText, "#e6e6e6")):
+        p.setColor(role, QColor(colour))
+    return p
+
+
+def draft(answers: dict) -> Draft:
+    d = Draft(name="Zoë Ångström", date_of_birth="1980-04-02", patient_id="A-1001", route="topical", area="face")
+    d.answers = {q: "no" for q in ["active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation",
+                                   "current_infection", "skin_problem_at_site", "immune_suppression",
+                                   "biologic_reaction", "known_allergy", "pregnant_or_breastfeeding", "bleeding_risk"]}
+    d.answers.update(answers)
+    return d
+
+
+def grab(app: QApplication, wizard: ScreeningWizard, name: str) -> None:
+    # QPdfView renders pages in the background: give it a moment, as a person's eye would.
+    deadline = time.monotonic() + (1.5 if wizard.currentId() == Step.SHEET else 0.2)
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    wizard.grab().save(str(OUT / f"{name}.png"))
+
+
+def walk(app, theme: str, name: str, d: Draft, decisions=None, stop_at=None) -> ScreeningWizard:
+    wizard = ScreeningWizard(d, settings=SETTINGS)
+    wizard.resize(960, 760)
+    wizard.show()
+    for step in (Step.PATIENT, Step.TREATMENT, Step.QUESTIONS, Step.REVIEW, Step.PRODUCT, Step.SHEET):
+        if wizard.currentId() != step:
+            continue
+        page = wizard.currentPage()
+        if step is Step.REVIEW and decisions:
+            d.clinician = "Dr. Maya Chen"
+            d.decisions.update(decisions)
+            page.initializePage()
+        if step is Step.PRODUCT:
+            d.product = dict(PRODUCT)
+            page.initializePage()
+        grab(app, wizard, f"{theme}-{name}-{int(step)}-{step.name.lower()}")
+        if step == stop_at:
+            break
+        wizard.next()
+    return wizard
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = make_application([])
+    for theme in ("light", "dark"):
+        app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
+        empty = ScreeningWizard(Draft(), settings=SETTINGS)
+        empty.resize(960, 760)
+        empty.show()
+        grab(app, empty, f"{theme}-empty-0-patient")
+        walk(app, theme, "review", draft({"cancer_history": "yes", "current_infection": "dont_know"}),
+             {"cancer_history": {"decision": "proceed", "reason": "Basal cell skin cancer removed 2012; topical only."},
+              "current_infection": {"decision": "proceed", "reason": "No fever; temperature 36.8 C."}})
+        walk(app, theme, "dnt", draft({"active_malignancy": "yes"}))
+    # One page of each sheet kind, as the README shows them.
+    flow = Flow()
+    clinic = Clinic(SETTINGS.clinic_name, SETTINGS.clinic_address, SETTINGS.clinic_phone)
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, answers in (("consent", {}), ("do-not-treat", {"active_malignancy": "yes"}),
+                              ("awaiting-review", {"cancer_history": "dont_know"})):
+            d = draft(answers)
+            d.product = dict(PRODUCT)
+            screening = flow.screening(d, with_product=True)
+            pdf = Path(tmp) / f"{kind}.pdf"
+            pdf.write_bytes(build_sheet(screening, flow.result(d, with_product=True), clinic=clinic))
+            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                            str(ROOT / "docs" / f"sheet-{kind}")], check=True)
+
+if __name__ == "__main__":
+    main()
