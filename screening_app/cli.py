@@ -13,12 +13,12 @@ import textwrap
 from pathlib import Path
 
 from . import paths
-from .records.settings import load_settings
+from .records import StoreError
 from .screening import ContentError, InputRefused, default_content, read_screening, screen
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
-COMMANDS = ("screen", "questions")
+COMMANDS = ("screen", "questions", "audit", "export")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_screen.add_argument("--pdf", metavar="OUT.pdf", help="also write the patient sheet")
     p_q = sub.add_parser("questions", help="print the current questionnaire")
     p_q.add_argument("--json", action="store_true", help="print one JSON object")
+    p_audit = sub.add_parser("audit", help="check the audit trail of this workstation's store")
+    p_audit.add_argument("action", choices=["verify"])
+    p_export = sub.add_parser("export", help="export finished screenings")
+    p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
+    p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
     return parser
 
 
@@ -96,12 +101,27 @@ def _check_pdf_target(name: str) -> Path:
     return path
 
 
+def _clinic_settings():
+    """The clinic's settings from its store, when this workstation has one; else defaults."""
+    from .records.settings import ClinicSettings
+    from .records.store import DB_NAME, Store
+    if not (paths.data_dir() / DB_NAME).exists():
+        return ClinicSettings()
+    try:
+        store = Store.open()
+        try:
+            return store.settings()
+        finally:
+            store.close()
+    except StoreError as exc:
+        print(f"warning: clinic settings not read, defaults used: {exc}", file=sys.stderr)
+        return ClinicSettings()
+
+
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
-    settings, problems = load_settings()
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
+    settings = _clinic_settings()
     result = screen(screening, waiting_period=settings.blood_donation_waiting_period)
     if pdf_target is not None:
         from .sheets import Clinic, build_sheet  # only when asked: keeps plain screening quick
@@ -139,11 +159,47 @@ def cmd_questions(args) -> int:
     return EXIT_OK
 
 
+def _open_store():
+    from .records.store import DB_NAME, Store
+    if not (paths.data_dir() / DB_NAME).exists():
+        raise InputRefused([f"store: there is no store in {paths.data_dir()} yet"])
+    return Store.open()
+
+
+def cmd_audit(args) -> int:
+    store = _open_store()
+    try:
+        ok, message = store.verify_audit()
+    finally:
+        store.close()
+    print(("audit trail verified: " if ok else "AUDIT TRAIL BROKEN: ") + message)
+    return EXIT_OK if ok else EXIT_INTERNAL
+
+
+def cmd_export(args) -> int:
+    from .records.export import csv_export, fhir_bundle
+    if bool(args.fhir) == bool(args.csv):
+        raise InputRefused(["export: give either --fhir SCREENING_ID or --csv"])
+    store = _open_store()
+    try:
+        if args.csv:
+            sys.stdout.write(csv_export(store.search(limit=10_000_000)))
+        else:
+            print(json.dumps(fhir_bundle(store.record(args.fhir)), ensure_ascii=False, indent=2))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
     try:
         args = build_parser().parse_args(argv)
-        return {"screen": cmd_screen, "questions": cmd_questions}[args.command](args)
+        return {"screen": cmd_screen, "questions": cmd_questions, "audit": cmd_audit,
+                "export": cmd_export}[args.command](args)
+    except StoreError as exc:
+        print(f"store: {exc}", file=sys.stderr)
+        return EXIT_REFUSED if exc.kind == "refused" else EXIT_INTERNAL
     except SystemExit as exc:
         return int(exc.code or 0)
     except InputRefused as exc:

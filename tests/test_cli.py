@@ -141,20 +141,68 @@ def pdf_text(path) -> str:
     return " ".join(p.extract_text() for p in PdfReader(str(path)).pages)
 
 
-def test_pdf_is_written_with_the_clinic_header_from_settings(write_screening, tmp_path):
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({
-        "clinic_name": "Clínica Sol & Mar", "clinic_phone": "555-0100",
-        "blood_donation_waiting_period": "Our clinic asks you to wait 12 months."}), encoding="utf-8")
+def seeded_store(home):
+    from screening_app.records.settings import ClinicSettings
+    from screening_app.records.store import Store
+    store = Store.open(home / "data")
+    admin = store.create_first_admin("admin", "Ada Admin", "correct horse battery")
+    store.save_settings(admin, ClinicSettings(clinic_name="Clínica Sol & Mar", clinic_phone="555-0100",
+                                              blood_donation_waiting_period="Our clinic asks you to wait 12 months."))
+    return store, admin
+
+
+def test_pdf_is_written_with_the_clinic_header_from_the_store(write_screening, tmp_path, private_home):
+    seeded_store(private_home)[0].close()
     out = tmp_path / "sheet.pdf"
-    env = dict(os.environ, SCREENING_APP_HOME=str(home))
     proc = subprocess.run([sys.executable, "-m", "screening_app", "screen", str(write_screening(screening_file())),
-                           "--json", "--pdf", str(out)], capture_output=True, cwd=ROOT, env=env, timeout=60)
+                           "--json", "--pdf", str(out)], capture_output=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "12 months" in json.loads(proc.stdout)["advice"][0]["text"]
     text = pdf_text(out)
     assert "Clínica Sol & Mar" in text and "risks and consent" in text and "12 months" in text
+
+
+def test_audit_verify_command(private_home):
+    store, _ = seeded_store(private_home)
+    store.close()
+    proc = run("audit", "verify")
+    assert proc.returncode == 0 and b"audit trail verified" in proc.stdout
+    import sqlite3
+    db = sqlite3.connect(private_home / "data" / "screenings.sqlite3")
+    db.execute("DROP TRIGGER audit_no_update")
+    db.execute("UPDATE audit SET action='nothing' WHERE seq=1")
+    db.commit()
+    db.close()
+    proc = run("audit", "verify")
+    assert proc.returncode == 1 and b"AUDIT TRAIL BROKEN: entry 1" in proc.stdout
+
+
+def test_audit_and_export_without_a_store_are_refused():
+    assert run("audit", "verify").returncode == 2
+    assert run("export", "--csv").returncode == 2
+
+
+def test_export_csv_and_fhir(private_home):
+    from screening_app.workflow import Draft
+    store, admin = seeded_store(private_home)
+    doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
+    d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers())
+    row = store.new_draft(doc, d.to_json())
+    claimed = store.claim(doc, row.id)
+    store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
+                 pdf=b"%PDF-1.4", sheet_version="1.0.0")
+    store.close()
+    csv_out = run("export", "--csv")
+    assert csv_out.returncode == 0
+    assert b"'=HYPERLINK" in csv_out.stdout and csv_out.stdout.startswith(b"id,status,patient_name")
+    fhir = run("export", "--fhir", row.id)
+    bundle = json.loads(fhir.stdout)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds == ["Questionnaire", "QuestionnaireResponse", "Consent"]
+    response = bundle["entry"][1]["resource"]
+    assert response["item"][0]["answer"][0]["valueCoding"]["code"] == "N"
+    assert bundle["entry"][2]["resource"]["sourceAttachment"]["contentType"] == "application/pdf"
+    assert run("export", "--fhir", "no-such-id").returncode == 2
 
 
 def test_pdf_for_do_not_treat_is_the_do_not_treat_sheet(write_screening, tmp_path):

@@ -1,17 +1,11 @@
 """Clinic settings: the sheet header, page size, idle lock and the blood donation wait.
 
-Kept as a small JSON file in the config folder; a broken file never stops a screening
-(the defaults are used and the problem is reported), and saving is all-or-nothing.
+Kept in the store, so every workstation prints the same header; only admins change them.
+A malformed value never stops a screening: the default is used and the problem is named.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
-
-from .. import paths
-
-FILE_NAME = "settings.json"
 
 
 @dataclass(frozen=True)
@@ -24,42 +18,33 @@ class ClinicSettings:
     # The product ships no waiting period (no source gives one); a clinic may add its own.
     blood_donation_waiting_period: str = ""
 
+    def to_json(self) -> dict:
+        return asdict(self)
 
-def settings_path() -> Path:
-    return paths.config_dir() / FILE_NAME
+    @classmethod
+    def from_json(cls, raw: object) -> "ClinicSettings":
+        return cls.checked(raw)[0]
 
-
-def load_settings(path: Path | None = None) -> tuple[ClinicSettings, list[str]]:
-    """The settings and any problems found in the file (which are then left at defaults)."""
-    path = path or settings_path()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return ClinicSettings(), []
-    except (OSError, ValueError) as exc:
-        return ClinicSettings(), [f"{path}: cannot be read, defaults used ({exc})"]
-    if not isinstance(raw, dict):
-        return ClinicSettings(), [f"{path}: not a settings object, defaults used"]
-    defaults = ClinicSettings()
-    values, problems = {}, []
-    for f in fields(ClinicSettings):
-        if f.name not in raw:
-            continue
-        value, default = raw[f.name], getattr(defaults, f.name)
-        if type(value) is not type(default):
-            problems.append(f"{path}: {f.name}: wrong type, default used")
-            continue
-        values[f.name] = value
-    if values.get("page_size", "letter") not in ("letter", "a4"):
-        problems.append(f"{path}: page_size: must be letter or a4, default used")
-        values.pop("page_size")
-    if not 1 <= values.get("idle_lock_minutes", 5) <= 240:
-        problems.append(f"{path}: idle_lock_minutes: must be 1 to 240, default used")
-        values.pop("idle_lock_minutes")
-    return ClinicSettings(**values), problems
-
-
-def save_settings(settings: ClinicSettings, path: Path | None = None) -> None:
-    path = path or settings_path()
-    paths.ensure_private_dir(path.parent)
-    paths.write_atomically(path, json.dumps(asdict(settings), ensure_ascii=False, indent=2).encode("utf-8"))
+    @classmethod
+    def checked(cls, raw: object) -> tuple["ClinicSettings", list[str]]:
+        """The settings in `raw`, and the problems for which a default was used instead."""
+        if not isinstance(raw, dict):
+            return cls(), ["settings: not an object, defaults used"]
+        defaults, values, problems = cls(), {}, []
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value = raw[f.name]
+            if type(value) is not type(getattr(defaults, f.name)):
+                problems.append(f"{f.name}: wrong type, default used")
+            elif isinstance(value, str) and len(value) > 500:
+                problems.append(f"{f.name}: longer than 500 characters, default used")
+            else:
+                values[f.name] = value.strip() if isinstance(value, str) else value
+        if values.get("page_size", "letter") not in ("letter", "a4"):
+            problems.append("page_size: must be letter or a4, default used")
+            values.pop("page_size")
+        if not 1 <= values.get("idle_lock_minutes", 5) <= 240:
+            problems.append("idle_lock_minutes: must be 1 to 240, default used")
+            values.pop("idle_lock_minutes")
+        return cls(**values), problems

@@ -1,0 +1,81 @@
+"""Staff accounts: roles, what each role may do, and password hashing.
+
+Passwords are hashed with scrypt (memory-hard; in Python's standard library), 16 MiB and a
+random salt per password; the parameters are stored with the hash so they can be raised.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+MIN_PASSWORD = 10
+
+# What each role may do; the store checks these on every call.
+PERMISSIONS = {
+    "front_desk": {"screen"},
+    "clinician": {"screen", "review", "sign"},
+    "admin": {"manage_staff", "manage_settings", "view_audit"},
+}
+ALL_ROLES = tuple(PERMISSIONS)
+ROLE_LABELS = {"front_desk": "Front desk", "clinician": "Clinician", "admin": "Admin"}
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool = True
+
+    def can(self, permission: str) -> bool:
+        return self.active and permission in PERMISSIONS.get(self.role, ())
+
+    def require(self, permission: str, what: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"{self.display_name} ({ROLE_LABELS.get(self.role, self.role)}) may not {what}.")
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            maxmem=64 * 1024 * 1024, dklen=32)
+    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                                p=int(p), maxmem=64 * 1024 * 1024, dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"at least {MIN_PASSWORD} characters"
+    if password.strip() != password:
+        return "no spaces at the start or end"
+    return None
+
+
+def username_problem(username: str) -> str | None:
+    if not 2 <= len(username) <= 64:
+        return "2 to 64 characters"
+    if not all(ch.isalnum() or ch in "._-" for ch in username):
+        return "letters, digits, '.', '_' or '-' only"
+    return None

@@ -1,0 +1,150 @@
+"""The store's tables (SQLAlchemy Core, portable SQL) and their migrations (Alembic).
+
+Finished screenings and audit entries are protected by the database itself (triggers),
+not only by the code that writes them: nothing may update or delete them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        String, Table, Text, inspect, text)
+
+SCHEMA_HEAD = "0001"
+ROLES = ("front_desk", "clinician", "admin")
+STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
+
+metadata = MetaData()
+
+staff = Table(
+    "staff", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(32), nullable=False),
+    CheckConstraint("role in ('front_desk', 'clinician', 'admin')", name="staff_role"),
+)
+
+screenings = Table(
+    "screenings", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("step", Integer, nullable=False, default=0),
+    Column("draft_json", Text, nullable=False),
+    Column("patient_name", String(400), nullable=False, default=""),
+    Column("name_key", String(400), nullable=False, default=""),
+    Column("date_of_birth", String(10), nullable=False, default=""),
+    Column("treatment_date", String(10), nullable=False, default=""),
+    Column("outcome", String(30)),
+    Column("created_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("claimed_by", Integer, ForeignKey("staff.id")),
+    Column("claimed_at", String(32)),
+    Column("row_version", Integer, nullable=False, default=1),
+    Column("amends", String(36), ForeignKey("screenings.id")),
+    CheckConstraint("status in ('draft', 'handed_over', 'in_review', 'finished', 'discarded')",
+                    name="screening_status"),
+)
+Index("ix_screenings_name_key", screenings.c.name_key)
+Index("ix_screenings_dob", screenings.c.date_of_birth)
+Index("ix_screenings_treatment_date", screenings.c.treatment_date)
+Index("ix_screenings_outcome", screenings.c.outcome)
+Index("ix_screenings_status", screenings.c.status)
+
+# Every word of a patient's name, folded, so "angstrom" finds "Zoë Ångström" by an index.
+name_tokens = Table(
+    "name_tokens", metadata,
+    Column("screening_id", String(36), ForeignKey("screenings.id"), primary_key=True),
+    Column("token", String(200), primary_key=True),
+)
+Index("ix_name_tokens_token", name_tokens.c.token)
+
+finished = Table(
+    "finished", metadata,
+    Column("screening_id", String(36), ForeignKey("screenings.id"), primary_key=True),
+    Column("finished_at", String(32), nullable=False),
+    Column("finished_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("screening_json", Text, nullable=False),
+    Column("result_json", Text, nullable=False),
+    Column("sheet_kind", String(30), nullable=False),
+    Column("questionnaire_version", String(40), nullable=False),
+    Column("rules_version", String(40), nullable=False),
+    Column("sheet_version", String(40), nullable=False),
+    Column("lot", String(200)),
+    Column("lot_verified", Boolean),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("screening_id", String(36)),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_screening", audit.c.screening_id)
+
+# One row: the end of the audit chain. Updating it in the same transaction as the append
+# serialises writers on every backend (a row lock on a server, the write lock on SQLite).
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+PROTECTED = ("finished", "audit")
+
+
+def protect_statements(dialect: str) -> list[str]:
+    """Triggers that refuse any UPDATE or DELETE of finished screenings and audit entries."""
+    if dialect != "sqlite":
+        raise NotImplementedError(f"triggers for {dialect} come with the shared-server store")
+    out = []
+    for table in PROTECTED:
+        for op in ("UPDATE", "DELETE"):
+            out.append(f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                       f"BEGIN SELECT RAISE(ABORT, '{table} entries are never rewritten'); END")
+    out.append("CREATE TRIGGER screenings_finished_frozen BEFORE UPDATE ON screenings "
+               "WHEN OLD.status = 'finished' "
+               "BEGIN SELECT RAISE(ABORT, 'finished screenings are never rewritten'); END")
+    out.append("CREATE TRIGGER screenings_no_delete BEFORE DELETE ON screenings "
+               "BEGIN SELECT RAISE(ABORT, 'screenings are never deleted'); END")
+    return out
+
+
+def current_revision(connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine) -> None:
+    """Brings the schema to SCHEMA_HEAD; Alembic is loaded only when there is work to do."""
+    with engine.connect() as connection:
+        if current_revision(connection) == SCHEMA_HEAD:
+            return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

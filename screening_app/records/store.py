@@ -1,0 +1,541 @@
+"""Where screenings live: drafts, the review queue, finished records, staff, settings, audit.
+
+One SQLite file in the user's data folder (WAL, foreign keys, readable by the user alone).
+All SQL goes through SQLAlchemy Core so a shared database server can take SQLite's place.
+Every call names the staff member acting, and the store checks their role.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from .. import paths
+from ..screening import parse_screening, screen
+from ..screening.consent import sheet_kind as decide_sheet_kind
+from . import StoreError
+from . import schema as t
+from .accounts import (PermissionDenied, Staff, hash_password, password_problem, username_problem,
+                       verify_password)
+from .settings import ClinicSettings
+
+DB_NAME = "screenings.sqlite3"
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    id: str
+    status: str
+    step: int
+    draft: dict
+    patient_name: str
+    date_of_birth: str
+    treatment_date: str
+    outcome: str | None
+    created_by: str
+    updated_at: str
+    claimed_by: str | None
+    row_version: int
+    amends: str | None
+
+
+@dataclass(frozen=True)
+class FinishedRecord:
+    screening_id: str
+    finished_at: str
+    finished_by: str
+    screening_file: dict
+    result: dict
+    sheet_kind: str
+    questionnaire_version: str
+    rules_version: str
+    sheet_version: str
+    lot: str | None
+    lot_verified: bool | None
+    pdf: bytes
+    pdf_sha256: str
+    amends: str | None
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name, for search."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def name_words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-'’.,]+", fold(text)) if w]
+
+
+def _canonical(entry: dict) -> str:
+    return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, entry: dict) -> str:
+    return hashlib.sha256((prev_hash + _canonical(entry)).encode("utf-8")).hexdigest()
+
+
+def _translate(exc: OperationalError, where: Path) -> StoreError:
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError("busy", "The records database is busy or locked by another program. "
+                                  "Nothing typed is lost; try again in a moment.")
+    if "full" in text:
+        return StoreError("full", f"The disk holding {where} is full. Nothing typed is lost; "
+                                  "free some space and try again.")
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "i/o" in text:
+        return StoreError("unwritable", f"The data folder {where} cannot be written. Nothing typed is lost; "
+                                        "ask the admin to check the folder's permissions.")
+    return StoreError("unwritable", f"The records database at {where} cannot be used ({exc.orig}).")
+
+
+class Store:
+    def __init__(self, engine, location: Path):
+        self.engine = engine
+        self.location = location
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path | None = None, *, busy_timeout_s: float = 10.0) -> "Store":
+        folder = Path(folder) if folder else paths.data_dir()
+        try:
+            paths.ensure_private_dir(folder)
+        except OSError as exc:
+            raise StoreError("unwritable", f"The data folder {folder} cannot be created ({exc.strerror}).") from None
+        db = folder / DB_NAME
+        engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": busy_timeout_s})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # transactions are begun below, explicitly
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            # Writers take the lock up front, so two workstations never both read a value
+            # and then both write it (no lost update); reads stay shared.
+            read_only = connection.get_execution_options().get("read_only", False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        store = cls(engine, folder)
+        try:
+            t.migrate(engine)
+        except OperationalError as exc:
+            raise _translate(exc, folder) from None
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(str(db) + suffix, 0o600)
+            except OSError:
+                pass
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _write(self):
+        return _Tx(self, read_only=False)
+
+    def _read(self):
+        return _Tx(self, read_only=True)
+
+    # --- staff ---------------------------------------------------------------------------
+
+    def has_staff(self) -> bool:
+        with self._read() as c:
+            return c.execute(select(func.count()).select_from(t.staff)).scalar() > 0
+
+    def create_first_admin(self, username: str, display_name: str, password: str) -> Staff:
+        """Only on a store with no accounts: the first start creates the admin."""
+        with self._write() as c:
+            if c.execute(select(func.count()).select_from(t.staff)).scalar():
+                raise PermissionDenied("An admin exists already; ask them to add your account.")
+            staff = self._insert_staff(c, username, display_name, "admin", password)
+            self._audit(c, staff.username, "staff_created", None, {"username": username, "role": "admin"})
+            return staff
+
+    def add_staff(self, actor: Staff, username: str, display_name: str, role: str, password: str) -> Staff:
+        actor.require("manage_staff", "manage accounts")
+        with self._write() as c:
+            staff = self._insert_staff(c, username, display_name, role, password)
+            self._audit(c, actor.username, "staff_created", None, {"username": username, "role": role})
+            return staff
+
+    def _insert_staff(self, c, username, display_name, role, password) -> Staff:
+        problems = []
+        if problem := username_problem(username):
+            problems.append(f"username: {problem}")
+        if not display_name.strip():
+            problems.append("name: empty")
+        if role not in t.ROLES:
+            problems.append(f"role: must be one of {', '.join(t.ROLES)}")
+        if problem := password_problem(password):
+            problems.append(f"password: {problem}")
+        if problems:
+            raise StoreError("refused", "; ".join(problems))
+        try:
+            result = c.execute(insert(t.staff).values(
+                username=username, display_name=display_name.strip(), role=role,
+                password_hash=hash_password(password), active=True, created_at=now()))
+        except IntegrityError:
+            raise StoreError("refused", f"username: {username!r} is taken") from None
+        return Staff(result.inserted_primary_key[0], username, display_name.strip(), role)
+
+    def set_staff_active(self, actor: Staff, username: str, active: bool) -> None:
+        actor.require("manage_staff", "manage accounts")
+        if username == actor.username and not active:
+            raise StoreError("refused", "You cannot switch off your own account.")
+        with self._write() as c:
+            c.execute(update(t.staff).where(t.staff.c.username == username).values(active=active))
+            self._audit(c, actor.username, "staff_enabled" if active else "staff_disabled", None,
+                        {"username": username})
+
+    def set_password(self, actor: Staff, username: str, password: str) -> None:
+        if actor.username != username:
+            actor.require("manage_staff", "change another person's password")
+        if problem := password_problem(password):
+            raise StoreError("refused", f"password: {problem}")
+        with self._write() as c:
+            c.execute(update(t.staff).where(t.staff.c.username == username)
+                      .values(password_hash=hash_password(password)))
+            self._audit(c, actor.username, "password_set", None, {"username": username})
+
+    def list_staff(self, actor: Staff) -> list[Staff]:
+        actor.require("manage_staff", "manage accounts")
+        with self._read() as c:
+            rows = c.execute(select(t.staff).order_by(t.staff.c.username)).mappings()
+            return [Staff(r["id"], r["username"], r["display_name"], r["role"], bool(r["active"])) for r in rows]
+
+    def authenticate(self, username: str, password: str) -> Staff | None:
+        with self._read() as c:
+            row = c.execute(select(t.staff).where(t.staff.c.username == username)).mappings().first()
+        ok = row is not None and bool(row["active"]) and verify_password(password, row["password_hash"])
+        with self._write() as c:
+            self._audit(c, username[:64], "signed_in" if ok else "sign_in_failed", None, {})
+        return Staff(row["id"], row["username"], row["display_name"], row["role"]) if ok else None
+
+    def check_password(self, staff: Staff, password: str) -> bool:
+        """For unlocking after the idle lock: the same person, their password."""
+        with self._read() as c:
+            stored = c.execute(select(t.staff.c.password_hash, t.staff.c.active)
+                               .where(t.staff.c.id == staff.id)).first()
+        ok = stored is not None and bool(stored[1]) and verify_password(password, stored[0])
+        with self._write() as c:
+            self._audit(c, staff.username, "unlocked" if ok else "unlock_failed", None, {})
+        return ok
+
+    # --- drafts and the queue ---------------------------------------------------------------
+
+    def new_draft(self, actor: Staff, draft: dict, *, amends: str | None = None) -> DraftRow:
+        actor.require("screen", "start a screening")
+        sid = str(uuid.uuid4())
+        stamp = now()
+        with self._write() as c:
+            c.execute(insert(t.screenings).values(
+                id=sid, status="draft", step=0, draft_json=_canonical(draft), created_by=actor.id,
+                created_at=stamp, updated_by=actor.id, updated_at=stamp, row_version=1, amends=amends,
+                **self._searchable(draft, None)))
+            self._index_name(c, sid, draft.get("name", ""))
+            self._audit(c, actor.username, "created", sid, {"amends": amends} if amends else {})
+        return self.draft(sid)
+
+    def save_draft(self, actor: Staff, sid: str, draft: dict, *, step: int, version: int,
+                   outcome: str | None = None, audit_step: bool = False) -> int:
+        """Saves what is typed; returns the new version. Refuses a save over someone else's."""
+        actor.require("screen", "edit a screening")
+        with self._write() as c:
+            result = c.execute(update(t.screenings).where(
+                t.screenings.c.id == sid, t.screenings.c.row_version == version,
+                t.screenings.c.status.in_(("draft", "handed_over", "in_review"))).values(
+                draft_json=_canonical(draft), step=step, updated_by=actor.id, updated_at=now(),
+                row_version=version + 1, **self._searchable(draft, outcome)))
+            if result.rowcount != 1:
+                raise StoreError("conflict", "This screening was changed or finished at another workstation. "
+                                             "Your copy is kept on screen; reopen the screening to see theirs.")
+            self._index_name(c, sid, draft.get("name", ""))
+            if audit_step:
+                self._audit(c, actor.username, "changed", sid, {"step": step})
+        return version + 1
+
+    def hand_over(self, actor: Staff, sid: str, version: int) -> int:
+        actor.require("screen", "hand over a screening")
+        with self._write() as c:
+            result = c.execute(update(t.screenings).where(
+                t.screenings.c.id == sid, t.screenings.c.row_version == version,
+                t.screenings.c.status == "draft").values(
+                status="handed_over", updated_by=actor.id, updated_at=now(), row_version=version + 1))
+            if result.rowcount != 1:
+                raise StoreError("conflict", "This screening was changed at another workstation.")
+            self._audit(c, actor.username, "handed_over", sid, {})
+        return version + 1
+
+    def claim(self, actor: Staff, sid: str) -> DraftRow:
+        """Takes a screening for review. Atomic: of two clinicians, exactly one gets it."""
+        actor.require("review", "review screenings")
+        with self._write() as c:
+            result = c.execute(update(t.screenings).where(
+                t.screenings.c.id == sid,
+                t.screenings.c.status.in_(("draft", "handed_over", "in_review")),
+                or_(t.screenings.c.claimed_by.is_(None), t.screenings.c.claimed_by == actor.id)).values(
+                status="in_review", claimed_by=actor.id, claimed_at=now(),
+                row_version=t.screenings.c.row_version + 1))
+            if result.rowcount != 1:
+                holder = c.execute(select(t.staff.c.display_name).join(
+                    t.screenings, t.screenings.c.claimed_by == t.staff.c.id).where(t.screenings.c.id == sid)).scalar()
+                raise StoreError("conflict", f"{holder} is reviewing this screening." if holder
+                                 else "This screening is no longer waiting for review.")
+            self._audit(c, actor.username, "opened", sid, {"for": "review"})
+        return self.draft(sid)
+
+    def release(self, actor: Staff, sid: str) -> None:
+        with self._write() as c:
+            result = c.execute(update(t.screenings).where(
+                t.screenings.c.id == sid, t.screenings.c.claimed_by == actor.id,
+                t.screenings.c.status == "in_review").values(
+                status="handed_over", claimed_by=None, claimed_at=None,
+                row_version=t.screenings.c.row_version + 1))
+            if result.rowcount:
+                self._audit(c, actor.username, "released", sid, {})
+
+    def discard(self, actor: Staff, sid: str) -> None:
+        actor.require("screen", "discard a screening")
+        with self._write() as c:
+            c.execute(update(t.screenings).where(t.screenings.c.id == sid, t.screenings.c.status == "draft")
+                      .values(status="discarded", updated_by=actor.id, updated_at=now(),
+                              row_version=t.screenings.c.row_version + 1))
+            self._audit(c, actor.username, "discarded", sid, {})
+
+    def draft(self, sid: str) -> DraftRow:
+        with self._read() as c:
+            row = c.execute(self._draft_query().where(t.screenings.c.id == sid)).mappings().first()
+        if row is None:
+            raise StoreError("refused", f"No screening {sid}.")
+        return self._draft_row(row)
+
+    def open_drafts(self, actor: Staff) -> list[DraftRow]:
+        """Unfinished screenings this person started or is reviewing: offered after a crash."""
+        with self._read() as c:
+            rows = c.execute(self._draft_query().where(
+                t.screenings.c.status.in_(("draft", "in_review")),
+                or_(t.screenings.c.created_by == actor.id, t.screenings.c.claimed_by == actor.id))
+                .order_by(t.screenings.c.updated_at.desc())).mappings().all()
+        return [self._draft_row(r) for r in rows]
+
+    def queue(self) -> list[DraftRow]:
+        with self._read() as c:
+            rows = c.execute(self._draft_query().where(t.screenings.c.status.in_(("handed_over", "in_review")))
+                             .order_by(t.screenings.c.updated_at)).mappings().all()
+        return [self._draft_row(r) for r in rows]
+
+    def _draft_query(self):
+        creator = t.staff.alias("creator")
+        claimer = t.staff.alias("claimer")
+        return (select(t.screenings, creator.c.display_name.label("creator_name"),
+                       claimer.c.display_name.label("claimer_name"))
+                .join(creator, creator.c.id == t.screenings.c.created_by)
+                .outerjoin(claimer, claimer.c.id == t.screenings.c.claimed_by))
+
+    @staticmethod
+    def _draft_row(r) -> DraftRow:
+        return DraftRow(r["id"], r["status"], r["step"], json.loads(r["draft_json"]), r["patient_name"],
+                        r["date_of_birth"], r["treatment_date"], r["outcome"], r["creator_name"],
+                        r["updated_at"], r["claimer_name"], r["row_version"], r["amends"])
+
+    @staticmethod
+    def _searchable(draft: dict, outcome: str | None) -> dict:
+        name = str(draft.get("name", ""))[:400]
+        values = {"patient_name": name, "name_key": fold(name)[:400],
+                  "date_of_birth": str(draft.get("date_of_birth", ""))[:10],
+                  "treatment_date": str(draft.get("treatment_date", ""))[:10]}
+        if outcome is not None:
+            values["outcome"] = outcome
+        return values
+
+    def _index_name(self, c, sid: str, name: str) -> None:
+        c.execute(t.name_tokens.delete().where(t.name_tokens.c.screening_id == sid))
+        words = sorted(set(w[:200] for w in name_words(str(name))))
+        if words:
+            c.execute(insert(t.name_tokens), [{"screening_id": sid, "token": w} for w in words])
+
+    # --- finishing, and never rewriting ----------------------------------------------------------
+
+    def finish(self, actor: Staff, sid: str, *, version: int, screening_file: dict, pdf: bytes,
+               sheet_version: str) -> FinishedRecord:
+        """Records the screening exactly as signed. The store decides the sheet kind itself, so
+        a do-not-treat screening can never be recorded as a consent."""
+        actor.require("sign", "sign screenings")
+        screening = parse_screening(screening_file)
+        result = screen(screening)
+        kind = decide_sheet_kind(result, screening.review).value
+        sha = hashlib.sha256(pdf).hexdigest()
+        product = result.product
+        with self._write() as c:
+            row = c.execute(select(t.screenings.c.claimed_by, t.screenings.c.status, t.screenings.c.row_version)
+                            .where(t.screenings.c.id == sid)).first()
+            if row is None or row.status != "in_review" or row.claimed_by != actor.id or row.row_version != version:
+                raise StoreError("conflict", "Only the clinician who opened this screening for review can "
+                                             "finish it, and only from its latest version.")
+            stamp = now()
+            c.execute(insert(t.finished).values(
+                screening_id=sid, finished_at=stamp, finished_by=actor.id,
+                screening_json=_canonical(screening_file), result_json=_canonical(result.to_json()),
+                sheet_kind=kind, questionnaire_version=result.questionnaire_version,
+                rules_version=result.rules_version, sheet_version=sheet_version,
+                lot=product.lot if product else None, lot_verified=product.verified if product else None,
+                pdf=pdf, pdf_sha256=sha))
+            c.execute(update(t.screenings).where(t.screenings.c.id == sid).values(
+                status="finished", outcome=result.outcome.value, updated_by=actor.id, updated_at=stamp,
+                row_version=version + 1))
+            self._audit(c, actor.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
+                                                             "pdf_sha256": sha})
+        return self.record(sid)
+
+    def record(self, sid: str) -> FinishedRecord:
+        with self._read() as c:
+            row = c.execute(select(t.finished, t.staff.c.display_name, t.screenings.c.amends)
+                            .join(t.staff, t.staff.c.id == t.finished.c.finished_by)
+                            .join(t.screenings, t.screenings.c.id == t.finished.c.screening_id)
+                            .where(t.finished.c.screening_id == sid)).mappings().first()
+        if row is None:
+            raise StoreError("refused", f"No finished screening {sid}.")
+        return FinishedRecord(row["screening_id"], row["finished_at"], row["display_name"],
+                              json.loads(row["screening_json"]), json.loads(row["result_json"]), row["sheet_kind"],
+                              row["questionnaire_version"], row["rules_version"], row["sheet_version"],
+                              row["lot"], row["lot_verified"], bytes(row["pdf"]), row["pdf_sha256"], row["amends"])
+
+    def amend(self, actor: Staff, original: str) -> DraftRow:
+        """A correction is a new screening that points to the original; the original stays."""
+        rec = self.record(original)
+        draft = self.draft(original).draft
+        row = self.new_draft(actor, draft, amends=rec.screening_id)
+        with self._write() as c:
+            self._audit(c, actor.username, "amendment_started", row.id, {"amends": original})
+        return row
+
+    def log(self, actor: Staff, action: str, sid: str | None, detail: dict | None = None) -> None:
+        """Records that someone opened, printed or exported a screening."""
+        with self._write() as c:
+            self._audit(c, actor.username, action, sid, detail or {})
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search(self, *, name: str = "", date_of_birth: str = "", date_from: str = "", date_to: str = "",
+               outcome: str = "", include_unfinished: bool = True, limit: int = 200) -> list[dict]:
+        s = t.screenings
+        query = select(s.c.id, s.c.status, s.c.patient_name, s.c.date_of_birth, s.c.treatment_date, s.c.outcome,
+                       s.c.updated_at, s.c.amends).where(s.c.status != "discarded")
+        for word in name_words(name):
+            query = query.where(s.c.id.in_(select(t.name_tokens.c.screening_id).where(
+                t.name_tokens.c.token >= word, t.name_tokens.c.token < word + "\U0010ffff")))
+        if date_of_birth:
+            query = query.where(s.c.date_of_birth == date_of_birth)
+        if date_from:
+            query = query.where(s.c.treatment_date >= date_from)
+        if date_to:
+            query = query.where(s.c.treatment_date <= date_to)
+        if outcome:
+            query = query.where(s.c.outcome == outcome)
+        if not include_unfinished:
+            query = query.where(s.c.status == "finished")
+        query = query.order_by(s.c.treatment_date.desc(), s.c.updated_at.desc()).limit(limit)
+        with self._read() as c:
+            return [dict(r) for r in c.execute(query).mappings()]
+
+    # --- settings ---------------------------------------------------------------------------------
+
+    def settings(self) -> ClinicSettings:
+        with self._read() as c:
+            raw = c.execute(select(t.settings.c.value).where(t.settings.c.key == "clinic")).scalar()
+        return ClinicSettings.from_json(json.loads(raw)) if raw else ClinicSettings()
+
+    def save_settings(self, actor: Staff, settings: ClinicSettings) -> None:
+        actor.require("manage_settings", "change clinic settings")
+        value = _canonical(settings.to_json())
+        with self._write() as c:
+            if c.execute(update(t.settings).where(t.settings.c.key == "clinic").values(value=value)).rowcount == 0:
+                c.execute(insert(t.settings).values(key="clinic", value=value))
+            self._audit(c, actor.username, "settings_changed", None, settings.to_json())
+
+    # --- audit trail --------------------------------------------------------------------------
+
+    def _audit(self, c, actor: str, action: str, sid: str | None, detail: dict) -> None:
+        head = c.execute(select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1)
+                         .with_for_update()).one()
+        entry = {"seq": head.seq + 1, "at": now(), "actor": actor, "action": action, "screening_id": sid,
+                 "detail": _canonical(detail)}
+        digest = chain_hash(head.hash, entry)
+        c.execute(insert(t.audit).values(prev_hash=head.hash, hash=digest, **entry))
+        c.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=entry["seq"], hash=digest))
+
+    def audit_entries(self, actor: Staff, *, screening_id: str | None = None, limit: int = 500) -> list[dict]:
+        actor.require("view_audit", "view the audit trail")
+        query = select(t.audit).order_by(t.audit.c.seq.desc()).limit(limit)
+        if screening_id:
+            query = query.where(t.audit.c.screening_id == screening_id)
+        with self._read() as c:
+            return [dict(r) for r in c.execute(query).mappings()]
+
+    def verify_audit(self) -> tuple[bool, str]:
+        """Recomputes the whole chain; names the first entry that does not fit."""
+        prev, count = GENESIS, 0
+        with self._read() as c:
+            for row in c.execute(select(t.audit).order_by(t.audit.c.seq)).mappings():
+                count += 1
+                entry = {k: row[k] for k in ("seq", "at", "actor", "action", "screening_id", "detail")}
+                if row["seq"] != count:
+                    return False, f"entry {count} is missing (found {row['seq']} in its place)"
+                if row["prev_hash"] != prev or chain_hash(prev, entry) != row["hash"]:
+                    return False, f"entry {row['seq']} ({row['action']} by {row['actor']} at {row['at']}) was altered"
+                prev = row["hash"]
+            head = c.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
+        if (head.seq, head.hash) != (count, prev):
+            return False, f"the chain ends at entry {count}, but {head.seq} were recorded: entries were removed"
+        return True, f"{count} entries, chain intact"
+
+
+class _Tx:
+    """A transaction that turns database faults into messages staff can act on."""
+
+    def __init__(self, store: Store, read_only: bool):
+        self.store, self.read_only = store, read_only
+
+    def __enter__(self):
+        try:
+            self.conn = self.store.engine.connect().execution_options(read_only=self.read_only)
+            self.tx = self.conn.begin()
+        except OperationalError as exc:
+            raise _translate(exc, self.store.location) from None
+        return self.conn
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if kind is None:
+                self.tx.commit()
+            else:
+                self.tx.rollback()
+        except OperationalError as commit_error:
+            self.conn.close()
+            raise _translate(commit_error, self.store.location) from None
+        self.conn.close()
+        if isinstance(exc, OperationalError):
+            raise _translate(exc, self.store.location) from None
+        return False
