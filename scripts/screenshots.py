@@ -52,9 +52,10 @@ def draft(answers: dict) -> Draft:
     return d
 
 
-def grab(app: QApplication, wizard: ScreeningWizard, name: str) -> None:
+def grab(app: QApplication, wizard, name: str) -> None:
     # QPdfView renders pages in the background: give it a moment, as a person's eye would.
-    deadline = time.monotonic() + (1.5 if wizard.currentId() == Step.SHEET else 0.2)
+    on_sheet = getattr(wizard, "currentId", lambda: -1)() == Step.SHEET
+    deadline = time.monotonic() + (1.5 if on_sheet else 0.2)
     while time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.02)
@@ -83,9 +84,56 @@ def walk(app, theme: str, name: str, d: Draft, decisions=None, stop_at=None) -> 
     return wizard
 
 
+def shell(app) -> None:
+    """The windows around the wizard, on a throw-away store with sample screenings."""
+    import os
+    from screening_app.records.store import Store
+    from screening_app.ui.main_window import LockDialog, MainWindow, SignInDialog
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SCREENING_APP_HOME"] = home
+        store = Store.open()
+        sign_in = SignInDialog(store, first_admin=True)
+        sign_in.resize(460, 260)
+        sign_in.show()
+        grab(app, sign_in, "light-app-0-first-admin")
+        admin = store.create_first_admin("admin", "Ada Admin", "correct horse battery")
+        store.save_settings(admin, SETTINGS)
+        desk = store.add_staff(admin, "desk", "Dee Desk", "front_desk", "correct horse battery")
+        doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
+        for name, answers in (("Zoë Ångström", {"cancer_history": "yes"}), ("李雷", {"current_infection": "dont_know"}),
+                              ("Олег Иванов", {})):
+            d = draft(answers)
+            d.name = name
+            row = store.new_draft(desk, d.to_json())
+            store.save_draft(desk, row.id, d.to_json(), step=2, version=row.row_version,
+                             outcome=Flow().result(d).outcome.value)
+            store.hand_over(desk, row.id, row.row_version + 1)
+        window = MainWindow(store, doc, Flow())
+        for index, name in enumerate(("home", "queue", "records")):
+            window.tabs.setCurrentIndex(index)
+            window.show()
+            grab(app, window, f"light-app-{index + 1}-{name}")
+        window.hide()
+        admin_window = MainWindow(store, admin, Flow())
+        for index, name in enumerate(("records", "accounts", "settings", "audit")):
+            admin_window.tabs.setCurrentIndex(index)
+            admin_window.refresh()
+            admin_window.show()
+            grab(app, admin_window, f"light-app-admin-{name}")
+        admin_window.hide()
+        lock = LockDialog(store, doc)
+        lock.resize(420, 180)
+        lock.show()
+        grab(app, lock, "light-app-lock")
+        lock.hide()
+        store.close()
+        del os.environ["SCREENING_APP_HOME"]
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_application([])
+    shell(app)
     for theme in ("light", "dark"):
         app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())
         empty = ScreeningWizard(Draft(), settings=SETTINGS)

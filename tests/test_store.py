@@ -1,5 +1,4 @@
 """Ensure the store keeps every screening safely, on a real SQLite file on disk."""
-import json
 import os
 import sqlite3
 import stat
@@ -40,7 +39,7 @@ def complete_draft(**answers) -> Draft:
 def finish_one(store, people, **answers):
     d = complete_draft(**answers)
     row = store.new_draft(people["desk"], d.to_json())
-    v = store.hand_over(people["desk"], row.id, row.row_version)
+    store.hand_over(people["desk"], row.id, row.row_version)
     claimed = store.claim(people["doc"], row.id)
     d.product = dict(GOOD_PRODUCT)
     rec = store.finish(people["doc"], row.id, version=claimed.row_version,

@@ -53,7 +53,7 @@ screenings = Table(
 Index("ix_screenings_name_key", screenings.c.name_key)
 Index("ix_screenings_dob", screenings.c.date_of_birth)
 Index("ix_screenings_treatment_date", screenings.c.treatment_date)
-Index("ix_screenings_outcome", screenings.c.outcome)
+Index("ix_screenings_outcome_date", screenings.c.outcome, screenings.c.treatment_date)
 Index("ix_screenings_status", screenings.c.status)
 
 # Every word of a patient's name, folded, so "angstrom" finds "Zoë Ångström" by an index.

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, or_, select, update
+from sqlalchemy import create_engine, event, func, insert, intersect, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import paths
@@ -443,9 +443,12 @@ class Store:
         s = t.screenings
         query = select(s.c.id, s.c.status, s.c.patient_name, s.c.date_of_birth, s.c.treatment_date, s.c.outcome,
                        s.c.updated_at, s.c.amends).where(s.c.status != "discarded")
-        for word in name_words(name):
-            query = query.where(s.c.id.in_(select(t.name_tokens.c.screening_id).where(
-                t.name_tokens.c.token >= word, t.name_tokens.c.token < word + "\U0010ffff")))
+        words = name_words(name)
+        if words:
+            # One id set per word, intersected inside the index before any row is read.
+            per_word = [select(t.name_tokens.c.screening_id).where(
+                t.name_tokens.c.token >= w, t.name_tokens.c.token < w + "\U0010ffff") for w in words]
+            query = query.where(s.c.id.in_(intersect(*per_word) if len(per_word) > 1 else per_word[0]))
         if date_of_birth:
             query = query.where(s.c.date_of_birth == date_of_birth)
         if date_from:
@@ -456,7 +459,11 @@ class Store:
             query = query.where(s.c.outcome == outcome)
         if not include_unfinished:
             query = query.where(s.c.status == "finished")
-        query = query.order_by(s.c.treatment_date.desc(), s.c.updated_at.desc()).limit(limit)
+        # With a name, the few rows its words match are found by the token index and then
+        # sorted; ordering by the bare column would make the planner walk the date index
+        # and test every row against the words instead (17 ms rather than 1 ms at 100,000).
+        order = (s.c.treatment_date + "") if words else s.c.treatment_date
+        query = query.order_by(order.desc(), s.c.updated_at.desc()).limit(limit)
         with self._read() as c:
             return [dict(r) for r in c.execute(query).mappings()]
 

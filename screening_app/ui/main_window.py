@@ -1,16 +1,36 @@
-"""Starts the GUI: one Qt application, the Fusion style, and the screening wizard."""
+"""The application around the wizard: sign-in, home, review queue, records, admin, idle lock.
+
+Every screening window has a ScreeningSession that keeps it in the store as it is typed;
+the idle lock hides patient data without closing anything.
+"""
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
+from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QWidget)
 
-from ..records.settings import load_settings
+from .. import paths
+from ..records import StoreError
+from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff
+from ..records.settings import ClinicSettings
 from ..resources import resource_path
 from ..screening import ContentError
-from ..workflow import Draft, Flow
+from ..screening.model import Outcome
+from ..workflow import Draft, Flow, Step
+from .session import ScreeningSession
+from .sheet_view import Dialogs, SheetPreview
 from .wizard import ScreeningWizard
+
+QUEUE_REFRESH_MS = 5000
+STATUS_LABELS = {"draft": "Draft", "handed_over": "Waiting for review", "in_review": "In review",
+                 "finished": "Finished", "discarded": "Discarded"}
 
 
 def make_application(argv: list[str]) -> QApplication:
@@ -25,29 +45,680 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
+class AppDialogs(Dialogs):
+    """The app's modal questions, answerable by tests."""
+
+    def ask_yes_no(self, parent, title: str, text: str) -> bool:
+        return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
+
+    def ask_file(self, parent, title: str, suggested: str, pattern: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(parent, title, suggested, pattern)
+        return path or None
+
+
+def _form_dialog(parent, title: str, rows: list[tuple[str, QWidget]], ok_text: str) -> tuple[QDialog, QLabel]:
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    form = QFormLayout()
+    for label, widget in rows:
+        caption = QLabel(label, dialog)
+        caption.setBuddy(widget)
+        widget.setAccessibleName(label.replace("&", ""))
+        form.addRow(caption, widget)
+    error = QLabel(dialog)
+    error.setWordWrap(True)
+    error.setObjectName("dialogError")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(error)
+    layout.addWidget(buttons)
+    dialog.buttons = buttons
+    return dialog, error
+
+
+def _password_field(parent) -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class SignInDialog(QDialog):
+    """Signs a person in; or, on a store with no accounts, creates the first admin."""
+
+    def __init__(self, store, *, first_admin: bool, parent=None):
+        super().__init__(parent)
+        self.store, self.first_admin, self.staff = store, first_admin, None
+        self.setWindowTitle("Create the admin account" if first_admin else "Sign in")
+        self.username = QLineEdit(self)
+        self.display = QLineEdit(self)
+        self.password = _password_field(self)
+        self.repeat = _password_field(self)
+        rows = [("&Username", self.username)]
+        if first_admin:
+            rows += [("Your &name", self.display)]
+        rows += [("&Password", self.password)]
+        if first_admin:
+            rows += [("&Repeat password", self.repeat)]
+        form = QFormLayout()
+        for label, widget in rows:
+            caption = QLabel(label, self)
+            caption.setBuddy(widget)
+            widget.setAccessibleName(label.replace("&", ""))
+            form.addRow(caption, widget)
+        intro = QLabel("This is the first start: create the admin account. The admin adds the front desk and "
+                       "clinician accounts and sets up the clinic." if first_admin else
+                       "Sign in to screen patients.", self)
+        intro.setWordWrap(True)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setObjectName("signInError")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create" if first_admin else "Sign in")
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        try:
+            if self.first_admin:
+                if self.password.text() != self.repeat.text():
+                    self.error.setText("The two passwords differ.")
+                    return
+                self.staff = self.store.create_first_admin(self.username.text().strip(), self.display.text(),
+                                                           self.password.text())
+            else:
+                self.staff = self.store.authenticate(self.username.text().strip(), self.password.text())
+                if self.staff is None:
+                    self.password.clear()
+                    self.error.setText("Wrong username or password, or the account is switched off.")
+                    return
+        except (StoreError, PermissionDenied) as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+
+class LockDialog(QDialog):
+    """Shown after the idle time: the same person's password opens everything as it was."""
+
+    def __init__(self, store, staff: Staff, parent=None):
+        super().__init__(parent)
+        self.store, self.staff = store, staff
+        self.setWindowTitle("Locked")
+        self.setModal(True)
+        self.password = _password_field(self)
+        self.password.setAccessibleName("Password")
+        self.error = QLabel(self)
+        text = QLabel(f"Locked after a time without use. {staff.display_name}, enter your password to go on. "
+                      "Open screenings are kept.", self)
+        text.setWordWrap(True)
+        unlock = QPushButton("&Unlock", self)
+        unlock.setDefault(True)
+        unlock.clicked.connect(self.submit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.password)
+        layout.addWidget(self.error)
+        layout.addWidget(unlock)
+
+    def submit(self) -> None:
+        if self.store.check_password(self.staff, self.password.text()):
+            self.accept()
+        else:
+            self.password.clear()
+            self.error.setText("Wrong password.")
+
+    def reject(self) -> None:  # Escape must not unlock
+        pass
+
+
+class IdleLock(QObject):
+    """Locks every window after the clinic's idle time; any key or mouse use resets it."""
+
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(self, minutes: int, parent=None):
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(max(1, minutes) * 60_000)
+        self.timer.timeout.connect(self.locked.emit)
+        self.active = True
+        QApplication.instance().installEventFilter(self)
+        self.timer.start()
+
+    def eventFilter(self, obj, event):
+        if self.active and event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                                            QEvent.Type.MouseMove, QEvent.Type.Wheel):
+            self.timer.start()
+        return False
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().setVisible(False)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]], keys: list[str]) -> None:
+    table.setRowCount(len(rows))
+    for r, (cells, key) in enumerate(zip(rows, keys)):
+        for c, value in enumerate(cells):
+            item = QTableWidgetItem(value)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            table.setItem(r, c, item)
+
+
+def _selected_key(table: QTableWidget) -> str | None:
+    items = table.selectedItems()
+    return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store, staff: Staff, flow: Flow, dialogs: AppDialogs | None = None):
+        super().__init__()
+        self.store, self.staff, self.flow = store, staff, flow
+        self.dialogs = dialogs or AppDialogs()
+        self.windows: list[ScreeningWizard] = []
+        self.setWindowTitle(f"Exosome screening: {staff.display_name} ({ROLE_LABELS[staff.role]})")
+        self.tabs = QTabWidget(self)
+        self.setCentralWidget(self.tabs)
+        if staff.can("screen"):
+            self.tabs.addTab(self._home_tab(), "&Screenings")
+        if staff.can("review"):
+            self.tabs.addTab(self._queue_tab(), "Review &queue")
+        self.tabs.addTab(self._records_tab(), "&Records")
+        if staff.can("manage_staff"):
+            self.tabs.addTab(self._accounts_tab(), "&Accounts")
+        if staff.can("manage_settings"):
+            self.tabs.addTab(self._settings_tab(), "Se&ttings")
+        if staff.can("view_audit"):
+            self.tabs.addTab(self._audit_tab(), "A&udit trail")
+        self.statusBar().showMessage(f"Signed in as {staff.display_name}")
+        self.idle = IdleLock(store.settings().idle_lock_minutes, self)
+        self.idle.locked.connect(self.lock)
+        self.queue_timer = QTimer(self)
+        self.queue_timer.timeout.connect(self.refresh)
+        self.queue_timer.start(QUEUE_REFRESH_MS)
+        self.resize(980, 680)
+        self.refresh()
+
+    # --- tabs ------------------------------------------------------------------------------
+
+    def _home_tab(self) -> QWidget:
+        tab = QWidget()
+        new = QPushButton("&New screening", tab)
+        new.clicked.connect(self.new_screening)
+        self.drafts = _table(["Patient", "Date of birth", "Status", "Last saved"])
+        self.drafts.setAccessibleName("Your unfinished screenings")
+        self.drafts.doubleClicked.connect(lambda _i: self.resume_selected())
+        resume = QPushButton("&Resume", tab)
+        resume.clicked.connect(self.resume_selected)
+        discard = QPushButton("&Discard…", tab)
+        discard.clicked.connect(self.discard_selected)
+        buttons = QHBoxLayout()
+        for b in (new, resume, discard):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("Your unfinished screenings (saved as you typed):", tab))
+        layout.addWidget(self.drafts)
+        return tab
+
+    def _queue_tab(self) -> QWidget:
+        tab = QWidget()
+        self.queue = _table(["Patient", "Date of birth", "Outcome", "Status", "From", "Waiting since"])
+        self.queue.setAccessibleName("Screenings waiting for a clinician")
+        self.queue.doubleClicked.connect(lambda _i: self.review_selected())
+        open_button = QPushButton("&Open for review", tab)
+        open_button.clicked.connect(self.review_selected)
+        layout = QVBoxLayout(tab)
+        layout.addWidget(QLabel("Handed over by the front desk. Refreshes by itself.", tab))
+        layout.addWidget(self.queue)
+        layout.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return tab
+
+    def _records_tab(self) -> QWidget:
+        tab = QWidget()
+        self.search_name = QLineEdit(tab)
+        self.search_dob = QLineEdit(tab)
+        self.search_dob.setPlaceholderText("YYYY-MM-DD")
+        self.search_from = QLineEdit(tab)
+        self.search_from.setPlaceholderText("from YYYY-MM-DD")
+        self.search_to = QLineEdit(tab)
+        self.search_to.setPlaceholderText("to YYYY-MM-DD")
+        self.search_outcome = QComboBox(tab)
+        self.search_outcome.addItem("Any outcome", "")
+        for o in Outcome:
+            self.search_outcome.addItem(o.label, o.value)
+        form = QFormLayout()
+        for label, widget in (("&Name", self.search_name), ("Date of &birth", self.search_dob),
+                              ("Treatment &from", self.search_from), ("Treatment &to", self.search_to),
+                              ("O&utcome", self.search_outcome)):
+            caption = QLabel(label, tab)
+            caption.setBuddy(widget)
+            widget.setAccessibleName("Search: " + label.replace("&", ""))
+            form.addRow(caption, widget)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(250)
+        self.search_timer.timeout.connect(self.run_search)
+        for edit in (self.search_name, self.search_dob, self.search_from, self.search_to):
+            edit.textEdited.connect(lambda _t: self.search_timer.start())
+        self.search_outcome.currentIndexChanged.connect(lambda _i: self.search_timer.start())
+        self.results = _table(["Patient", "Date of birth", "Treatment date", "Outcome", "Status", "Amends"])
+        self.results.setAccessibleName("Screenings found")
+        buttons = QHBoxLayout()
+        for text, slot in (("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
+                           ("Export &CSV…", self.export_csv), ("&Amend…", self.amend_selected)):
+            button = QPushButton(text, tab)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.results)
+        self.run_search()
+        return tab
+
+    def _accounts_tab(self) -> QWidget:
+        tab = QWidget()
+        self.accounts = _table(["Username", "Name", "Role", "Active"])
+        self.accounts.setAccessibleName("Staff accounts")
+        buttons = QHBoxLayout()
+        for text, slot in (("&Add…", self.add_account), ("Switch on/&off", self.toggle_account),
+                           ("Set &password…", self.reset_password)):
+            button = QPushButton(text, tab)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(buttons)
+        layout.addWidget(self.accounts)
+        return tab
+
+    def _settings_tab(self) -> QWidget:
+        tab = QWidget()
+        s = self.store.settings()
+        self.set_name = QLineEdit(s.clinic_name, tab)
+        self.set_address = QLineEdit(s.clinic_address, tab)
+        self.set_phone = QLineEdit(s.clinic_phone, tab)
+        self.set_page = QComboBox(tab)
+        self.set_page.addItems(["letter", "a4"])
+        self.set_page.setCurrentText(s.page_size)
+        self.set_idle = QSpinBox(tab)
+        self.set_idle.setRange(1, 240)
+        self.set_idle.setValue(s.idle_lock_minutes)
+        self.set_wait = QLineEdit(s.blood_donation_waiting_period, tab)
+        self.set_wait.setPlaceholderText("optional, e.g. Our clinic asks you not to give blood for 12 months.")
+        form = QFormLayout()
+        for label, widget in (("Clinic &name", self.set_name), ("&Address", self.set_address),
+                              ("&Phone", self.set_phone), ("Page si&ze", self.set_page),
+                              ("&Lock after (minutes idle)", self.set_idle),
+                              ("Blood donation &wait (printed)", self.set_wait)):
+            caption = QLabel(label, tab)
+            caption.setBuddy(widget)
+            widget.setAccessibleName(label.replace("&", ""))
+            form.addRow(caption, widget)
+        save = QPushButton("&Save settings", tab)
+        save.clicked.connect(self.save_settings)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(form)
+        layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+        return tab
+
+    def _audit_tab(self) -> QWidget:
+        tab = QWidget()
+        self.audit = _table(["#", "When (UTC)", "Who", "What", "Screening", "Detail"])
+        self.audit.setAccessibleName("Audit trail")
+        verify = QPushButton("&Verify the chain", tab)
+        verify.clicked.connect(self.verify_audit)
+        self.audit_state = QLabel(tab)
+        row = QHBoxLayout()
+        row.addWidget(verify)
+        row.addWidget(self.audit_state, 1)
+        layout = QVBoxLayout(tab)
+        layout.addLayout(row)
+        layout.addWidget(self.audit)
+        return tab
+
+    # --- refreshing ------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        try:
+            if hasattr(self, "drafts"):
+                rows = self.store.open_drafts(self.staff)
+                _fill(self.drafts, [[r.patient_name or "(no name yet)", r.date_of_birth, STATUS_LABELS[r.status],
+                                     r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
+            if hasattr(self, "queue"):
+                rows = self.store.queue()
+                _fill(self.queue, [[r.patient_name, r.date_of_birth, Outcome(r.outcome).label if r.outcome else "",
+                                    STATUS_LABELS[r.status] + (f" ({r.claimed_by})" if r.claimed_by else ""),
+                                    r.created_by, r.updated_at.replace("T", " ")[:16]] for r in rows],
+                      [r.id for r in rows])
+            if hasattr(self, "accounts"):
+                people = self.store.list_staff(self.staff)
+                _fill(self.accounts, [[p.username, p.display_name, ROLE_LABELS[p.role], "yes" if p.active else "no"]
+                                      for p in people], [p.username for p in people])
+            if hasattr(self, "audit"):
+                entries = self.store.audit_entries(self.staff, limit=300)
+                _fill(self.audit, [[str(e["seq"]), e["at"].replace("T", " ")[:19], e["actor"], e["action"],
+                                    (e["screening_id"] or "")[:8], e["detail"]] for e in entries],
+                      [e["screening_id"] or "" for e in entries])
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Could not refresh: {exc}")
+
+    def run_search(self) -> None:
+        try:
+            rows = self.store.search(name=self.search_name.text(), date_of_birth=self.search_dob.text().strip(),
+                                     date_from=self.search_from.text().strip(), date_to=self.search_to.text().strip(),
+                                     outcome=self.search_outcome.currentData())
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Search failed: {exc}")
+            return
+        _fill(self.results, [[r["patient_name"], r["date_of_birth"], r["treatment_date"],
+                              Outcome(r["outcome"]).label if r["outcome"] else "", STATUS_LABELS[r["status"]],
+                              "yes" if r["amends"] else ""] for r in rows], [r["id"] for r in rows])
+        self.statusBar().showMessage(f"{len(rows)} found" + (" (first 200)" if len(rows) == 200 else ""))
+
+    # --- screenings --------------------------------------------------------------------------
+
+    def _open_wizard(self, draft: Draft, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
+        session = ScreeningSession(self.store, self.staff, row, self)
+        wizard = ScreeningWizard(draft, flow=self.flow, settings=self.store.settings(), dialogs=self.dialogs,
+                                 session=session, hands_over=not self.staff.can("review"), start=start)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        wizard.finished.connect(lambda _code, w=wizard: self._closed(w))
+        self.windows.append(wizard)
+        wizard.show()
+        return wizard
+
+    def _closed(self, wizard: ScreeningWizard) -> None:
+        session = wizard.session
+        session.detach()
+        if wizard.result() == QDialog.DialogCode.Accepted:
+            session.deleteLater()  # handed over or finished: both saved it as their first step
+        else:
+            saved = session.save()
+            session.release()  # closed unfinished: back in the queue for any clinician
+            if saved:
+                session.deleteLater()
+            # else the session stays (parented here) and retries until the store takes the draft
+        if wizard in self.windows:
+            self.windows.remove(wizard)
+        self.refresh()
+
+    def new_screening(self) -> ScreeningWizard:
+        return self._open_wizard(Draft())
+
+    def resume(self, sid: str) -> ScreeningWizard:
+        row = self.store.draft(sid)
+        self.store.log(self.staff, "opened", sid, {"for": "resume"})
+        start = Step.REVIEW if row.status == "in_review" else Step.PATIENT
+        return self._open_wizard(Draft.from_json(row.draft), row, start)
+
+    def resume_selected(self) -> None:
+        sid = _selected_key(self.drafts)
+        if sid:
+            self.resume(sid)
+
+    def discard_selected(self) -> None:
+        sid = _selected_key(self.drafts)
+        if sid and self.dialogs.ask_yes_no(self, "Discard this screening?",
+                                           "It will no longer be offered to resume. It stays in the audit trail."):
+            self.store.discard(self.staff, sid)
+            self.refresh()
+
+    def review(self, sid: str) -> ScreeningWizard | None:
+        try:
+            row = self.store.claim(self.staff, sid)
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, "Cannot open", str(exc), error=True)
+            self.refresh()
+            return None
+        return self._open_wizard(Draft.from_json(row.draft), row, Step.REVIEW)
+
+    def review_selected(self) -> None:
+        sid = _selected_key(self.queue)
+        if sid:
+            self.review(sid)
+
+    def offer_resume(self) -> ScreeningWizard | None:
+        """After a crash or a closed window: offer what was left unfinished."""
+        rows = self.store.open_drafts(self.staff)
+        if not rows:
+            return None
+        latest = rows[0]
+        name = latest.patient_name or "a patient with no name yet"
+        if self.dialogs.ask_yes_no(self, "Resume?", f"You have {len(rows)} unfinished screening(s). "
+                                                    f"Resume the latest, for {name}?"):
+            return self.resume(latest.id)
+        return None
+
+    # --- records -----------------------------------------------------------------------------
+
+    def _finished_selected(self):
+        sid = _selected_key(self.results)
+        if not sid:
+            return None
+        try:
+            return self.store.record(sid)
+        except StoreError:
+            self.dialogs.tell(self, "Not finished", "Only finished screenings have a sheet and exports.")
+            return None
+
+    def open_sheet(self) -> QDialog | None:
+        record = self._finished_selected()
+        if record is None:
+            return None
+        self.store.log(self.staff, "opened", record.screening_id, {"for": "sheet"})
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Sheet as printed on {record.finished_at[:10]} (SHA-256 {record.pdf_sha256[:12]}…)")
+        preview = SheetPreview(self.dialogs, dialog)
+        preview.set_pdf(record.pdf, f"sheet-{record.screening_id[:8]}")
+        preview.printed.connect(lambda n: self.store.log(self.staff, "printed", record.screening_id, {"pages": n}))
+        preview.saved.connect(lambda p: self.store.log(self.staff, "exported", record.screening_id, {"as": "pdf"}))
+        QVBoxLayout(dialog).addWidget(preview)
+        dialog.resize(800, 900)
+        dialog.show()
+        return dialog
+
+    def export_fhir(self) -> None:
+        from ..records.export import fhir_bundle
+        record = self._finished_selected()
+        if record is None:
+            return
+        path = self.dialogs.ask_file(self, "Export as FHIR R4 JSON", str(Path.home() / f"{record.screening_id}.json"),
+                                     "FHIR JSON (*.json)")
+        if path:
+            self._write(Path(path), json.dumps(fhir_bundle(record, self.flow.content), ensure_ascii=False,
+                                               indent=2).encode("utf-8"), record.screening_id, "fhir")
+
+    def export_csv(self) -> None:
+        from ..records.export import csv_export
+        path = self.dialogs.ask_file(self, "Export the list as CSV", str(Path.home() / "screenings.csv"), "CSV (*.csv)")
+        if path:
+            rows = self.store.search(name=self.search_name.text(), date_of_birth=self.search_dob.text().strip(),
+                                     date_from=self.search_from.text().strip(), date_to=self.search_to.text().strip(),
+                                     outcome=self.search_outcome.currentData(), limit=10_000_000)
+            self._write(Path(path), csv_export(rows).encode("utf-8-sig"), None, "csv")
+
+    def _write(self, path: Path, data: bytes, sid: str | None, kind: str) -> None:
+        try:
+            paths.write_atomically(path, data)
+        except OSError as exc:
+            self.dialogs.tell(self, "Not exported", f"{path} could not be written: {exc.strerror or exc}.", error=True)
+            return
+        self.store.log(self.staff, "exported", sid, {"as": kind})
+
+    def amend_selected(self) -> ScreeningWizard | None:
+        record = self._finished_selected()
+        if record is None:
+            return None
+        try:
+            row = self.store.amend(self.staff, record.screening_id)
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, "Cannot amend", str(exc), error=True)
+            return None
+        return self._open_wizard(Draft.from_json(row.draft), row)
+
+    # --- admin -------------------------------------------------------------------------------
+
+    def add_account(self) -> None:
+        username, name, password = QLineEdit(), QLineEdit(), _password_field(None)
+        role = QComboBox()
+        for r in ALL_ROLES:
+            role.addItem(ROLE_LABELS[r], r)
+        dialog, error = _form_dialog(self, "Add an account", [("&Username", username), ("&Name", name),
+                                                              ("&Role", role), ("&Password", password)], "Add")
+
+        def submit():
+            try:
+                self.store.add_staff(self.staff, username.text().strip(), name.text(), role.currentData(),
+                                     password.text())
+            except (StoreError, PermissionDenied) as exc:
+                error.setText(str(exc))
+                return
+            dialog.accept()
+
+        dialog.buttons.accepted.connect(submit)
+        dialog.exec()
+        self.refresh()
+
+    def toggle_account(self) -> None:
+        username = _selected_key(self.accounts)
+        if not username:
+            return
+        active = next(p.active for p in self.store.list_staff(self.staff) if p.username == username)
+        try:
+            self.store.set_staff_active(self.staff, username, not active)
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, "Not changed", str(exc), error=True)
+        self.refresh()
+
+    def reset_password(self) -> None:
+        username = _selected_key(self.accounts)
+        if not username:
+            return
+        password = _password_field(None)
+        dialog, error = _form_dialog(self, f"New password for {username}", [("&Password", password)], "Set")
+
+        def submit():
+            try:
+                self.store.set_password(self.staff, username, password.text())
+            except (StoreError, PermissionDenied) as exc:
+                error.setText(str(exc))
+                return
+            dialog.accept()
+
+        dialog.buttons.accepted.connect(submit)
+        dialog.exec()
+
+    def save_settings(self) -> None:
+        settings, problems = ClinicSettings.checked({
+            "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
+            "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
+            "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text()})
+        if problems:
+            self.dialogs.tell(self, "Settings", "\n".join(problems), error=True)
+            return
+        try:
+            self.store.save_settings(self.staff, settings)
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, "Not saved", str(exc), error=True)
+            return
+        self.idle.timer.setInterval(settings.idle_lock_minutes * 60_000)
+        self.statusBar().showMessage("Settings saved.")
+
+    def verify_audit(self) -> None:
+        ok, message = self.store.verify_audit()
+        self.audit_state.setText(("Intact: " if ok else "BROKEN: ") + message)
+
+    # --- locking -----------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Hides patient data until the same person's password is given; nothing is closed."""
+        windows = [w for w in [self, *self.windows] if w.isVisible()]
+        for w in self.windows:
+            if w.session is not None:
+                w.session.save()
+        for w in windows:
+            w.hide()
+        self.idle.active = False
+        self.lock_dialog = LockDialog(self.store, self.staff)
+        self.lock_dialog.accepted.connect(lambda: self._unlock(windows))
+        self.lock_dialog.show()
+
+    def _unlock(self, windows) -> None:
+        for w in windows:
+            w.show()
+        self.idle.active = True
+        self.idle.timer.start()
+
+    def closeEvent(self, event) -> None:
+        for w in list(self.windows):
+            w.close()
+        self.store.close()
+        super().closeEvent(event)
+
+
+def acquire_instance_lock() -> QLockFile | None:
+    """One running copy per user: a second one would show two versions of the same draft."""
+    folder = paths.ensure_private_dir(paths.data_dir())
+    lock = QLockFile(str(folder / "instance.lock"))
+    lock.setStaleLockTime(0)  # a crashed copy's lock is taken over (Qt checks the process is gone)
+    return lock if lock.tryLock(200) else None
+
+
 def run_gui(argv: list[str]) -> int:
+    from ..records.store import Store
+
     app = make_application(argv)
+    try:
+        lock = acquire_instance_lock()
+    except OSError as exc:
+        QMessageBox.critical(None, "Cannot start", f"The data folder cannot be used: {exc}")
+        return 1
+    if lock is None:
+        QMessageBox.information(None, "Already open", "The screening assistant is already open on this computer "
+                                                      "for you. Switch to that window; nothing is lost.")
+        return 0
     try:
         flow = Flow()
     except ContentError as exc:
         QMessageBox.critical(None, "Questionnaire or rules cannot be used",
                              "Screening cannot start until resources/ is fixed:\n\n" + "\n".join(exc.problems))
         return 1
-    settings, problems = load_settings()
-    wizard = ScreeningWizard(Draft(), flow=flow, settings=settings)
-    if problems:
-        QMessageBox.warning(wizard, "Settings", "Some settings could not be read; defaults are used:\n\n"
-                            + "\n".join(problems))
-
-    def next_patient(code: int) -> None:
-        # Done starts the next patient with an empty wizard; Cancel (after confirming) quits.
-        if code == ScreeningWizard.DialogCode.Accepted:
-            wizard.draft = Draft()
-            wizard.restart()
-            wizard.show()
-        else:
-            app.quit()
-
-    wizard.finished.connect(next_patient)
-    wizard.show()
-    return app.exec()
+    try:
+        store = Store.open()
+    except StoreError as exc:
+        QMessageBox.critical(None, "Records cannot be opened", str(exc))
+        return 1
+    sign_in = SignInDialog(store, first_admin=not store.has_staff())
+    if sign_in.exec() != QDialog.DialogCode.Accepted:
+        store.close()
+        return 0
+    window = MainWindow(store, sign_in.staff, flow)
+    window.show()
+    if sign_in.staff.can("screen"):
+        window.offer_resume()
+    code = app.exec()
+    lock.unlock()
+    return code

@@ -81,6 +81,14 @@ class _Page(QWizardPage):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setObjectName("nextBlockedReason")
+        self.saved = QLabel(self)
+        self.saved.setObjectName("saveState")
+        self.saved.setAccessibleName("Save state")
+        self.footer = QWidget(self)
+        row = QHBoxLayout(self.footer)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.status, 1)
+        row.addWidget(self.saved, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
 
     @property
     def draft(self) -> Draft:
@@ -182,7 +190,7 @@ class PatientPage(_Page):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.footer)
 
     def initializePage(self):
         self.fields.load()
@@ -222,7 +230,7 @@ class TreatmentPage(_Page):
         layout.addWidget(self.route_error)
         layout.addLayout(form)
         layout.addStretch(1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.footer)
 
     def _route_chosen(self, button: QAbstractButton):
         self.draft.route = button.property("route")
@@ -278,7 +286,7 @@ class QuestionsPage(_Page):
         self.scroll = scroll
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.footer)
 
     def _question_box(self, number: int, q) -> QGroupBox:
         box = QGroupBox(f"{number}. {q.text}")
@@ -364,6 +372,19 @@ class QuestionsPage(_Page):
             self._show_follow_ups(qid)
         self.refresh_messages()
 
+    def nextId(self) -> int:
+        return -1 if self.w.hands_over else super().nextId()
+
+    def validatePage(self) -> bool:
+        session = self.w.session
+        if session is None:
+            return True
+        problem = session.hand_over() if self.w.hands_over else session.claim_for_review()
+        if problem:
+            self.w.dialogs.tell(self, "Cannot go on", problem, error=True)
+            return False
+        return True
+
     def refresh_messages(self):
         unanswered = self.w.flow.unanswered(self.draft)
         if unanswered:
@@ -410,7 +431,7 @@ class ReviewPage(_Page):
         layout.addLayout(top)
         layout.addWidget(self.clinician_row)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.footer)
         self.decision_groups: dict[str, QButtonGroup] = {}
         self.reason_edits: dict[str, QLineEdit] = {}
 
@@ -572,7 +593,7 @@ class ProductPage(_Page):
         layout.addWidget(checks)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.footer)
 
     def _text(self, key: str, text: str) -> None:
         value: object = text.strip()
@@ -643,7 +664,7 @@ class SheetPage(_Page):
         self.kind: SheetKind | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.preview, 1)
-        layout.addWidget(self.status)
+        layout.addWidget(self.footer)
         self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def initializePage(self):
@@ -667,17 +688,32 @@ class SheetPage(_Page):
     def isComplete(self) -> bool:
         return True
 
+    def validatePage(self) -> bool:
+        session = self.w.session
+        if session is None:
+            return True
+        with_product = self.kind is SheetKind.CONSENT
+        problem = session.finish(self.draft.to_screening_file(with_product=with_product), self.preview.data)
+        if problem:
+            self.w.dialogs.tell(self, "Not finished", f"The screening was not recorded: {problem}", error=True)
+            return False
+        return True
+
 
 class ScreeningWizard(QWizard):
     draft_changed = Signal()
 
     def __init__(self, draft: Draft | None = None, *, flow: Flow | None = None,
-                 settings: ClinicSettings | None = None, dialogs: Dialogs | None = None, parent=None):
+                 settings: ClinicSettings | None = None, dialogs: Dialogs | None = None, session=None,
+                 hands_over: bool = False, start: Step = Step.PATIENT, parent=None):
         super().__init__(parent)
         self.draft = draft or Draft()
         self.flow = flow or Flow()
         self.settings = settings or ClinicSettings()
         self.dialogs = dialogs or Dialogs()
+        self.session = session  # None: nothing is stored (tests, previews)
+        # The front desk hands over after the questions; a clinician goes on to the review.
+        self.hands_over = hands_over
         self.setWindowTitle("Exosome screening")
         # Modern everywhere: the Aero style on Windows ignores the palette (dark mode).
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -689,15 +725,29 @@ class ScreeningWizard(QWizard):
             page = page_class(self)
             self.setPage(int(page.step), page)
             self.pages[page.step] = page
-        self.setStartId(int(Step.PATIENT))
+        self.setStartId(int(start))
         self.currentIdChanged.connect(self._entered)
+        if hands_over:
+            self.pages[Step.QUESTIONS].setButtonText(QWizard.WizardButton.FinishButton, "&Hand over to clinician")
+        if session is not None:
+            session.attach(self)
+            session.status.connect(self._show_save_state)
         self.resize(900, 720)
+
+    def _show_save_state(self, message: str, problem: bool) -> None:
+        colour = severity_colour(Outcome.DO_NOT_TREAT if problem else Outcome.NO_CONTRAINDICATION_FOUND,
+                                 self.palette()).name()
+        for page in self.pages.values():
+            page.saved.setText(f'<span style="color:{colour}">{_escape(message)}</span>')
+            page.saved.setWordWrap(problem)
 
     def _entered(self, page_id: int) -> None:
         if page_id == int(Step.REVIEW):
             self.setWindowTitle("Exosome screening: clinician")
 
     def reject(self) -> None:
-        if (self.draft.name.strip() or self.draft.answers) and not self.dialogs.confirm_discard(self):
+        # With a session the draft is kept and offered again; without one, closing loses it.
+        if (self.session is None and (self.draft.name.strip() or self.draft.answers)
+                and not self.dialogs.confirm_discard(self)):
             return
         super().reject()

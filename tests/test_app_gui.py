@@ -1,0 +1,252 @@
+"""Ensure the app keeps every screening: autosave, hand-over, queue, finish, resume, idle lock, faults."""
+import pytest
+from PySide6.QtWidgets import QWizard
+
+from screening_app.records import StoreError
+from screening_app.records.store import Store
+from screening_app.ui.main_window import AppDialogs, MainWindow
+from screening_app.workflow import Flow, Step
+from conftest import GOOD_PRODUCT, all_answers
+
+PASSWORD = "correct horse battery"
+
+
+class Answers(AppDialogs):
+    def __init__(self):
+        self.yes = True
+        self.told = []
+
+    def ask_yes_no(self, parent, title, text):
+        return self.yes
+
+    def tell(self, parent, title, text, error=False):
+        self.told.append(text)
+
+    def confirm_discard(self, parent):
+        return True
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "data")
+    admin = s.create_first_admin("admin", "Ada Admin", PASSWORD)
+    s.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
+    s.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)
+    s.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)
+    yield s
+    s.close()
+
+
+def window(qtbot, store, username):
+    staff = store.authenticate(username, PASSWORD)
+    w = MainWindow(store, staff, Flow(), Answers())
+    w.closeEvent = lambda e: e.accept()  # the fixture closes the store
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def fill_front_desk(wizard, **answers):
+    d = wizard.draft
+    d.name, d.date_of_birth, d.route = "Zoë Ångström", "1980-04-02", "topical"
+    d.answers.update(all_answers(**answers))
+    wizard.draft_changed.emit()
+
+
+def test_tabs_follow_the_role(qtbot, store):
+    tabs = lambda w: [w.tabs.tabText(i).replace("&", "") for i in range(w.tabs.count())]  # noqa: E731
+    assert tabs(window(qtbot, store, "desk")) == ["Screenings", "Records"]
+    assert tabs(window(qtbot, store, "chen")) == ["Screenings", "Review queue", "Records"]
+    assert tabs(window(qtbot, store, "admin")) == ["Records", "Accounts", "Settings", "Audit trail"]
+
+
+def test_typing_is_saved_without_pressing_anything(qtbot, store):
+    w = window(qtbot, store, "desk")
+    wizard = w.new_screening()
+    wizard.draft.name = "Ann Lee"
+    wizard.draft_changed.emit()
+    qtbot.waitUntil(lambda: store.open_drafts(w.staff) and store.open_drafts(w.staff)[0].draft["name"] == "Ann Lee",
+                    timeout=3000)
+    assert "Saved" in wizard.currentPage().saved.text()
+
+
+def test_front_desk_hands_over_and_a_clinician_claims(qtbot, store):
+    desk = window(qtbot, store, "desk")
+    wizard = desk.new_screening()
+    fill_front_desk(wizard, cancer_history="yes")
+    wizard.next()
+    wizard.next()
+    assert wizard.currentId() == Step.QUESTIONS
+    assert wizard.button(QWizard.WizardButton.FinishButton).text() == "&Hand over to clinician"
+    wizard.accept() if False else wizard.button(QWizard.WizardButton.FinishButton).click()
+    queue = store.queue()
+    assert [(r.patient_name, r.status, r.outcome) for r in queue] == [("Zoë Ångström", "handed_over", "clinician_review")]
+
+    chen = window(qtbot, store, "chen")
+    chen.refresh()
+    assert chen.queue.rowCount() == 1
+    review = chen.review(queue[0].id)
+    assert review.currentId() == Step.REVIEW
+    okafor = window(qtbot, store, "okafor")
+    assert okafor.review(queue[0].id) is None
+    assert "Dr. Maya Chen is reviewing" in okafor.dialogs.told[0]
+
+
+def test_clinician_finishes_and_the_record_is_kept_exactly(qtbot, store):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard)
+    for _ in range(3):
+        wizard.next()
+    assert wizard.currentId() == Step.REVIEW
+    wizard.next()
+    wizard.draft.product = dict(GOOD_PRODUCT)
+    wizard.currentPage().initializePage()
+    wizard.draft_changed.emit()
+    wizard.next()
+    assert wizard.currentId() == Step.SHEET
+    pdf = wizard.currentPage().preview.data
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    (row,) = store.search(include_unfinished=False)
+    record = store.record(row["id"])
+    assert record.pdf == pdf and record.sheet_kind == "consent" and record.lot == "EV-2291"
+    assert record.finished_by == "Dr. Maya Chen"
+
+
+def test_do_not_treat_is_recorded_as_do_not_treat(qtbot, store):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, active_malignancy="yes")
+    for _ in range(4):
+        wizard.next()
+    assert wizard.currentId() == Step.SHEET
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    (row,) = store.search(include_unfinished=False)
+    assert store.record(row["id"]).sheet_kind == "do_not_treat"
+
+
+def test_next_start_offers_to_resume_with_everything_typed(qtbot, store):
+    first = window(qtbot, store, "desk")
+    wizard = first.new_screening()
+    fill_front_desk(wizard, cancer_history="dont_know")
+    wizard.draft.follow_ups = {"cancer_history": {"details": "not sure, 2010?"}}
+    wizard.session.save()
+    wizard.hide()  # as if the app died here
+    second = window(qtbot, store, "desk")
+    resumed = second.offer_resume()
+    assert resumed.draft.name == "Zoë Ångström"
+    assert resumed.draft.answers["cancer_history"] == "dont_know"
+    assert resumed.draft.follow_ups == {"cancer_history": {"details": "not sure, 2010?"}}
+
+
+def test_idle_lock_hides_everything_and_keeps_the_open_screening(qtbot, store):
+    w = window(qtbot, store, "desk")
+    wizard = w.new_screening()
+    wizard.draft.name = "Ann Lee"
+    w.lock()
+    assert not w.isVisible() and not wizard.isVisible()
+    w.lock_dialog.password.setText("wrong password!")
+    w.lock_dialog.submit()
+    assert not wizard.isVisible() and w.lock_dialog.error.text() == "Wrong password."
+    w.lock_dialog.reject()  # Escape does not unlock
+    assert not wizard.isVisible()
+    w.lock_dialog.password.setText(PASSWORD)
+    w.lock_dialog.submit()
+    assert w.isVisible() and wizard.isVisible() and wizard.draft.name == "Ann Lee"
+    assert store.open_drafts(w.staff)[0].draft["name"] == "Ann Lee"  # saved before locking
+
+
+def test_store_fault_while_typing_keeps_the_draft_and_retries(qtbot, store, monkeypatch):
+    w = window(qtbot, store, "desk")
+    wizard = w.new_screening()
+    wizard.draft.name = "Ann"
+    assert wizard.session.save()
+    real = store.save_draft
+
+    def busy(*args, **kwargs):
+        raise StoreError("busy", "The records database is busy or locked by another program. "
+                                 "Nothing typed is lost; try again in a moment.")
+    monkeypatch.setattr(store, "save_draft", busy)
+    wizard.draft.name = "Ann Lee"
+    assert not wizard.session.save()
+    assert "Not saved yet" in wizard.currentPage().saved.text() and wizard.draft.name == "Ann Lee"
+    assert wizard.session.unsaved
+    monkeypatch.setattr(store, "save_draft", real)
+    assert wizard.session.save()
+    assert store.draft(wizard.session.sid).draft["name"] == "Ann Lee"
+
+
+def test_admin_changes_settings_and_accounts(qtbot, store):
+    w = window(qtbot, store, "admin")
+    w.set_name.setText("Riverside & Co")
+    w.set_idle.setValue(9)
+    w.save_settings()
+    assert store.settings().clinic_name == "Riverside & Co" and store.settings().idle_lock_minutes == 9
+    w.refresh()
+    usernames = [w.accounts.item(r, 0).text() for r in range(w.accounts.rowCount())]
+    assert usernames == ["admin", "chen", "desk", "okafor"]
+    w.accounts.selectRow(usernames.index("desk"))
+    w.toggle_account()
+    assert store.authenticate("desk", PASSWORD) is None
+    w.verify_audit()
+    assert w.audit_state.text().startswith("Intact")
+
+
+def test_records_search_and_amend(qtbot, store):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, active_malignancy="yes")
+    for _ in range(4):
+        wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    chen.search_name.setText("angst")
+    chen.run_search()
+    assert chen.results.rowCount() == 1
+    chen.results.selectRow(0)
+    dialog = chen.open_sheet()
+    assert dialog.findChild(type(wizard.pages[Step.SHEET].preview)).document.pageCount() >= 1
+    amendment = chen.amend_selected()
+    assert amendment.session.amends is not None
+    amendment.session.save()
+    chen.run_search()
+    assert chen.results.rowCount() == 2
+
+
+def test_closing_a_screening_keeps_it_and_frees_it_for_other_clinicians(qtbot, store):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, cancer_history="yes")
+    for _ in range(3):
+        wizard.next()
+    assert wizard.currentId() == Step.REVIEW
+    sid = wizard.session.sid
+    wizard.reject()
+    row = store.draft(sid)
+    assert row.status == "handed_over" and row.claimed_by is None and row.draft["name"] == "Zoë Ångström"
+    okafor = window(qtbot, store, "okafor")
+    assert okafor.review(sid).currentId() == Step.REVIEW
+
+
+def test_a_second_running_copy_is_told_and_lets_go(private_home):
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent("""
+        import sys, time
+        from PySide6.QtCore import QCoreApplication
+        app = QCoreApplication([])
+        from screening_app.ui.main_window import acquire_instance_lock
+        lock = acquire_instance_lock()
+        print("got" if lock else "refused", flush=True)
+        if lock and sys.argv[1] == "hold":
+            time.sleep(30)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", code, "hold"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "got"
+    second = subprocess.run([sys.executable, "-c", code, "try"], capture_output=True, text=True, timeout=30)
+    assert second.stdout.strip() == "refused"
+    holder.kill()
+    holder.wait()
+    # A copy that died is not a running copy: its lock is taken over.
+    third = subprocess.run([sys.executable, "-c", code, "try"], capture_output=True, text=True, timeout=30)
+    assert third.stdout.strip() == "got"
