@@ -18,7 +18,7 @@ from .screening import ContentError, InputRefused, default_content, read_screeni
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
-COMMANDS = ("screen", "questions", "audit", "export")
+COMMANDS = ("screen", "questions", "audit", "export", "store")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_q.add_argument("--json", action="store_true", help="print one JSON object")
     p_audit = sub.add_parser("audit", help="check the audit trail of this workstation's store")
     p_audit.add_argument("action", choices=["verify"])
+    p_store = sub.add_parser("store", help="move the records to another store")
+    p_store.add_argument("action", choices=["copy"])
+    p_store.add_argument("--from", dest="source", required=True, metavar="URL",
+                         help="postgresql://… or sqlite:///path/screenings.sqlite3")
+    p_store.add_argument("--to", dest="target", required=True, metavar="URL", help="an empty store")
     p_export = sub.add_parser("export", help="export finished screenings")
     p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
@@ -160,10 +165,35 @@ def cmd_questions(args) -> int:
 
 
 def _open_store():
-    from .records.store import DB_NAME, Store
-    if not (paths.data_dir() / DB_NAME).exists():
+    from .records.store import DB_NAME, Store, configured_url
+    if configured_url() is None and not (paths.data_dir() / DB_NAME).exists():
         raise InputRefused([f"store: there is no store in {paths.data_dir()} yet"])
     return Store.open()
+
+
+def cmd_store(args) -> int:
+    from .records.store import Store, copy_store
+    source = Store.open(url=_store_url(args.source, "--from", must_exist=True))
+    target = Store.open(url=_store_url(args.target, "--to", must_exist=False))
+    try:
+        counts = copy_store(source, target)
+    finally:
+        source.close()
+        target.close()
+    print(f"copied from {source.location} to {target.location}: "
+          + ", ".join(f"{n} {name}" for name, n in counts.items()) + "; counts and audit chain verified")
+    return EXIT_OK
+
+
+def _store_url(url: str, option: str, must_exist: bool) -> str:
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if must_exist and not path.is_file():
+            raise InputRefused([f"{option}: no SQLite store at {path}"])
+    elif "://" not in url:
+        raise InputRefused([f"{option}: give a URL, such as sqlite:///path/screenings.sqlite3 or "
+                            "postgresql://user@host/dbname"])
+    return url
 
 
 def cmd_audit(args) -> int:
@@ -196,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return {"screen": cmd_screen, "questions": cmd_questions, "audit": cmd_audit,
-                "export": cmd_export}[args.command](args)
+                "export": cmd_export, "store": cmd_store}[args.command](args)
     except StoreError as exc:
         print(f"store: {exc}", file=sys.stderr)
         return EXIT_REFUSED if exc.kind == "refused" else EXIT_INTERNAL

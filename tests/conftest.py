@@ -56,3 +56,58 @@ def private_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("SCREENING_APP_HOME", str(home))
     return home
+
+
+# --- stores on both backends ----------------------------------------------------------------
+# PostgreSQL tests need a server: SCREENING_APP_TEST_PG_URL names a database the tests may
+# create schemas in (.ci/run starts one on loopback and sets it). Without it they are skipped.
+PG_URL = os.environ.get("SCREENING_APP_TEST_PG_URL", "")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pg_schema_url(schema: str) -> str:
+    from sqlalchemy import make_url
+    url = make_url(PG_URL)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def pg_schema():
+    """A fresh, empty schema on the test server; dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests skipped: no server given (set SCREENING_APP_TEST_PG_URL; .ci/run does)")
+    import uuid
+    from sqlalchemy import create_engine
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT",
+                          pool_pre_ping=True)
+    try:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"CREATE SCHEMA {name}")
+    except Exception as exc:  # a server named but not there is a failure, not a skip
+        pytest.fail(f"PostgreSQL at SCREENING_APP_TEST_PG_URL cannot be used: {exc}")
+    yield name
+    with admin.connect() as c:
+        c.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'screenings.sqlite3'}"
+    else:
+        yield pg_schema_url(request.getfixturevalue("pg_schema"))
+
+
+def raw_sql(store, statements: list[str]) -> None:
+    """Runs SQL behind the store's back, as someone with direct access to the database would."""
+    with store.engine.connect() as c:
+        for sql in statements:
+            c.exec_driver_sql(sql)
+        c.commit()
+
+
+def disable_protection(store, table: str) -> str:
+    return (f"DROP TRIGGER {table}_no_update" if store.dialect == "sqlite"
+            else f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_change")

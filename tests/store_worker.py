@@ -3,34 +3,43 @@ import json
 import sys
 import time
 
-from screening_app.records.store import Store, StoreError
+from screening_app.records import StoreError
+from screening_app.records.store import Store
 from screening_app.workflow import Draft
 
-folder, role, username, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-store = Store.open(folder)
+url, role, username, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ANSWERS = {q: "no" for q in ["active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation",
+                             "current_infection", "skin_problem_at_site", "immune_suppression", "biologic_reaction",
+                             "known_allergy", "pregnant_or_breastfeeding", "bleeding_risk"]}
+store = Store.open(url=url)
 me = store.authenticate(username, "correct horse battery")
 done = []
 if role == "desk":
     for i in range(count):
-        row = store.new_draft(me, Draft(name=f"{username} patient {i}").to_json())
+        draft = Draft(name=f"{username} patient {i}", date_of_birth="1980-01-01", route="topical",
+                      answers=dict(ANSWERS))
+        row = store.new_draft(me, draft.to_json())
         version = row.row_version
         for edit in range(3):  # typing, saved as it goes
-            version = store.save_draft(me, row.id, Draft(name=f"{username} patient {i} v{edit}").to_json(),
-                                       step=edit, version=version)
+            draft.area = f"v{edit}"
+            version = store.save_draft(me, row.id, draft.to_json(), step=edit, version=version)
         store.hand_over(me, row.id, version)
         done.append(row.id)
 else:
-    # count is the total the front desks hand over; stop once every one is claimed by someone.
-    deadline = time.monotonic() + 90
+    # count is the total the front desks hand over; stop once every one is signed by someone.
+    deadline = time.monotonic() + 150
     while time.monotonic() < deadline:
         queue = store.queue()
-        if len(queue) == count and all(item.status == "in_review" for item in queue):
+        if not queue and len(store.search(include_unfinished=False, limit=100000)) == count:
             break
         for item in queue:
             if item.status != "handed_over":
                 continue
             try:
-                store.claim(me, item.id)
+                claimed = store.claim(me, item.id)
+                draft = Draft.from_json(claimed.draft)
+                store.finish(me, item.id, version=claimed.row_version, screening_file=draft.to_screening_file(),
+                             pdf=f"%PDF signed by {username}".encode(), sheet_version="1.0.0")
                 done.append(item.id)
             except StoreError:
                 pass  # the other clinician was quicker: that is the point

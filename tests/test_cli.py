@@ -247,3 +247,14 @@ def test_review_that_does_not_fit_the_findings_is_refused(write_screening, tmp_p
 def test_malformed_reviews_are_refused(write_screening, capsys, review, expected):
     assert main(["screen", str(write_screening(screening_file(review=review)))]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_database_url_option_picks_the_store(tmp_path):
+    from screening_app.records.store import Store
+    store = Store.open(tmp_path / "elsewhere")
+    store.create_first_admin("admin", "Ada Admin", "correct horse battery")
+    store.close()
+    url = f"sqlite:///{tmp_path / 'elsewhere' / 'screenings.sqlite3'}"
+    proc = run("--database-url", url, "audit", "verify")
+    assert proc.returncode == 0 and b"1 entries" in proc.stdout
+    assert run("audit", "verify").returncode == 2  # the default store does not exist

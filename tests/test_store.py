@@ -9,13 +9,20 @@ from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import DB_NAME, Store, StoreError
 from screening_app.workflow import Draft
-from conftest import GOOD_PRODUCT, all_answers
+from conftest import GOOD_PRODUCT, all_answers, disable_protection, raw_sql
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(store_url):
+    s = Store.open(url=store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     s = Store.open(tmp_path / "data")
     yield s
     s.close()
@@ -54,17 +61,28 @@ def test_folder_and_files_are_readable_by_the_user_alone(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "private" / DB_NAME).st_mode) == 0o600
 
 
-def test_wal_foreign_keys_and_schema_version(store):
-    with store.engine.connect() as c:
+def test_wal_and_foreign_keys_on_sqlite(sqlite_store):
+    with sqlite_store.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
 
 
-def test_reopening_an_existing_store_keeps_everything(tmp_path, people, store):
+def test_empty_database_is_migrated_to_head_and_reopening_changes_nothing(store_url):
+    from screening_app.records.schema import SCHEMA_HEAD
+    first = Store.open(url=store_url)
+    with first.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == SCHEMA_HEAD
+    first.create_first_admin("admin", "Ada Admin", PASSWORD)
+    first.close()
+    again = Store.open(url=store_url)
+    assert again.has_staff() and again.verify_audit()[0]
+    again.close()
+
+
+def test_reopening_an_existing_store_keeps_everything(store_url, people, store):
     sid, _ = finish_one(store, people)
     store.close()
-    again = Store.open(tmp_path / "data")
+    again = Store.open(url=store_url)
     assert again.record(sid).pdf == b"%PDF-1.4 sheet"
     again.close()
 
@@ -167,17 +185,19 @@ def test_store_decides_the_sheet_kind_so_do_not_treat_is_never_a_consent(store, 
     assert rec.sheet_kind == "do_not_treat"
 
 
-def test_finished_screenings_can_never_be_rewritten(store, people, tmp_path):
+def test_finished_screenings_can_never_be_rewritten(store, people):
     sid, _ = finish_one(store, people)
     with pytest.raises(StoreError):
         store.save_draft(people["doc"], sid, {}, step=0, version=99)
-    db = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    for sql in ("UPDATE finished SET pdf = x'00'", "DELETE FROM finished",
+    attempts = ["UPDATE finished SET pdf_sha256 = 'x'", "DELETE FROM finished",
                 f"UPDATE screenings SET patient_name='X' WHERE id='{sid}'", "DELETE FROM screenings",
-                "UPDATE audit SET actor='x'", "DELETE FROM audit"):
-        with pytest.raises(sqlite3.DatabaseError, match="never"):
-            db.execute(sql)
-    db.close()
+                "UPDATE audit SET actor='x'", "DELETE FROM audit"]
+    if store.dialect == "postgresql":
+        attempts += ["TRUNCATE finished CASCADE", "TRUNCATE audit"]
+    for sql in attempts:
+        with pytest.raises(Exception, match="never"):
+            raw_sql(store, [sql])
+    assert store.record(sid).pdf == b"%PDF-1.4 sheet"
 
 
 def test_amendment_points_to_the_original_and_leaves_it_unchanged(store, people):
@@ -190,26 +210,21 @@ def test_amendment_points_to_the_original_and_leaves_it_unchanged(store, people)
     assert store.record(sid) == original
 
 
-def test_audit_chain_verifies_and_detects_tampering(store, people, tmp_path):
+def test_audit_chain_verifies_and_detects_tampering(store, people):
     finish_one(store, people)
     ok, message = store.verify_audit()
     assert ok, message
-    db = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    db.execute("DROP TRIGGER audit_no_update")  # a tamperer with file access
-    db.execute("UPDATE audit SET actor='someone-else' WHERE seq=3")
-    db.commit()
-    db.close()
+    # a tamperer with direct access to the database switches the protection off first
+    raw_sql(store, [disable_protection(store, "audit"), "UPDATE audit SET actor='someone-else' WHERE seq=3"])
     ok, message = store.verify_audit()
     assert not ok and "entry 3" in message and "altered" in message
 
 
-def test_audit_detects_removed_entries(store, people, tmp_path):
+def test_audit_detects_removed_entries(store, people):
     finish_one(store, people)
-    db = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    db.execute("DROP TRIGGER audit_no_delete")
-    db.execute("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)")
-    db.commit()
-    db.close()
+    off = ("DROP TRIGGER audit_no_delete" if store.dialect == "sqlite"
+           else "ALTER TABLE audit DISABLE TRIGGER audit_no_change")
+    raw_sql(store, [off, "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)"])
     ok, message = store.verify_audit()
     assert not ok and "removed" in message
 
@@ -262,7 +277,7 @@ def test_unwritable_data_folder_path_gets_a_clear_message(tmp_path):
     assert exc.value.kind == "unwritable" and "cannot be created" in str(exc.value)
 
 
-def test_locked_database_gets_a_clear_message_and_loses_nothing(tmp_path):
+def test_locked_sqlite_database_gets_a_clear_message_and_loses_nothing(tmp_path):
     store = Store.open(tmp_path / "data", busy_timeout_s=0.2)
     admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
     desk = store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
@@ -281,8 +296,11 @@ def test_locked_database_gets_a_clear_message_and_loses_nothing(tmp_path):
     store.close()
 
 
-def test_full_disk_gets_a_clear_message_and_keeps_the_last_save(store, people):
+def test_full_disk_gets_a_clear_message_and_keeps_the_last_save(sqlite_store):
     from sqlalchemy import event
+    store = sqlite_store
+    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
+    people = {"desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)}
     row = store.new_draft(people["desk"], Draft(name="Ann").to_json())
     with store.engine.connect() as c:
         pages = c.exec_driver_sql("PRAGMA page_count").scalar()

@@ -114,8 +114,28 @@ PROTECTED = ("finished", "audit")
 
 def protect_statements(dialect: str) -> list[str]:
     """Triggers that refuse any UPDATE or DELETE of finished screenings and audit entries."""
+    if dialect == "postgresql":
+        out = [
+            "CREATE FUNCTION refuse_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION '% entries are never rewritten', TG_TABLE_NAME; END $$",
+            "CREATE FUNCTION refuse_finished_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF OLD.status = 'finished' THEN RAISE EXCEPTION 'finished screenings are never rewritten'; END IF; "
+            "RETURN NEW; END $$",
+        ]
+        for table in PROTECTED:
+            out.append(f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION refuse_rewrite()")
+            out.append(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION refuse_rewrite()")
+        out.append("CREATE TRIGGER screenings_finished_frozen BEFORE UPDATE ON screenings "
+                   "FOR EACH ROW EXECUTE FUNCTION refuse_finished_change()")
+        out.append("CREATE TRIGGER screenings_no_delete BEFORE DELETE ON screenings "
+                   "FOR EACH ROW EXECUTE FUNCTION refuse_rewrite()")
+        # Name-word search compares byte-wise ranges; the server's locale collation would not.
+        out.append('CREATE INDEX ix_name_tokens_token_c ON name_tokens (token COLLATE "C")')
+        return out
     if dialect != "sqlite":
-        raise NotImplementedError(f"triggers for {dialect} come with the shared-server store")
+        raise NotImplementedError(f"no store for {dialect} databases")
     out = []
     for table in PROTECTED:
         for op in ("UPDATE", "DELETE"):

@@ -16,8 +16,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, intersect, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import create_engine, event, func, insert, intersect, make_url, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .. import paths
 from ..screening import parse_screening, screen
@@ -29,6 +29,7 @@ from .accounts import (PermissionDenied, Staff, hash_password, password_problem,
 from .settings import ClinicSettings
 
 DB_NAME = "screenings.sqlite3"
+DATABASE_URL_ENV = "SCREENING_APP_DATABASE_URL"
 GENESIS = "0" * 64
 
 
@@ -89,8 +90,32 @@ def chain_hash(prev_hash: str, entry: dict) -> str:
     return hashlib.sha256((prev_hash + _canonical(entry)).encode("utf-8")).hexdigest()
 
 
-def _translate(exc: OperationalError, where: Path) -> StoreError:
+def configured_url() -> str | None:
+    """A database server for this workstation: the environment variable, else the file
+    `database.url` in the config folder (one line, written by the admin)."""
+    env = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if env:
+        return env
+    try:
+        text = (paths.config_dir() / "database.url").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def _translate(exc: DBAPIError, where) -> StoreError:
     text = str(exc.orig if exc.orig is not None else exc).lower()
+    if getattr(exc, "connection_invalidated", False) or any(
+            w in text for w in ("could not connect", "connection refused", "server closed", "connection failed",
+                                "terminating connection", "connection timeout", "no route", "ssl", "password auth",
+                                "does not exist")):
+        # `where` is the URL with its password hidden; libpq's own messages never carry it.
+        reason = text.splitlines()[0] if text else "no answer"
+        if "password auth" in text or "does not exist" in text:
+            return StoreError("refused", f"The records server {where} refused the connection ({reason}). "
+                                         "Ask the admin to check the database URL, user and password.")
+        return StoreError("offline", f"The records server {where} cannot be reached ({reason}). Nothing typed is "
+                                     "lost; it reconnects by itself when the server is back.")
     if "locked" in text or "busy" in text:
         return StoreError("busy", "The records database is busy or locked by another program. "
                                   "Nothing typed is lost; try again in a moment.")
@@ -111,13 +136,28 @@ class Store:
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder: Path | None = None, *, busy_timeout_s: float = 10.0) -> "Store":
-        folder = Path(folder) if folder else paths.data_dir()
+    def open(cls, folder: Path | None = None, *, url: str | None = None,
+             busy_timeout_s: float = 10.0) -> "Store":
+        """The store at `url` (a database server or an SQLite file), else in `folder`, else
+        the one this workstation is configured for (configured_url), else the local default."""
+        if url is None and folder is None:
+            url = configured_url()
+        if url and not url.startswith("sqlite"):
+            return cls._open_server(url)
+        if url:
+            db = Path(make_url(url).database or "")
+            folder = db.parent
+        else:
+            folder = Path(folder) if folder else paths.data_dir()
+            db = folder / DB_NAME
+        return cls._open_sqlite(folder, db, busy_timeout_s)
+
+    @classmethod
+    def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float) -> "Store":
         try:
             paths.ensure_private_dir(folder)
         except OSError as exc:
             raise StoreError("unwritable", f"The data folder {folder} cannot be created ({exc.strerror}).") from None
-        db = folder / DB_NAME
         engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": busy_timeout_s})
 
         @event.listens_for(engine, "connect")
@@ -148,6 +188,32 @@ class Store:
             except OSError:
                 pass
         return store
+
+    @classmethod
+    def _open_server(cls, url: str) -> "Store":
+        """A shared PostgreSQL server: several workstations, one record. TLS is whatever the
+        URL asks for (e.g. ?sslmode=verify-full); the password never appears in a message."""
+        try:
+            parsed = make_url(url)
+        except Exception:
+            raise StoreError("refused", "database URL: not a valid URL") from None
+        if parsed.get_backend_name() != "postgresql":
+            raise StoreError("refused", f"database URL: {parsed.get_backend_name()} is not supported; "
+                                        "use postgresql://… or an SQLite file")
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        shown = parsed.render_as_string(hide_password=True)
+        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        store = cls(engine, shown)
+        try:
+            t.migrate(engine)
+        except DBAPIError as exc:
+            raise _translate(exc, shown) from None
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     def close(self) -> None:
         self.engine.dispose()
@@ -446,8 +512,9 @@ class Store:
         words = name_words(name)
         if words:
             # One id set per word, intersected inside the index before any row is read.
+            token = t.name_tokens.c.token.collate("C") if self.dialect == "postgresql" else t.name_tokens.c.token
             per_word = [select(t.name_tokens.c.screening_id).where(
-                t.name_tokens.c.token >= w, t.name_tokens.c.token < w + "\U0010ffff") for w in words]
+                token >= w, token < w + "\U0010ffff") for w in words]
             query = query.where(s.c.id.in_(intersect(*per_word) if len(per_word) > 1 else per_word[0]))
         if date_of_birth:
             query = query.where(s.c.date_of_birth == date_of_birth)
@@ -529,8 +596,10 @@ class _Tx:
         try:
             self.conn = self.store.engine.connect().execution_options(read_only=self.read_only)
             self.tx = self.conn.begin()
-        except OperationalError as exc:
-            raise _translate(exc, self.store.location) from None
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                raise _translate(exc, self.store.location) from None
+            raise
         return self.conn
 
     def __exit__(self, kind, exc, tb):
@@ -543,6 +612,58 @@ class _Tx:
             self.conn.close()
             raise _translate(commit_error, self.store.location) from None
         self.conn.close()
-        if isinstance(exc, OperationalError):
+        if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
             raise _translate(exc, self.store.location) from None
         return False
+
+
+COPY_ORDER = ("staff", "screenings", "name_tokens", "finished", "audit", "settings")
+
+
+def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int]:
+    """Moves every record, PDF and audit entry to an empty store, then checks the copy.
+
+    Rows are copied as they are (ids, hashes and times included), so the audit chain of
+    the target verifies exactly as the source's did."""
+    with target._read() as c:
+        if c.execute(select(func.count()).select_from(t.staff)).scalar() or \
+                c.execute(select(t.audit_head.c.seq)).scalar():
+            raise StoreError("refused", f"--to: {target.location} is not empty; copy only into a new store")
+    ok, message = source.verify_audit()
+    if not ok:
+        raise StoreError("refused", f"--from: the audit trail does not verify ({message}); not copied")
+    counts = {}
+    with source._read() as src, target._write() as dst:
+        for name in COPY_ORDER:
+            table = t.metadata.tables[name]
+            query = select(table)
+            if name == "screenings":  # originals before the amendments that point to them
+                query = query.order_by(t.screenings.c.amends.is_not(None), t.screenings.c.created_at)
+            elif name == "audit":
+                query = query.order_by(t.audit.c.seq)
+            rows, counts[name] = [], 0
+            for row in src.execute(query).mappings():
+                rows.append(dict(row))
+                if len(rows) == batch:
+                    dst.execute(insert(table), rows)
+                    counts[name] += len(rows)
+                    rows = []
+            if rows:
+                dst.execute(insert(table), rows)
+                counts[name] += len(rows)
+        head = src.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
+        dst.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=head.seq, hash=head.hash))
+        if target.dialect == "postgresql":  # ids were copied as they were: move the counter past them
+            dst.exec_driver_sql("SELECT setval(pg_get_serial_sequence('staff', 'id'), "
+                                "(SELECT COALESCE(MAX(id), 1) FROM staff))")
+    for name in COPY_ORDER:
+        with source._read() as a, target._read() as b:
+            table = t.metadata.tables[name]
+            left = a.execute(select(func.count()).select_from(table)).scalar()
+            right = b.execute(select(func.count()).select_from(table)).scalar()
+        if left != right or right != counts[name]:
+            raise StoreError("refused", f"copy check: {name} has {left} rows in --from but {right} in --to")
+    ok, message = target.verify_audit()
+    if not ok:
+        raise StoreError("refused", f"copy check: the copied audit trail does not verify ({message})")
+    return counts

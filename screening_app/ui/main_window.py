@@ -378,9 +378,15 @@ class MainWindow(QMainWindow):
             form.addRow(caption, widget)
         save = QPushButton("&Save settings", tab)
         save.clicked.connect(self.save_settings)
+        where = QLabel(f"Records are kept in: {self.store.location}. To share one record between "
+                       f"workstations, see docs/postgresql.md (the URL goes in "
+                       f"{paths.config_dir() / 'database.url'} or --database-url).", tab)
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
         layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(where)
         layout.addStretch(1)
         return tab
 
