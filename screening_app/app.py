@@ -24,6 +24,9 @@ def _take_database_url(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = _take_database_url(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:
+        from .selftest import run
+        return run()
     from . import cli
     # A first word that is not an option is a command; an unknown one is refused by the
     # CLI rather than silently opening the GUI.

@@ -1,0 +1,96 @@
+"""`screening-app --self-test`: proves an installed copy works, part by part.
+
+Starts Qt offscreen, builds a patient sheet with the bundled fonts and opens it with QtPdf,
+opens a store in a temporary folder and records a screening; exits 0, or names what failed.
+Run it from the bundle after a build, and on a workstation after installing.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+NAME = "Zoë Ångström 李雷 Олег"
+
+
+def _check_content():
+    from .screening import default_content, evaluate
+    content = default_content()
+    result = evaluate({q: "no" for q in content.question_ids} | {"active_malignancy": "yes"}, "topical")
+    assert result.outcome.value == "do_not_treat", result.outcome
+    return f"questionnaire {content.questionnaire_version}, rules {content.rules_version}"
+
+
+def _sheet() -> bytes:
+    from .screening import read_screening, screen
+    from .screening import default_content
+    import json
+    answers = {q: "no" for q in default_content().question_ids}
+    screening = read_screening(json.dumps({"patient": {"name": NAME, "date_of_birth": "1980-04-02"},
+                                           "treatment": {"route": "topical"}, "answers": answers}))
+    from .sheets import build_sheet
+    return build_sheet(screening, screen(screening))
+
+
+def _check_sheet():
+    pdf = _sheet()
+    assert pdf.startswith(b"%PDF"), "not a PDF"
+    for font in (b"NotoSans", b"DroidSansFallback"):
+        assert font in pdf, f"font {font.decode()} not embedded"
+    return f"{len(pdf):,} bytes, fonts embedded"
+
+
+def _check_qt():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from .ui.sheet_view import load_document
+    from .ui.wizard import ScreeningWizard
+    wizard = ScreeningWizard()
+    wizard.show()
+    app.processEvents()
+    document, _buffer = load_document(_sheet())
+    image = document.render(0, QSize(300, 390))
+    assert not image.isNull(), "QtPdf rendered nothing"
+    text = document.getAllText(0).text()
+    assert "Ångström" in text, "the sheet's text could not be read back"
+    wizard.close()
+    return f"Qt {__import__('PySide6').__version__} ({app.platformName()}), {document.pageCount()} pages previewed"
+
+
+def _check_store():
+    from .records.store import Store
+    from .workflow import Draft
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder))
+        admin = store.create_first_admin("selftest", "Self Test", "self-test-password")
+        doc = store.add_staff(admin, "doc", "Doc", "clinician", "self-test-password")
+        row = store.new_draft(doc, Draft(name=NAME).to_json())
+        ok, message = store.verify_audit()
+        found = store.search(name="angstrom")
+        store.close()
+    assert ok, message
+    assert [r["id"] for r in found] == [row.id], "search did not find the screening"
+    return "created, searched, audit chain intact"
+
+
+CHECKS = [("clinical content", _check_content), ("patient sheet", _check_sheet),
+          ("Qt and PDF preview", _check_qt), ("records store", _check_store)]
+
+
+def run() -> int:
+    failed = 0
+    for name, check in CHECKS:
+        try:
+            detail = check()
+            print(f"ok    {name}: {detail}")
+        except Exception as exc:  # the point is to name whatever broke
+            failed += 1
+            print(f"FAIL  {name}: {type(exc).__name__}: {exc}")
+            if os.environ.get("SCREENING_APP_DEBUG"):
+                traceback.print_exc()
+    print("self-test passed" if not failed else f"self-test FAILED: {failed} of {len(CHECKS)} checks")
+    return 0 if not failed else 1
