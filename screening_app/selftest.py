@@ -43,22 +43,8 @@ def _check_sheet():
 
 
 def _check_qt():
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSize
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    from .ui.sheet_view import load_document
-    from .ui.wizard import ScreeningWizard
-    wizard = ScreeningWizard()
-    wizard.show()
-    app.processEvents()
-    document, _buffer = load_document(_sheet())
-    image = document.render(0, QSize(300, 390))
-    assert not image.isNull(), "QtPdf rendered nothing"
-    text = document.getAllText(0).text()
-    assert "Ångström" in text, "the sheet's text could not be read back"
-    wizard.close()
-    return f"Qt {__import__('PySide6').__version__} ({app.platformName()}), {document.pageCount()} pages previewed"
+    from .ui.application import self_check
+    return self_check(_sheet())
 
 
 def _check_store():

@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from screening_app.records.settings import ClinicSettings  # noqa: E402
-from screening_app.ui.main_window import make_application  # noqa: E402
+from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.wizard import ScreeningWizard  # noqa: E402
 from screening_app.sheets import Clinic, build_sheet  # noqa: E402
 from screening_app.workflow import Draft, Flow, Step  # noqa: E402

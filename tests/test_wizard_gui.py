@@ -9,7 +9,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QRadioButton, QWizard
 
 from screening_app.screening.consent import SheetKind
-from screening_app.ui.sheet_view import Dialogs
+from screening_app.ui.dialogs import Dialogs
 from screening_app.ui.wizard import ScreeningWizard
 from screening_app.workflow import Step
 from conftest import GOOD_PRODUCT

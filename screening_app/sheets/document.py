@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, letter
@@ -26,6 +27,10 @@ from ..screening.consent import Review, SheetKind, sheet_kind
 from ..screening.content import Content
 from ..screening.model import Outcome
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
+
+# Binary streams instead of ASCII85: PDFs are ~20% smaller and quicker to write; every reader
+# since PDF 1.0 takes them.
+rl_config.useA85 = 0
 
 PAGE_SIZES = {"letter": letter, "a4": A4}
 MARGIN = 2 * cm

@@ -9,7 +9,7 @@ font lacks into the fallback font.
 from __future__ import annotations
 
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -50,8 +50,14 @@ def covered(text: str) -> bool:
     return all(ch.isspace() or ord(ch) in body or ord(ch) in fallback for ch in text)
 
 
+def escape(text: str) -> str:
+    return _html_escape(text, quote=False)  # &, < and >; the same as xml.sax's, without its imports
+
+
+@lru_cache(maxsize=4096)
 def markup(text: str) -> str:
-    """Patient or staff text as safe Paragraph markup: escaped, with font fallback runs."""
+    """Patient or staff text as safe Paragraph markup: escaped, with font fallback runs.
+    Cached: most of a sheet is the same fixed text every time."""
     body, fallback = register_fonts()
     out: list[str] = []
     run: list[str] = []

@@ -6,11 +6,9 @@ the idle lock hides patient data without closing anything.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
@@ -20,29 +18,17 @@ from .. import paths
 from ..records import StoreError
 from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff
 from ..records.settings import ClinicSettings
-from ..resources import resource_path
 from ..screening import ContentError
 from ..screening.model import Outcome
 from ..workflow import Draft, Flow, Step
 from .session import ScreeningSession
-from .sheet_view import Dialogs, SheetPreview
+from .application import make_application  # noqa: F401 (the launcher's entry)
+from .dialogs import Dialogs
 from .wizard import ScreeningWizard
 
 QUEUE_REFRESH_MS = 5000
 STATUS_LABELS = {"draft": "Draft", "handed_over": "Waiting for review", "in_review": "In review",
                  "finished": "Finished", "discarded": "Discarded"}
-
-
-def make_application(argv: list[str]) -> QApplication:
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
-    # Fusion follows the palette (light or dark) the same way on every platform.
-    app.setStyle("Fusion")
-    app.setApplicationName("Exosome screening")
-    app.setOrganizationName("ExosomeScreening")
-    icon = resource_path("icons", "app.svg")
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
-    return app
 
 
 class AppDialogs(Dialogs):
@@ -534,6 +520,7 @@ class MainWindow(QMainWindow):
         record = self._finished_selected()
         if record is None:
             return None
+        from .sheet_view import SheetPreview
         self.store.log(self.staff, "opened", record.screening_id, {"for": "sheet"})
         dialog = QDialog(self)
         dialog.setWindowTitle(f"Sheet as printed on {record.finished_at[:10]} (SHA-256 {record.pdf_sha256[:12]}…)")

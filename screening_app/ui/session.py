@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..records import StoreError
 from ..records.accounts import PermissionDenied, Staff
 from ..screening import InputRefused
-from ..sheets import sheet_texts
 
 SAVE_DELAY_MS = 400
 RETRY_MS = 5000
@@ -111,6 +110,7 @@ class ScreeningSession(QObject):
         return None
 
     def finish(self, screening_file: dict, pdf: bytes) -> str | None:
+        from ..sheets import sheet_texts
         if not self.save(audit_step=True):
             return self.last_problem
         try:

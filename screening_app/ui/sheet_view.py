@@ -12,34 +12,13 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QSi
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import paths
+from .dialogs import Dialogs
 
 PRINT_DPI = 300
-
-
-class Dialogs:
-    """Every modal question the sheet page asks; tests pass their own answers."""
-
-    def ask_print(self, printer: QPrinter, parent) -> bool:
-        return QPrintDialog(printer, parent).exec() == QPrintDialog.DialogCode.Accepted
-
-    def ask_save_path(self, parent, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(parent, "Save the patient sheet as PDF", suggested, "PDF (*.pdf)")
-        return path or None
-
-    def confirm_discard(self, parent) -> bool:
-        return QMessageBox.question(
-            parent, "Close this screening?",
-            "What has been typed for this patient will be closed. Close anyway?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
-
-    def tell(self, parent, title: str, text: str, error: bool = False) -> None:
-        (QMessageBox.warning if error else QMessageBox.information)(parent, title, text)
 
 
 def load_document(data: bytes, parent=None) -> tuple[QPdfDocument, QBuffer]:

@@ -19,9 +19,8 @@ from ..records.settings import ClinicSettings
 from ..screening import InputRefused, ScreeningResult
 from ..screening.consent import Decision, SheetKind
 from ..screening.model import Answer, Outcome, Route
-from ..sheets import Clinic, build_sheet
 from ..workflow import Draft, Flow, Step
-from .sheet_view import Dialogs, SheetPreview
+from .dialogs import Dialogs
 
 ANSWER_KEYS = {Qt.Key.Key_Y: Answer.YES, Qt.Key.Key_N: Answer.NO, Qt.Key.Key_D: Answer.DONT_KNOW}
 SEVERITY_ICON = {
@@ -660,14 +659,18 @@ class SheetPage(_Page):
 
     def __init__(self, wizard):
         super().__init__(wizard)
-        self.preview = SheetPreview(wizard.dialogs, self)
+        self.preview = None  # made on first use: QtPdf and reportlab stay out of start-up
         self.kind: SheetKind | None = None
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.footer)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.page_layout = QVBoxLayout(self)
+        self.page_layout.addWidget(self.footer)
 
     def initializePage(self):
+        from ..sheets import Clinic, build_sheet
+        from .sheet_view import SheetPreview
+        if self.preview is None:
+            self.preview = SheetPreview(self.w.dialogs, self)
+            self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            self.page_layout.insertWidget(0, self.preview, 1)
         flow, draft = self.w.flow, self.draft
         with_product = self.w.flow.sheet_kind(draft) is SheetKind.CONSENT
         screening = flow.screening(draft, with_product=with_product)

@@ -1,0 +1,178 @@
+"""Side-by-side benchmark: the app against what the toolkit itself allows, in one run.
+
+    .venv/bin/python benchmarks/run.py [--runs 10] [--sizes 1000 10000 100000]
+
+- start-up: process start to the wizard's first page painted, against a bare PySide6 QWizard
+  of five pages started the same way (a fresh `python` process each, offscreen, interleaved);
+- peak memory of those same processes (the kernel's maximum resident set size);
+- the patient sheet, against a bare reportlab document of the same number of pages;
+- store insert and search at each size (benchmarks/search.py);
+- the bundle's size on disk, when scripts/build-linux has built it.
+Every figure is a median, and a ratio against its baseline measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Each child prints the monotonic clock (shared by all processes) when the first page is painted.
+PAINTED = """
+import time, sys
+from PySide6.QtCore import QEvent, QObject
+class _Painted(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print(time.monotonic(), flush=True)
+            sys.exit(0)
+        return False
+"""
+
+BARE = PAINTED + """
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWizard, QWizardPage
+app = QApplication([])
+app.setStyle("Fusion")
+wizard = QWizard()
+wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+for i in range(5):
+    page = QWizardPage()
+    page.setTitle(f"Page {i + 1}")
+    QVBoxLayout(page).addWidget(QLabel("A bare page."))
+    wizard.addPage(page)
+watch = _Painted()
+wizard.page(0).installEventFilter(watch)
+wizard.show()
+app.exec()
+"""
+
+OURS = PAINTED + """
+from screening_app.ui.application import make_application
+from screening_app.ui.wizard import ScreeningWizard
+app = make_application([])
+wizard = ScreeningWizard()
+watch = _Painted()
+wizard.page(0).installEventFilter(watch)
+wizard.show()
+app.exec()
+"""
+
+
+def launch(code: str) -> tuple[float, float]:
+    """Seconds from process start to first paint, and peak memory in MiB."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            cwd=ROOT, env=env)
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    if proc.returncode != 0 or not out.strip():
+        raise RuntimeError(f"the start-up probe failed (exit {proc.returncode})")
+    return float(out.split()[0]) - started, usage.ru_maxrss / 1024
+
+
+def startup(runs: int) -> dict:
+    launch(BARE), launch(OURS)  # warm the file cache for both
+    bare, ours = [], []
+    for _ in range(runs):  # interleaved, so drift hits both alike
+        bare.append(launch(BARE))
+        ours.append(launch(OURS))
+    med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
+    return {"bare_s": med(bare, 0), "ours_s": med(ours, 0), "bare_mib": med(bare, 1), "ours_mib": med(ours, 1)}
+
+
+def sheet(runs: int) -> dict:
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+    import io
+
+    from screening_app.screening import default_content, read_screening, screen
+    from screening_app.sheets import Clinic, build_sheet
+    answers = {q: "no" for q in default_content().question_ids}
+    s = read_screening(json.dumps({"patient": {"name": "Zoë Ångström 李雷", "date_of_birth": "1980-04-02"},
+                                   "treatment": {"route": "topical"}, "answers": answers}))
+    result = screen(s)
+    clinic = Clinic("Riverside Skin & Wellness", "12 Main St", "(217) 555-0147")
+    ours_pdf = build_sheet(s, result, clinic=clinic)
+    from pypdf import PdfReader
+    pages = len(PdfReader(io.BytesIO(ours_pdf)).pages)
+
+    style = getSampleStyleSheet()["BodyText"]
+    text = "A plain paragraph of body text for a bare reportlab document, in a built-in font. " * 4
+
+    from reportlab.lib.styles import ParagraphStyle
+    from screening_app.sheets.fonts import BODY, register_fonts
+    register_fonts()
+    embedded = ParagraphStyle("embedded", parent=style, fontName=BODY)
+
+    def bare_doc(paragraphs: int, paragraph_style=style) -> tuple[bytes, int]:
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=letter)
+        doc.build([Paragraph(text, paragraph_style) for _ in range(paragraphs)])
+        return buffer.getvalue(), doc.page
+
+    paragraphs = 10
+    while bare_doc(paragraphs)[1] < pages:
+        paragraphs += 5
+
+    def median_s(fn) -> float:
+        fn()
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    return {"pages": pages, "bare_s": median_s(lambda: bare_doc(paragraphs)),
+            "bare_ttf_s": median_s(lambda: bare_doc(paragraphs, embedded)),
+            "ours_s": median_s(lambda: build_sheet(s, result, clinic=clinic))}
+
+
+def bundle_size() -> str:
+    folder = ROOT / "build" / "dist" / "screening-app"
+    if not folder.exists():
+        return "not built (run scripts/build-linux)"
+    total = sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    return f"{total / 1024 / 1024:.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    args = parser.parse_args()
+    print(f"# benchmark, {date.today().isoformat()}, Python {platform.python_version()}, {platform.machine()} "
+          f"{platform.system()}, {os.cpu_count()} cores")
+    s = startup(args.runs)
+    d = sheet(max(args.runs, 10))
+    print("| what | ours | baseline (same run) | ratio | target |")
+    print("|---|---|---|---|---|")
+    print(f"| start-up to the wizard's first page | {s['ours_s'] * 1000:.0f} ms | bare 5-page QWizard "
+          f"{s['bare_s'] * 1000:.0f} ms | {s['ours_s'] / s['bare_s']:.2f}x | ≤ 1.3x |")
+    print(f"| peak memory of that process | {s['ours_mib']:.0f} MiB | bare QWizard {s['bare_mib']:.0f} MiB | "
+          f"{s['ours_mib'] / s['bare_mib']:.2f}x | ≤ 1.3x |")
+    print(f"| patient sheet ({d['pages']} pages) | {d['ours_s'] * 1000:.0f} ms | bare reportlab, {d['pages']} pages "
+          f"{d['bare_s'] * 1000:.0f} ms | {d['ours_s'] / d['bare_s']:.2f}x | ≤ 1.5x |")
+    print(f"| the same sheet | {d['ours_s'] * 1000:.0f} ms | bare reportlab, {d['pages']} pages, same embedded font "
+          f"{d['bare_ttf_s'] * 1000:.0f} ms | {d['ours_s'] / d['bare_ttf_s']:.2f}x | |")
+    print(f"| bundle on disk | {bundle_size()} | | | |")
+    print(flush=True)
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "search.py"), "--sizes", *map(str, args.sizes)],
+                   check=True)
+
+
+if __name__ == "__main__":
+    main()
