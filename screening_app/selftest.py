@@ -7,7 +7,6 @@ Run it from the bundle after a build, and on a workstation after installing.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import traceback
 from pathlib import Path

@@ -193,7 +193,8 @@ class _SheetBuilder:
                _p(labels["reviewed_by"].format(clinician=self.review.clinician, when=when))]
         for qid, decision in self.review.decisions.items():
             if decision.reason:
-                out.append(_p(f"{self.content.question(qid).text} {decision.reason}", "small"))
+                out.append(_p(labels["review_note"].format(question=self.content.question(qid).text,
+                                                           reason=decision.reason), "small"))
         return out
 
     def signatures(self) -> KeepTogether:

@@ -65,6 +65,22 @@ def _form_dialog(parent, title: str, rows: list[tuple[str, QWidget]], ok_text: s
     return dialog, error
 
 
+def _run_form(parent, title: str, rows: list[tuple[str, QWidget]], ok_text: str, action) -> bool:
+    """Shows a small form; OK runs `action`, and a refusal is shown in the form, which stays open."""
+    dialog, error = _form_dialog(parent, title, rows, ok_text)
+
+    def submit():
+        try:
+            action()
+        except (StoreError, PermissionDenied) as exc:
+            error.setText(str(exc))
+            return
+        dialog.accept()
+
+    dialog.buttons.accepted.connect(submit)
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
 def _password_field(parent) -> QLineEdit:
     edit = QLineEdit(parent)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -579,20 +595,10 @@ class MainWindow(QMainWindow):
         role = QComboBox()
         for r in ALL_ROLES:
             role.addItem(ROLE_LABELS[r], r)
-        dialog, error = _form_dialog(self, "Add an account", [("&Username", username), ("&Name", name),
-                                                              ("&Role", role), ("&Password", password)], "Add")
-
-        def submit():
-            try:
-                self.store.add_staff(self.staff, username.text().strip(), name.text(), role.currentData(),
-                                     password.text())
-            except (StoreError, PermissionDenied) as exc:
-                error.setText(str(exc))
-                return
-            dialog.accept()
-
-        dialog.buttons.accepted.connect(submit)
-        dialog.exec()
+        _run_form(self, "Add an account", [("&Username", username), ("&Name", name), ("&Role", role),
+                                           ("&Password", password)], "Add",
+                  lambda: self.store.add_staff(self.staff, username.text().strip(), name.text(),
+                                               role.currentData(), password.text()))
         self.refresh()
 
     def toggle_account(self) -> None:
@@ -611,18 +617,8 @@ class MainWindow(QMainWindow):
         if not username:
             return
         password = _password_field(None)
-        dialog, error = _form_dialog(self, f"New password for {username}", [("&Password", password)], "Set")
-
-        def submit():
-            try:
-                self.store.set_password(self.staff, username, password.text())
-            except (StoreError, PermissionDenied) as exc:
-                error.setText(str(exc))
-                return
-            dialog.accept()
-
-        dialog.buttons.accepted.connect(submit)
-        dialog.exec()
+        _run_form(self, f"New password for {username}", [("&Password", password)], "Set",
+                  lambda: self.store.set_password(self.staff, username, password.text()))
 
     def save_settings(self) -> None:
         settings, problems = ClinicSettings.checked({
