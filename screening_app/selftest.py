@@ -62,8 +62,16 @@ def _check_store():
     return "created, searched, audit chain intact"
 
 
+def _check_server_driver():
+    """The shared-server store needs psycopg with its own libpq (workstations have none)."""
+    import psycopg
+    assert psycopg.pq.__impl__ in ("binary", "c"), f"psycopg has no compiled libpq ({psycopg.pq.__impl__})"
+    return f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__}, libpq {psycopg.pq.version()})"
+
+
 CHECKS = [("clinical content", _check_content), ("patient sheet", _check_sheet),
-          ("Qt and PDF preview", _check_qt), ("records store", _check_store)]
+          ("Qt and PDF preview", _check_qt), ("records store", _check_store),
+          ("PostgreSQL driver", _check_server_driver)]
 
 
 def run() -> int:

@@ -15,7 +15,7 @@ def self_test(**env):
 def test_self_test_passes():
     proc = self_test()
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("ok    ") == 4 and proc.stdout.strip().endswith("self-test passed")
+    assert proc.stdout.count("ok    ") == 5 and proc.stdout.strip().endswith("self-test passed")
 
 
 def test_self_test_names_what_failed(tmp_path):
