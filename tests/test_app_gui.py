@@ -250,3 +250,13 @@ def test_a_second_running_copy_is_told_and_lets_go(private_home):
     # A copy that died is not a running copy: its lock is taken over.
     third = subprocess.run([sys.executable, "-c", code, "try"], capture_output=True, text=True, timeout=30)
     assert third.stdout.strip() == "got"
+
+
+def test_every_input_of_the_app_windows_has_an_accessible_name(qtbot, store):
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox, QTableWidget
+    from screening_app.ui.main_window import SignInDialog
+    widgets = [window(qtbot, store, "admin"), window(qtbot, store, "chen"), SignInDialog(store, first_admin=False)]
+    missing = [f"{type(w).__name__} in {type(top).__name__}" for top in widgets
+               for kind in (QLineEdit, QComboBox, QSpinBox, QTableWidget) for w in top.findChildren(kind)
+               if not w.accessibleName().strip() and not isinstance(w.parent(), (QComboBox, QSpinBox))]
+    assert missing == []

@@ -42,15 +42,22 @@ class AppDialogs(Dialogs):
         return path or None
 
 
+def _labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: str = "") -> QFormLayout:
+    """A form whose labels are buddies (so Alt+letter jumps to the field) and whose fields
+    carry their label as accessible name, for screen readers."""
+    form = QFormLayout()
+    for label, widget in rows:
+        caption = QLabel(label, parent)
+        caption.setBuddy(widget)
+        widget.setAccessibleName(accessible_prefix + label.replace("&", ""))
+        form.addRow(caption, widget)
+    return form
+
+
 def _form_dialog(parent, title: str, rows: list[tuple[str, QWidget]], ok_text: str) -> tuple[QDialog, QLabel]:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
-    form = QFormLayout()
-    for label, widget in rows:
-        caption = QLabel(label, dialog)
-        caption.setBuddy(widget)
-        widget.setAccessibleName(label.replace("&", ""))
-        form.addRow(caption, widget)
+    form = _labelled_form(dialog, rows)
     error = QLabel(dialog)
     error.setWordWrap(True)
     error.setObjectName("dialogError")
@@ -95,21 +102,17 @@ class SignInDialog(QDialog):
         self.store, self.first_admin, self.staff = store, first_admin, None
         self.setWindowTitle("Create the admin account" if first_admin else "Sign in")
         self.username = QLineEdit(self)
-        self.display = QLineEdit(self)
         self.password = _password_field(self)
-        self.repeat = _password_field(self)
+        # Only the first start asks for a name and the password twice.
+        self.display = QLineEdit(self) if first_admin else None
+        self.repeat = _password_field(self) if first_admin else None
         rows = [("&Username", self.username)]
         if first_admin:
             rows += [("Your &name", self.display)]
         rows += [("&Password", self.password)]
         if first_admin:
             rows += [("&Repeat password", self.repeat)]
-        form = QFormLayout()
-        for label, widget in rows:
-            caption = QLabel(label, self)
-            caption.setBuddy(widget)
-            widget.setAccessibleName(label.replace("&", ""))
-            form.addRow(caption, widget)
+        form = _labelled_form(self, rows)
         intro = QLabel("This is the first start: create the admin account. The admin adds the front desk and "
                        "clinician accounts and sets up the clinic." if first_admin else
                        "Sign in to screen patients.", self)
@@ -308,14 +311,9 @@ class MainWindow(QMainWindow):
         self.search_outcome.addItem("Any outcome", "")
         for o in Outcome:
             self.search_outcome.addItem(o.label, o.value)
-        form = QFormLayout()
-        for label, widget in (("&Name", self.search_name), ("Date of &birth", self.search_dob),
-                              ("Treatment &from", self.search_from), ("Treatment &to", self.search_to),
-                              ("O&utcome", self.search_outcome)):
-            caption = QLabel(label, tab)
-            caption.setBuddy(widget)
-            widget.setAccessibleName("Search: " + label.replace("&", ""))
-            form.addRow(caption, widget)
+        form = _labelled_form(tab, [("&Name", self.search_name), ("Date of &birth", self.search_dob),
+                                    ("Treatment &from", self.search_from), ("Treatment &to", self.search_to),
+                                    ("O&utcome", self.search_outcome)], "Search: ")
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(250)
@@ -369,15 +367,10 @@ class MainWindow(QMainWindow):
         self.set_idle.setValue(s.idle_lock_minutes)
         self.set_wait = QLineEdit(s.blood_donation_waiting_period, tab)
         self.set_wait.setPlaceholderText("optional, e.g. Our clinic asks you not to give blood for 12 months.")
-        form = QFormLayout()
-        for label, widget in (("Clinic &name", self.set_name), ("&Address", self.set_address),
-                              ("&Phone", self.set_phone), ("Page si&ze", self.set_page),
-                              ("&Lock after (minutes idle)", self.set_idle),
-                              ("Blood donation &wait (printed)", self.set_wait)):
-            caption = QLabel(label, tab)
-            caption.setBuddy(widget)
-            widget.setAccessibleName(label.replace("&", ""))
-            form.addRow(caption, widget)
+        form = _labelled_form(tab, [("Clinic &name", self.set_name), ("&Address", self.set_address),
+                                    ("&Phone", self.set_phone), ("Page si&ze", self.set_page),
+                                    ("&Lock after (minutes idle)", self.set_idle),
+                                    ("Blood donation &wait (printed)", self.set_wait)])
         save = QPushButton("&Save settings", tab)
         save.clicked.connect(self.save_settings)
         where = QLabel(f"Records are kept in: {self.store.location}. To share one record between "
