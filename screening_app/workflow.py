@@ -29,12 +29,6 @@ class Step(IntEnum):
         return ("Patient details", "Planned treatment", "Health questions", "Clinician review",
                 "Product lot", "Patient sheet")[self]
 
-    @property
-    def clinician_step(self) -> bool:
-        return self >= Step.REVIEW
-
-
-FRONT_DESK_STEPS = (Step.PATIENT, Step.TREATMENT, Step.QUESTIONS)
 
 
 @dataclass
@@ -115,8 +109,6 @@ class Flow:
                 name, _, message = line.partition(": ")
                 if name.startswith(prefixes):
                     found.setdefault(name, message)
-        if step is Step.QUESTIONS:
-            found = {k: v for k, v in found.items() if k.startswith(("answers.", "follow_ups."))}
         if step is Step.REVIEW and not found:
             found.update(self._review_problems(draft))
         if step is Step.PRODUCT and not found:

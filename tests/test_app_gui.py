@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QWizard
 from screening_app.records import StoreError
 from screening_app.records.store import Store
 from screening_app.ui.main_window import AppDialogs, MainWindow
-from screening_app.workflow import Flow, Step
+from screening_app.workflow import Draft, Flow, Step
 from conftest import GOOD_PRODUCT, all_answers
 
 PASSWORD = "correct horse battery"
@@ -51,6 +51,18 @@ def fill_front_desk(wizard, **answers):
     d.name, d.date_of_birth, d.route = "Zoë Ångström", "1980-04-02", "topical"
     d.answers.update(all_answers(**answers))
     wizard.draft_changed.emit()
+
+
+def finish_do_not_treat(qtbot, store):
+    """A clinician screens a patient with active cancer through to Done; returns the window and wizard."""
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, active_malignancy="yes")
+    for _ in range(4):
+        wizard.next()
+    assert wizard.currentId() == Step.SHEET
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    return chen, wizard
 
 
 def test_tabs_follow_the_role(qtbot, store):
@@ -114,13 +126,7 @@ def test_clinician_finishes_and_the_record_is_kept_exactly(qtbot, store):
 
 
 def test_do_not_treat_is_recorded_as_do_not_treat(qtbot, store):
-    chen = window(qtbot, store, "chen")
-    wizard = chen.new_screening()
-    fill_front_desk(wizard, active_malignancy="yes")
-    for _ in range(4):
-        wizard.next()
-    assert wizard.currentId() == Step.SHEET
-    wizard.button(QWizard.WizardButton.FinishButton).click()
+    finish_do_not_treat(qtbot, store)
     (row,) = store.search(include_unfinished=False)
     assert store.record(row["id"]).sheet_kind == "do_not_treat"
 
@@ -193,12 +199,7 @@ def test_admin_changes_settings_and_accounts(qtbot, store):
 
 
 def test_records_search_and_amend(qtbot, store):
-    chen = window(qtbot, store, "chen")
-    wizard = chen.new_screening()
-    fill_front_desk(wizard, active_malignancy="yes")
-    for _ in range(4):
-        wizard.next()
-    wizard.button(QWizard.WizardButton.FinishButton).click()
+    chen, wizard = finish_do_not_treat(qtbot, store)
     chen.search_name.setText("angst")
     chen.run_search()
     assert chen.results.rowCount() == 1
@@ -260,3 +261,27 @@ def test_every_input_of_the_app_windows_has_an_accessible_name(qtbot, store):
                for kind in (QLineEdit, QComboBox, QSpinBox, QTableWidget) for w in top.findChildren(kind)
                if not w.accessibleName().strip() and not isinstance(w.parent(), (QComboBox, QSpinBox))]
     assert missing == []
+
+
+def test_queue_refreshes_by_itself_when_the_front_desk_hands_over(qtbot, store, monkeypatch):
+    chen = window(qtbot, store, "chen")
+    chen.queue_timer.setInterval(50)
+    assert chen.queue.rowCount() == 0
+    desk = store.authenticate("desk", PASSWORD)
+    row = store.new_draft(desk, Draft(name="Ann Lee", date_of_birth="1980-01-01").to_json())
+    store.hand_over(desk, row.id, row.row_version)  # as another workstation would
+    qtbot.waitUntil(lambda: chen.queue.rowCount() == 1, timeout=3000)
+    assert chen.queue.item(0, 0).text() == "Ann Lee"
+
+
+def test_idle_time_locks_by_itself_and_use_keeps_it_open(qtbot, store):
+    w = window(qtbot, store, "desk")
+    w.idle.timer.setInterval(300)
+    w.idle.timer.start()
+    qtbot.wait(150)
+    from PySide6.QtCore import Qt
+    qtbot.keyClick(w, Qt.Key.Key_Shift)  # any use restarts the clock
+    qtbot.wait(200)
+    assert w.isVisible()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)
+    assert w.lock_dialog.isVisible()

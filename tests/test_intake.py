@@ -192,3 +192,9 @@ def test_all_problems_are_reported_together():
 def test_parse_screening_refuses_non_objects():
     with pytest.raises(InputRefused):
         parse_screening(None)
+
+
+def test_malformed_review_decisions_name_their_full_field():
+    problems = refusal(screening_file(review={"clinician": "A", "reviewed_at": "2026-11-22T10:30",
+                                              "decisions": ["proceed"]}))
+    assert problems == ["review.decisions: must be an object"]

@@ -4,7 +4,7 @@ import io
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QRadioButton, QWizard
 
@@ -318,3 +318,37 @@ def test_failed_save_is_reported_and_writes_nothing(qtbot, wizard, tmp_path):
     page(wizard).preview.save_with_dialog()
     assert wizard.dialogs.told and wizard.dialogs.told[0][2] is True
     assert not wizard.dialogs.saved_to.exists()
+
+
+def test_printer_is_set_to_300_dpi_or_more_and_one_copy(qtbot, wizard):
+    from screening_app.ui.sheet_view import PRINT_DPI, prepare_printer
+    wizard.draft.name, wizard.draft.date_of_birth, wizard.draft.route = "A", "1980-01-01", "topical"
+    wizard.draft.answers = {q: "no" for q in wizard.flow.content.question_ids}
+    wizard.draft.answers["active_malignancy"] = "yes"
+    for _ in range(4):
+        wizard.next()
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setCopyCount(3)  # what a previous print job may have left behind
+    prepare_printer(printer, page(wizard).preview.document)
+    assert printer.resolution() >= PRINT_DPI >= 300
+    assert printer.copyCount() == 1
+
+
+def test_text_follows_the_system_font_size(qtbot, tmp_path):
+    app = QApplication.instance()
+    normal = app.font()
+    try:
+        big = QFont(normal)
+        big.setPointSizeF(normal.pointSizeF() * 1.6)
+        app.setFont(big)
+        w = ScreeningWizard(dialogs=AnsweringDialogs(tmp_path))
+        qtbot.addWidget(w)
+        w.show()
+        page_ = w.currentPage()
+        assert page_.name.font().pointSizeF() == big.pointSizeF()
+        assert page_.status.font().pointSizeF() == big.pointSizeF()
+        questions = w.pages[Step.QUESTIONS]
+        first = next(iter(questions.groups.values())).buttons()[0]
+        assert first.font().pointSizeF() == big.pointSizeF()
+    finally:
+        app.setFont(normal)

@@ -10,9 +10,14 @@ from pathlib import Path
 from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, MetaData,
                         String, Table, Text, inspect, text)
 
+from .accounts import ALL_ROLES as ROLES
+
 SCHEMA_HEAD = "0001"
-ROLES = ("front_desk", "clinician", "admin")
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} in ({', '.join(repr(v) for v in values)})", name=name)
 
 metadata = MetaData()
 
@@ -25,7 +30,7 @@ staff = Table(
     Column("password_hash", String(300), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String(32), nullable=False),
-    CheckConstraint("role in ('front_desk', 'clinician', 'admin')", name="staff_role"),
+    _one_of("role", ROLES, "staff_role"),
 )
 
 screenings = Table(
@@ -47,8 +52,7 @@ screenings = Table(
     Column("claimed_at", String(32)),
     Column("row_version", Integer, nullable=False, default=1),
     Column("amends", String(36), ForeignKey("screenings.id")),
-    CheckConstraint("status in ('draft', 'handed_over', 'in_review', 'finished', 'discarded')",
-                    name="screening_status"),
+    _one_of("status", STATUSES, "screening_status"),
 )
 Index("ix_screenings_name_key", screenings.c.name_key)
 Index("ix_screenings_dob", screenings.c.date_of_birth)

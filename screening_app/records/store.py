@@ -491,11 +491,8 @@ class Store:
     def amend(self, actor: Staff, original: str) -> DraftRow:
         """A correction is a new screening that points to the original; the original stays."""
         rec = self.record(original)
-        draft = self.draft(original).draft
-        row = self.new_draft(actor, draft, amends=rec.screening_id)
-        with self._write() as c:
-            self._audit(c, actor.username, "amendment_started", row.id, {"amends": original})
-        return row
+        # new_draft's "created" audit entry names the original it amends.
+        return self.new_draft(actor, self.draft(original).draft, amends=rec.screening_id)
 
     def log(self, actor: Staff, action: str, sid: str | None, detail: dict | None = None) -> None:
         """Records that someone opened, printed or exported a screening."""

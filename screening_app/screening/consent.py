@@ -21,10 +21,6 @@ class SheetKind(str, Enum):
     DEFERRED = "deferred"
     AWAITING_REVIEW = "awaiting_review"
 
-    @property
-    def signable(self) -> bool:
-        return self is SheetKind.CONSENT
-
 
 class Decision(str, Enum):
     PROCEED = "proceed"

@@ -78,19 +78,35 @@ class _Checker:
     def fail(self, field: str, message: str) -> None:
         self.problems.append(f"{field}: {message}")
 
-    def table(self, data: Mapping, key: str, allowed: tuple[str, ...] | None, required: bool) -> dict | None:
+    def table(self, data: Mapping, key: str, allowed: tuple[str, ...] | None, required: bool,
+              field: str | None = None) -> dict | None:
+        field = field or key
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(key, "missing")
+                self.fail(field, "missing")
             return None
         if not isinstance(value, dict):
-            self.fail(key, "must be an object")
+            self.fail(field, "must be an object")
             return None
         if allowed is not None:
-            for extra in sorted(set(value) - set(allowed)):
-                self.fail(f"{key}.{extra}", "unknown field")
+            self.unknown_fields(field, value, allowed)
         return value
+
+    def unknown_fields(self, field: str, value: Mapping, allowed) -> None:
+        for extra in sorted(set(value) - set(allowed)):
+            self.fail(f"{field}.{extra}", "unknown field")
+
+    def per_question(self, raw: Mapping | None, field: str, content: Content):
+        """(question id, field name, entry) for each entry of an object keyed by question id."""
+        for qid, entry in (raw or {}).items():
+            name = f"{field}.{qid}"
+            if qid not in content.question_ids:
+                self.fail(name, "not a question in the questionnaire")
+            elif not isinstance(entry, dict):
+                self.fail(name, "must be an object")
+            else:
+                yield qid, name, entry
 
     def text(self, data: Mapping, field: str, key: str, limit: int, required: bool) -> str | None:
         value = data.get(key)
@@ -253,14 +269,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
 
     follow_ups: dict[str, dict[str, str]] = {}
     raw_follow = c.table(data, "follow_ups", None, required=False)
-    for qid, entries in (raw_follow or {}).items():
-        field = f"follow_ups.{qid}"
-        if qid not in content.question_ids:
-            c.fail(field, "not a question in the questionnaire")
-            continue
-        if not isinstance(entries, dict):
-            c.fail(field, "must be an object")
-            continue
+    for qid, field, entries in c.per_question(raw_follow, "follow_ups", content):
         known_ids = {fu.id for fu in content.question(qid).follow_ups}
         for fid in entries:
             if fid not in known_ids:
@@ -301,17 +310,9 @@ def _check_review(c: _Checker, data: dict, content: Content) -> Review | None:
         except ValueError:
             c.fail("review.reviewed_at", f"{stamp[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)")
     decisions: dict[str, ReviewDecision] = {}
-    raw_decisions = c.table(raw, "decisions", None, required=False) if "decisions" in raw else {}
-    for qid, entry in (raw_decisions or {}).items():
-        field = f"review.decisions.{qid}"
-        if qid not in content.question_ids:
-            c.fail(field, "not a question in the questionnaire")
-            continue
-        if not isinstance(entry, dict):
-            c.fail(field, "must be an object")
-            continue
-        for extra in sorted(set(entry) - {"decision", "reason"}):
-            c.fail(f"{field}.{extra}", "unknown field")
+    raw_decisions = c.table(raw, "decisions", None, required=False, field="review.decisions")
+    for qid, field, entry in c.per_question(raw_decisions, "review.decisions", content):
+        c.unknown_fields(field, entry, ("decision", "reason"))
         try:
             decision = Decision(entry.get("decision"))
         except ValueError:

@@ -34,6 +34,7 @@ rl_config.useA85 = 0
 
 PAGE_SIZES = {"letter": letter, "a4": A4}
 MARGIN = 2 * cm
+FRAME_PADDING = 6  # reportlab's default Frame padding
 FOOTER_NAME_LIMIT = 60
 INK = colors.HexColor("#1a1a1a")
 SHADE = colors.HexColor("#f1f1f1")
@@ -117,7 +118,8 @@ class _SheetBuilder:
         self.t = sheet_texts()
         self.kind = sheet_kind(result, review)
         self.pagesize = PAGE_SIZES.get(clinic.page_size, letter)
-        self.width = self.pagesize[0] - 2 * MARGIN
+        # The frame keeps 6 pt of padding each side; tables as wide as the margins would stick out.
+        self.width = self.pagesize[0] - 2 * MARGIN - 2 * FRAME_PADDING
 
     # --- pieces shared by every kind -----------------------------------------------------
 

@@ -188,7 +188,6 @@ class IdleLock(QObject):
     """Locks every window after the clinic's idle time; any key or mouse use resets it."""
 
     locked = Signal()
-    unlocked = Signal()
 
     def __init__(self, minutes: int, parent=None):
         super().__init__(parent)
@@ -205,6 +204,16 @@ class IdleLock(QObject):
                                             QEvent.Type.MouseMove, QEvent.Type.Wheel):
             self.timer.start()
         return False
+
+
+def _button_row(parent, buttons: list[tuple[str, object]]) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for text, slot in buttons:
+        button = QPushButton(text, parent)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -256,9 +265,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Signed in as {staff.display_name}")
         self.idle = IdleLock(store.settings().idle_lock_minutes, self)
         self.idle.locked.connect(self.lock)
+        # Only the queue changes behind this window's back; polling it alone keeps the
+        # 5-second refresh to one small query (a server store gets it from every workstation).
         self.queue_timer = QTimer(self)
-        self.queue_timer.timeout.connect(self.refresh)
+        self.queue_timer.timeout.connect(self.refresh_queue)
         self.queue_timer.start(QUEUE_REFRESH_MS)
+        self.tabs.currentChanged.connect(lambda _i: self.refresh())
         self.resize(980, 680)
         self.refresh()
 
@@ -266,21 +278,12 @@ class MainWindow(QMainWindow):
 
     def _home_tab(self) -> QWidget:
         tab = QWidget()
-        new = QPushButton("&New screening", tab)
-        new.clicked.connect(self.new_screening)
         self.drafts = _table(["Patient", "Date of birth", "Status", "Last saved"])
         self.drafts.setAccessibleName("Your unfinished screenings")
         self.drafts.doubleClicked.connect(lambda _i: self.resume_selected())
-        resume = QPushButton("&Resume", tab)
-        resume.clicked.connect(self.resume_selected)
-        discard = QPushButton("&Discard…", tab)
-        discard.clicked.connect(self.discard_selected)
-        buttons = QHBoxLayout()
-        for b in (new, resume, discard):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
         layout = QVBoxLayout(tab)
-        layout.addLayout(buttons)
+        layout.addLayout(_button_row(tab, [("&New screening", self.new_screening), ("&Resume", self.resume_selected),
+                                           ("&Discard…", self.discard_selected)]))
         layout.addWidget(QLabel("Your unfinished screenings (saved as you typed):", tab))
         layout.addWidget(self.drafts)
         return tab
@@ -323,16 +326,10 @@ class MainWindow(QMainWindow):
         self.search_outcome.currentIndexChanged.connect(lambda _i: self.search_timer.start())
         self.results = _table(["Patient", "Date of birth", "Treatment date", "Outcome", "Status", "Amends"])
         self.results.setAccessibleName("Screenings found")
-        buttons = QHBoxLayout()
-        for text, slot in (("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
-                           ("Export &CSV…", self.export_csv), ("&Amend…", self.amend_selected)):
-            button = QPushButton(text, tab)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
-        layout.addLayout(buttons)
+        layout.addLayout(_button_row(tab, [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
+                                           ("Export &CSV…", self.export_csv), ("&Amend…", self.amend_selected)]))
         layout.addWidget(self.results)
         self.run_search()
         return tab
@@ -341,15 +338,9 @@ class MainWindow(QMainWindow):
         tab = QWidget()
         self.accounts = _table(["Username", "Name", "Role", "Active"])
         self.accounts.setAccessibleName("Staff accounts")
-        buttons = QHBoxLayout()
-        for text, slot in (("&Add…", self.add_account), ("Switch on/&off", self.toggle_account),
-                           ("Set &password…", self.reset_password)):
-            button = QPushButton(text, tab)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
         layout = QVBoxLayout(tab)
-        layout.addLayout(buttons)
+        layout.addLayout(_button_row(tab, [("&Add…", self.add_account), ("Switch on/&off", self.toggle_account),
+                                           ("Set &password…", self.reset_password)]))
         layout.addWidget(self.accounts)
         return tab
 
@@ -408,12 +399,7 @@ class MainWindow(QMainWindow):
                 rows = self.store.open_drafts(self.staff)
                 _fill(self.drafts, [[r.patient_name or "(no name yet)", r.date_of_birth, STATUS_LABELS[r.status],
                                      r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
-            if hasattr(self, "queue"):
-                rows = self.store.queue()
-                _fill(self.queue, [[r.patient_name, r.date_of_birth, Outcome(r.outcome).label if r.outcome else "",
-                                    STATUS_LABELS[r.status] + (f" ({r.claimed_by})" if r.claimed_by else ""),
-                                    r.created_by, r.updated_at.replace("T", " ")[:16]] for r in rows],
-                      [r.id for r in rows])
+            self.refresh_queue()
             if hasattr(self, "accounts"):
                 people = self.store.list_staff(self.staff)
                 _fill(self.accounts, [[p.username, p.display_name, ROLE_LABELS[p.role], "yes" if p.active else "no"]
@@ -426,11 +412,26 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             self.statusBar().showMessage(f"Could not refresh: {exc}")
 
+    def _search_filters(self) -> dict:
+        return {"name": self.search_name.text(), "date_of_birth": self.search_dob.text().strip(),
+                "date_from": self.search_from.text().strip(), "date_to": self.search_to.text().strip(),
+                "outcome": self.search_outcome.currentData()}
+
+    def refresh_queue(self) -> None:
+        if not hasattr(self, "queue"):
+            return
+        try:
+            rows = self.store.queue()
+        except StoreError as exc:
+            self.statusBar().showMessage(f"Could not refresh the queue: {exc}")
+            return
+        _fill(self.queue, [[r.patient_name, r.date_of_birth, Outcome(r.outcome).label if r.outcome else "",
+                            STATUS_LABELS[r.status] + (f" ({r.claimed_by})" if r.claimed_by else ""),
+                            r.created_by, r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
+
     def run_search(self) -> None:
         try:
-            rows = self.store.search(name=self.search_name.text(), date_of_birth=self.search_dob.text().strip(),
-                                     date_from=self.search_from.text().strip(), date_to=self.search_to.text().strip(),
-                                     outcome=self.search_outcome.currentData())
+            rows = self.store.search(**self._search_filters())
         except StoreError as exc:
             self.statusBar().showMessage(f"Search failed: {exc}")
             return
@@ -557,9 +558,7 @@ class MainWindow(QMainWindow):
         from ..records.export import csv_export
         path = self.dialogs.ask_file(self, "Export the list as CSV", str(Path.home() / "screenings.csv"), "CSV (*.csv)")
         if path:
-            rows = self.store.search(name=self.search_name.text(), date_of_birth=self.search_dob.text().strip(),
-                                     date_from=self.search_from.text().strip(), date_to=self.search_to.text().strip(),
-                                     outcome=self.search_outcome.currentData(), limit=10_000_000)
+            rows = self.store.search(**self._search_filters(), limit=10_000_000)
             self._write(Path(path), csv_export(rows).encode("utf-8-sig"), None, "csv")
 
     def _write(self, path: Path, data: bytes, sid: str | None, kind: str) -> None:
