@@ -15,6 +15,7 @@ from pathlib import Path
 from . import paths
 from .records import StoreError
 from .screening import ContentError, InputRefused, default_content, read_screening, screen
+from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
@@ -79,7 +80,7 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
         for f in result.findings:
             answer = f.answer.label if f.answer else "not answered"
             lines.append(f"  [{f.outcome.label}] {f.question}: {answer}")
-            lines.append(_wrap(f"Question: {content.question(f.question).text}", "      "))
+            lines.append(_wrap(f"About: {finding_title(content, f.question)}", "      "))
             lines.append(_wrap(f"Why: {f.reason}", "      "))
             lines.append(_wrap(f"Source: {f.source}", "      "))
     else:

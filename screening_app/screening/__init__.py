@@ -13,11 +13,11 @@ from .model import (Advice, Answer, Finding, Outcome, Patient, ProductCheck, Rou
 
 
 def screen(screening: Screening, *, content: Content | None = None,
-           waiting_period: str | None = None) -> ScreeningResult:
-    """Screens a validated screening file."""
+           waiting_period: str | None = None, history=()) -> ScreeningResult:
+    """Screens a validated screening file; `history`: the patient's earlier screenings."""
     return evaluate(screening.answers, screening.treatment.route, content=content,
                     product=screening.product, treatment_date=screening.treatment.date,
-                    waiting_period=waiting_period)
+                    waiting_period=waiting_period, history=history)
 
 
 __all__ = [
