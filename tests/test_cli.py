@@ -183,7 +183,7 @@ def test_audit_and_export_without_a_store_are_refused():
 
 
 def test_export_csv_and_fhir(private_home):
-    from screening_app.workflow import Draft
+    from screening_app.casework import Draft
     store, admin = seeded_store(private_home)
     doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
     d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers(),

@@ -8,7 +8,7 @@ import pytest
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import DB_NAME, Store, StoreError
-from screening_app.workflow import Draft
+from screening_app.casework import Draft
 from conftest import GOOD_PRODUCT, all_answers, disable_protection, raw_sql
 
 PASSWORD = "correct horse battery"

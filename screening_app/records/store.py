@@ -555,6 +555,13 @@ class Store:
             self._acting(c, actor, "screen", "look up a patient's screenings")
             return self._history(c, name=name, date_of_birth=date_of_birth, patient_id=patient_id, exclude=exclude)
 
+    def earlier_screenings(self, *, name: str, date_of_birth: str, patient_id: str = "") -> list[EarlierScreening]:
+        """For the headless `screen` (no sign-in): the same look-up the app makes, so a sheet made
+        without the app is never a plain consent for a patient refused before. Nothing else of
+        the records leaves the store this way."""
+        with self._read() as c:
+            return self._history(c, name=name, date_of_birth=date_of_birth, patient_id=patient_id)
+
     def _history(self, c, *, name: str, date_of_birth: str, patient_id: str = "",
                  exclude: str | None = None) -> list[EarlierScreening]:
         s, f = t.screenings, t.finished

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..screening import Screening, ScreeningResult, default_content, screen
+from ..screening import Screening, ScreeningResult, default_content, screen_for_clinic
 from ..screening.consent import Review, SheetKind, sheet_kind
 from ..screening.content import Content
 from .document import Clinic, build_sheet
@@ -28,16 +28,10 @@ def clinic_from(settings) -> Clinic:
     return Clinic(settings.clinic_name, settings.clinic_address, settings.clinic_phone, settings.page_size)
 
 
-def evaluate(screening: Screening, *, settings=None, content: Content | None = None,
-             history=()) -> ScreeningResult:
-    waiting = getattr(settings, "blood_donation_waiting_period", None) if settings is not None else None
-    return screen(screening, content=content or default_content(), waiting_period=waiting, history=history)
-
-
 def render(screening: Screening, *, settings=None, content: Content | None = None, history=(),
            review: Review | None = None) -> Rendered:
     content = content or default_content()
     review = review if review is not None else screening.review
-    result = evaluate(screening, settings=settings, content=content, history=history)
+    result = screen_for_clinic(screening, settings=settings, content=content, history=history)
     pdf = build_sheet(screening, result, clinic=clinic_from(settings), review=review, content=content)
     return Rendered(result, sheet_kind(result, review), pdf)
