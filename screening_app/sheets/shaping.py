@@ -1,0 +1,177 @@
+"""Arabic, Hebrew, Devanagari and Thai on the sheet: shaped by harfbuzz, in the right order.
+
+reportlab 5 shapes with uharfbuzz when a ParagraphStyle has `shaping=1` and the font is
+`shapable`. Three gaps are closed here, each small and tested in tests/test_scripts.py:
+
+1. reportlab shapes a word with the font of its first piece; a word that changes font (an
+   Arabic name followed by an English comma) came out as wrong glyphs. `_shape_by_font` shapes
+   each font's piece by itself, and only for the fonts that need shaping (fonts.toml), without
+   discretionary ligatures (they would add vowel marks to a name such as Muhammad).
+2. Glyphs that have no character of their own (Devanagari conjuncts, some Arabic forms) got
+   private-use code points in the PDF's ToUnicode map, so copying or searching the sheet lost
+   them. `_to_unicode_cmap` maps each such glyph to the characters it was shaped from.
+3. reportlab lays right-to-left text out only in one-font paragraphs, and needs `rlbidi`,
+   which is not on PyPI. `SheetParagraph` reorders each laid-out line with the Unicode
+   bidirectional algorithm (python-bidi), so a Hebrew or Arabic name reads right to left
+   inside the English line, and a long name that wraps keeps its first words on the first line.
+"""
+from __future__ import annotations
+
+import re
+
+from bidi import algorithm as uba
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.platypus import paragraph as rl_paragraph
+from reportlab.platypus.paragraph import Paragraph
+
+from .fonts import rtl_fonts, shaped_fonts
+
+FEATURES = {"kern": True, "liga": True, "dlig": False}
+_original_shape = ttfonts.shapeFragWord
+_original_cmap = ttfonts.makeToUnicodeCMap
+# face name -> {private-use code point: the characters its glyph stands for}
+_GLYPH_TEXT: dict[str, dict[int, str]] = {}
+
+
+def _pieces_width(pieces) -> float:
+    return sum(pdfmetrics.stringWidth(s, f.fontName, f.fontSize) for f, s in pieces)
+
+
+def _remember_glyph_text(font_name: str, text: str, shaped) -> None:
+    """Notes, for each private-use glyph harfbuzz produced, the characters of its cluster."""
+    face = pdfmetrics.getFont(font_name).face.name
+    face = face.decode("latin-1") if isinstance(face, bytes) else face
+    known = _GLYPH_TEXT.setdefault(face, {})
+    data = [(ch, sd) for _, s in shaped for ch, sd in zip(s, getattr(s, "__shapeData__", None) or ())]
+    starts = sorted({sd.cluster for _, sd in data if 0 <= sd.cluster <= len(text)})
+    for ch, sd in data:
+        code = ord(ch)
+        if not 0xE000 <= code <= 0xF8FF or code in known:
+            continue
+        later = [c for c in starts if c > sd.cluster]
+        cluster = text[sd.cluster:later[0] if later else len(text)]
+        for other, osd in data:  # characters another glyph of the cluster already stands for
+            if osd.cluster == sd.cluster and not 0xE000 <= ord(other) <= 0xF8FF:
+                cluster = cluster.replace(other, "", 1)
+        if cluster:
+            known[code] = cluster
+
+
+def _shape_by_font(w, features=None, force=False):
+    """reportlab's shapeFragWord, one font at a time, for the fonts that need shaping."""
+    if isinstance(w, ttfonts.ShapedFragWord):
+        return w
+    pieces = list(w[1:])
+    shaped_names = shaped_fonts()
+    if any(hasattr(f, "cbDefn") for f, _ in pieces) or not any(
+            getattr(f, "fontName", None) in shaped_names for f, _ in pieces):
+        return w
+    groups: list[list] = []
+    for f, s in pieces:
+        if groups and groups[-1][0][0].fontName == f.fontName:
+            groups[-1].append((f, s))
+        else:
+            groups.append([(f, s)])
+    total, out, changed = 0.0, [], False
+    for group in groups:
+        result = [_pieces_width(group), *group]
+        if group[0][0].fontName in shaped_names:
+            result = _original_shape(result, features=FEATURES)
+            if result is not None and isinstance(result, ttfonts.ShapedFragWord):
+                changed = True
+                _remember_glyph_text(group[0][0].fontName, "".join(s for _, s in group), result[1:])
+        total += result[0]
+        out.extend(result[1:])
+    if not changed:
+        return w
+    return ttfonts.makeShapedFragWord(w)([total, *out])
+
+
+def _to_unicode_cmap(fontname: str, subset) -> str:
+    """reportlab's ToUnicode map, with shaped glyphs mapped to their characters and characters
+    beyond U+FFFF written as UTF-16 (reportlab wrote them as five hex digits)."""
+    face = fontname.split("+", 1)[-1]
+    extra = _GLYPH_TEXT.get(face, {})
+    text = _original_cmap(fontname, subset)
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.endswith("beginbfchar")) + 1
+    for i, code in enumerate(subset):
+        target = extra.get(code) or chr(code)
+        lines[start + i] = "<%02X> <%s>" % (i, target.encode("utf-16-be").hex().upper())
+    return "\n".join(lines)
+
+
+# reportlab's paragraph module imported shapeFragWord by name; both names are replaced.
+ttfonts.shapeFragWord = rl_paragraph.shapeFragWord = _shape_by_font
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+_RTL_PROXY, _LTR_PROXY = "\u05d0", "a"  # a Hebrew letter, a Latin letter: stand-ins for shaped words
+_TOKENS = re.compile(r" +|[^ ]+")
+
+
+def _visual_order(line) -> None:
+    """Reorders one laid-out line's pieces from logical to visual order (UBA, LTR paragraph)."""
+    words = getattr(line, "words", None)
+    rtl = rtl_fonts()
+    if not words or not any(getattr(f, "fontName", None) in rtl and (getattr(f, "text", "") or "").strip()
+                            for f in words):
+        return
+    if any(getattr(f, "_sheet_visual", False) for f in words):
+        return  # already in visual order (a paragraph split across pages keeps its lines)
+    shaped = shaped_fonts()
+    items: list[tuple[object, str, bool]] = []  # (frag, text, kept whole)
+    proxy: list[str] = []
+    for frag in words:
+        text = getattr(frag, "text", None)
+        if text is None or getattr(frag, "_fkind", 0) != 0:
+            items.append((frag, text, True))
+            proxy.append("\ufffc")  # an object: neutral
+        elif frag.fontName in shaped:
+            for m in _TOKENS.finditer(str(text)):
+                token = text[m.start():m.end()]  # slicing keeps reportlab's shaping data
+                items.append((frag, token, True))
+                proxy.append(" " if token.startswith(" ") and not token.strip() else
+                             _RTL_PROXY if frag.fontName in rtl else _LTR_PROXY)
+        else:
+            for k in range(len(text)):
+                items.append((frag, text[k:k + 1], False))
+                proxy.append(str(text[k]))
+    storage = uba.get_empty_storage()
+    storage["base_level"], storage["base_dir"] = 0, "L"
+    uba.get_embedding_levels("".join(proxy), storage)
+    for index, ch in enumerate(storage["chars"]):
+        ch["item"] = index
+    uba.explicit_embed_and_overrides(storage)
+    uba.resolve_weak_types(storage)
+    uba.resolve_neutral_types(storage, False)
+    uba.resolve_implicit_levels(storage, False)
+    uba.reorder_resolved_levels(storage, False)
+    uba.apply_mirroring(storage, False)
+    new = []
+    for ch in storage["chars"]:
+        frag, text, whole = items[ch["item"]]
+        if not whole and ch["ch"] != proxy[ch["item"]]:
+            text = ch["ch"]  # a mirrored bracket
+        if new and new[-1][0] is frag and text is not None:
+            new[-1][1] = new[-1][1] + text
+        else:
+            new.append([frag, text])
+    out = []
+    for frag, text in new:
+        clone = frag.clone()
+        if text is not None:
+            clone.text = text
+        clone._sheet_visual = True
+        out.append(clone)
+    line.words = out
+
+
+class SheetParagraph(Paragraph):
+    """A Paragraph whose lines are put in visual order after they are broken."""
+
+    def breakLines(self, width):
+        lines = super().breakLines(width)
+        if getattr(lines, "kind", 0) == 1:
+            for line in lines.lines:
+                _visual_order(line)
+        return lines
