@@ -127,14 +127,14 @@ def name_problems(name: str) -> list[str]:
             hidden.append(ch)
         elif ch != " " and ord(ch) not in fonts:
             unprintable.append(ch)
-    problems = []
+    problems = []  # the most telling first: a form shows one message per field
+    visible = [ch for ch in name if unicodedata.category(ch)[0] in "LNPS" and ch not in INVISIBLE]
+    if not visible:
+        problems.append("has nothing visible in it")
     if hidden:
         problems.append("contains invisible, control or direction-changing characters, which are not "
                         "allowed in a name: " + ", ".join(describe(c) for c in dict.fromkeys(hidden)))
     if unprintable:
         problems.append("contains characters the patient sheet cannot print (no bundled font has them): "
                         + ", ".join(describe(c) for c in dict.fromkeys(unprintable)))
-    visible = [ch for ch in name if unicodedata.category(ch)[0] in "LNPS" and ch not in INVISIBLE]
-    if not visible:
-        problems.append("has nothing visible in it")
     return problems
