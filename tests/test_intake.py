@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from screening_app.screening import InputRefused, read_screening, parse_screening
+from screening_app.screening import InputRefused, default_content, read_screening, parse_screening
 from screening_app.screening.model import Answer, Route
 from conftest import TODAY, all_answers, screening_file
 
@@ -144,7 +144,7 @@ def test_unknown_and_missing_answer_ids_and_bad_values_are_each_named():
         'answers.active_malignancy: must be "yes", "no" or "dont_know", not "No"',
         'answers.systemic_inflammation: must be "yes", "no" or "dont_know", not null',
         'answers.blood_donation: must be "yes", "no" or "dont_know", not true',
-        "answers.cancer_histroy: not a question in questionnaire 1.0.0",
+        f"answers.cancer_histroy: not a question in questionnaire {default_content().questionnaire_version}",
         "answers.cancer_history: missing",
     ]
 
