@@ -9,7 +9,10 @@ reportlab 5 shapes with uharfbuzz when a ParagraphStyle has `shaping=1` and the 
    discretionary ligatures (they would add vowel marks to a name such as Muhammad).
 2. Glyphs that have no character of their own (Devanagari conjuncts, some Arabic forms) got
    private-use code points in the PDF's ToUnicode map, so copying or searching the sheet lost
-   them. `_to_unicode_cmap` maps each such glyph to the characters it was shaped from.
+   them. `_to_unicode_cmap` maps each such glyph to the characters it was shaped from, and
+   `_logical_text` gives a syllable drawn out of typed order (reph, short i) one text in typed
+   order. (A vowel sign the font draws lower, as in कु, is still read with a space before the
+   next letter by pypdf, which takes the lowered glyph for a new line; the page is right.)
 3. reportlab lays right-to-left text out only in one-font paragraphs, and needs `rlbidi`,
    which is not on PyPI. `SheetParagraph` reorders each laid-out line with the Unicode
    bidirectional algorithm (python-bidi), so a Hebrew or Arabic name reads right to left
@@ -18,6 +21,7 @@ reportlab 5 shapes with uharfbuzz when a ParagraphStyle has `shaping=1` and the 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bidi import algorithm as uba
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -57,6 +61,61 @@ def _remember_glyph_text(font_name: str, text: str, shaped) -> None:
             known[code] = cluster
 
 
+_ALIASES: dict[tuple, int] = {}
+_NEXT_ALIAS = [0xF0000]  # supplementary private use, clear of reportlab's own (U+E000 up)
+
+
+def _alias(font, ch: str, width, text: str) -> str:
+    """A private code point drawing the same glyph as `ch`, whose ToUnicode text is `text`."""
+    face = font.face
+    gid = face.charToGlyph[ord(ch)]
+    key = (font.fontName, gid, text)
+    code = _ALIASES.get(key)
+    if code is None:
+        code = _ALIASES[key] = _NEXT_ALIAS[0]
+        _NEXT_ALIAS[0] += 1
+        face.charToGlyph[code] = gid
+        face.glyphToChar.setdefault(gid, []).append(code)
+        face.charWidths[code] = width
+        _GLYPH_TEXT.setdefault(_face_name(font), {})[code] = text
+    return chr(code)
+
+
+def _face_name(font) -> str:
+    face = font.face.name
+    return face.decode("latin-1") if isinstance(face, bytes) else face
+
+
+def _logical_text(font_name: str, text: str, shaped) -> list:
+    """Where harfbuzz drew a syllable's glyphs out of typed order (the Devanagari reph after its
+    consonant, the short-i sign before it), the PDF text would come out scrambled. The first glyph
+    of such a syllable then stands for the whole syllable and the others for nothing, through
+    private code points of their own, so copying, searching and reading the sheet aloud get
+    the name as typed. Glyphs drawn in order are left alone."""
+    font = pdfmetrics.getFont(font_name)
+    known = _GLYPH_TEXT.get(_face_name(font), {})
+    glyphs = [(i, k, ch, sd) for i, (_, s) in enumerate(shaped)
+              for k, (ch, sd) in enumerate(zip(s, getattr(s, "__shapeData__", None) or ()))]
+    if not glyphs:
+        return shaped
+    starts = sorted({sd.cluster for *_, sd in glyphs})
+    chars = [list(str(s)) for _, s in shaped]
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        members = [g for g in glyphs if g[3].cluster == start]
+        drawn = "".join(known.get(ord(ch), ch) for _, _, ch, _ in members)
+        wanted = text[start:end]
+        if unicodedata.normalize("NFC", drawn) == unicodedata.normalize("NFC", wanted):
+            continue
+        for m, (i, k, ch, sd) in enumerate(members):
+            chars[i][k] = _alias(font, ch, sd.width, wanted if m == 0 else "")
+    out = []
+    for (f, s), new in zip(shaped, chars):
+        data = getattr(s, "__shapeData__", None)
+        out.append((f, ttfonts.ShapedStr("".join(new), shapeData=data) if data is not None else s))
+    return out
+
+
 def _shape_by_font(w, features=None, force=False):
     """reportlab's shapeFragWord, one font at a time, for the fonts that need shaping."""
     if isinstance(w, ttfonts.ShapedFragWord):
@@ -79,7 +138,10 @@ def _shape_by_font(w, features=None, force=False):
             result = _original_shape(result, features=FEATURES)
             if result is not None and isinstance(result, ttfonts.ShapedFragWord):
                 changed = True
-                _remember_glyph_text(group[0][0].fontName, "".join(s for _, s in group), result[1:])
+                name, text = group[0][0].fontName, "".join(s for _, s in group)
+                _remember_glyph_text(name, text, result[1:])
+                if name not in rtl_fonts():
+                    result = [result[0], *_logical_text(name, text, result[1:])]
         total += result[0]
         out.extend(result[1:])
     if not changed:
@@ -96,7 +158,7 @@ def _to_unicode_cmap(fontname: str, subset) -> str:
     lines = text.split("\n")
     start = next(i for i, line in enumerate(lines) if line.endswith("beginbfchar")) + 1
     for i, code in enumerate(subset):
-        target = extra.get(code) or chr(code)
+        target = extra[code] if code in extra else chr(code)
         lines[start + i] = "<%02X> <%s>" % (i, target.encode("utf-16-be").hex().upper())
     return "\n".join(lines)
 
