@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PIL import Image  # noqa: E402
+
 from screening_app.screening import default_content, read_screening, screen  # noqa: E402
 from screening_app.sheets import Clinic, build_sheet  # noqa: E402
 
@@ -49,8 +51,10 @@ def main(argv: list[str]) -> None:
         for script, name in NAMES.items():
             pdf = Path(tmp) / f"{script}.pdf"
             pdf.write_bytes(sheet(name))
-            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+            subprocess.run(["pdftoppm", "-png", "-gray", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                             str(out / f"sheet-{script}")], check=True)
+            png = out / f"sheet-{script}.png"  # 16 greys: a quarter of the size, as legible
+            Image.open(png).convert("L").quantize(16).save(png, optimize=True)
             if every:
                 every.mkdir(parents=True, exist_ok=True)
                 subprocess.run(["pdftoppm", "-png", "-r", "110", str(pdf), str(every / script)], check=True)
