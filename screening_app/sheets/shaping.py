@@ -26,6 +26,7 @@ import unicodedata
 from bidi import algorithm as uba
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.platypus import paragraph as rl_paragraph
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus.paragraph import Paragraph
 
 from .fonts import rtl_fonts, shaped_fonts
@@ -228,8 +229,26 @@ def _visual_order(line) -> None:
     line.words = out
 
 
+_PLAIN_STYLES: dict[int, tuple] = {}
+
+
+def _plain(style):
+    """The same style without shaping: text with no complex script takes reportlab's quick path."""
+    kept = _PLAIN_STYLES.get(id(style))
+    if kept is None or kept[0] is not style:
+        kept = _PLAIN_STYLES[id(style)] = (style, ParagraphStyle(f"{style.name}-plain", parent=style, shaping=0))
+    return kept[1]
+
+
 class SheetParagraph(Paragraph):
-    """A Paragraph whose lines are put in visual order after they are broken."""
+    """A Paragraph whose lines are put in visual order after they are broken; shaped only when
+    its text has a run in a font that needs shaping."""
+
+    def __init__(self, text, style=None, *args, **kwargs):
+        if text and style is not None and getattr(style, "shaping", 0) and not any(
+                f'name="{name}"' in text for name in shaped_fonts()):
+            style = _plain(style)
+        super().__init__(text, style, *args, **kwargs)
 
     def breakLines(self, width):
         lines = super().breakLines(width)
