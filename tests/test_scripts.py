@@ -134,6 +134,8 @@ REFUSED = [
     ("ཀ་ཤིས", "U+0F40 TIBETAN LETTER KA"),
     ("Ann \U0001F600", "U+1F600"),
     ("Ann\ue000", "U+E000"),
+    ("Ann\tLee", "contains control characters: U+0009"),
+    ("Ann\u2028Lee", "U+2028 LINE SEPARATOR"),
 ]
 
 

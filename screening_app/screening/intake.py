@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from .content import Content, default_content
 from .consent import Decision, Review, ReviewDecision
 from .model import Answer, Patient, Route, Screening, Treatment
-from .names import name_problems
+from .names import describe, name_problems
 from .product import PRODUCT_FIELDS
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -120,7 +120,8 @@ class _Checker:
             return None
         value = unicodedata.normalize("NFC", value).strip()
         if any(unicodedata.category(ch) == "Cc" for ch in value):
-            self.fail(field, "contains control characters")
+            controls = dict.fromkeys(ch for ch in value if unicodedata.category(ch) == "Cc")
+            self.fail(field, "contains control characters: " + ", ".join(describe(ch) for ch in controls))
             return None
         if not value:
             if required:
