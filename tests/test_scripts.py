@@ -58,10 +58,12 @@ def test_every_script_prints_in_the_patient_row_the_signature_block_and_every_fo
     assert sum("Printed name" in t for t in texts) == 1
 
 
-@pytest.mark.parametrize("name", ["प्रिया त्रिपाठी", "श्रीनिवास रामानुजन्", "अर्जुन", "น้ำ ผู้ใหญ่", "لا إله"])
+@pytest.mark.parametrize("name", ["प्रिया त्रिपाठी", "श्रीनिवास रामानुजन्", "अर्जुन", "राहुल कुमार", "सुनील गुप्ता",
+                                  "पूजा", "किशोर", "น้ำ ผู้ใหญ่", "لا إله"])
 def test_syllables_drawn_out_of_typed_order_still_read_as_typed(name):
-    # The reph (र्) is drawn after its consonant and the short-i sign (ि) before it; the PDF
-    # text still reads in typed order. Thai marks and the Arabic lam-alef ligature likewise.
+    # The reph (र्) is drawn after its consonant, the short-i sign (ि) before it, and the u sign
+    # (ु) pulled back under it; the PDF text still reads in typed order, with no gap inside a
+    # word. Thai marks and the Arabic lam-alef ligature likewise.
     texts = sheet_pages(name)
     assert all(occurrences(name, t) >= 1 for t in texts)
 

@@ -70,7 +70,7 @@ def _alias(font, ch: str, width, text: str) -> str:
     """A private code point drawing the same glyph as `ch`, whose ToUnicode text is `text`."""
     face = font.face
     gid = face.charToGlyph[ord(ch)]
-    key = (font.fontName, gid, text)
+    key = (font.fontName, gid, text, width)
     code = _ALIASES.get(key)
     if code is None:
         code = _ALIASES[key] = _NEXT_ALIAS[0]
@@ -110,10 +110,20 @@ def _logical_text(font_name: str, text: str, shaped) -> list:
             continue
         for m, (i, k, ch, sd) in enumerate(members):
             chars[i][k] = _alias(font, ch, sd.width, wanted if m == 0 else "")
+    # A mark pulled back over its letter (कु) would need a step forward after it as wide as
+    # a space, which text extraction reads as a word break inside the name. Its own code point
+    # gives it that width instead, so the pen lands in the same place with no step at all.
+    data = [list(getattr(s, "__shapeData__", None) or ()) for _, s in shaped]
+    for i, k, _, sd in glyphs:
+        if sd.x_advance == 0 and sd.x_offset < 0:
+            ch = chars[i][k]
+            own = known.get(ord(ch), ch) if ord(ch) >= 0xE000 else ch
+            chars[i][k] = _alias(font, ch, -sd.x_offset, own)
+            data[i][k] = sd._replace(width=-sd.x_offset)
     out = []
-    for (f, s), new in zip(shaped, chars):
-        data = getattr(s, "__shapeData__", None)
-        out.append((f, ttfonts.ShapedStr("".join(new), shapeData=data) if data is not None else s))
+    for (f, s), new, sd in zip(shaped, chars, data):
+        has_data = getattr(s, "__shapeData__", None) is not None
+        out.append((f, ttfonts.ShapedStr("".join(new), shapeData=sd) if has_data else s))
     return out
 
 
