@@ -161,8 +161,9 @@ def _shape_by_font(w, features=None, force=False):
 
 
 def _to_unicode_cmap(fontname: str, subset) -> str:
-    """reportlab's ToUnicode map, with shaped glyphs mapped to their characters and characters
-    beyond U+FFFF written as UTF-16 (reportlab wrote them as five hex digits)."""
+    """reportlab's ToUnicode map, with shaped glyphs mapped to their characters (a joined Arabic
+    form to its plain letter, so a search for the typed name finds it) and characters beyond
+    U+FFFF written as UTF-16 (reportlab wrote them as five hex digits)."""
     face = fontname.split("+", 1)[-1]
     extra = _GLYPH_TEXT.get(face, {})
     text = _original_cmap(fontname, subset)
@@ -170,6 +171,9 @@ def _to_unicode_cmap(fontname: str, subset) -> str:
     start = next(i for i, line in enumerate(lines) if line.endswith("beginbfchar")) + 1
     for i, code in enumerate(subset):
         target = extra[code] if code in extra else chr(code)
+        if 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
+            # A joined Arabic (or pointed Hebrew) form reads as the letters it is drawn from.
+            target = unicodedata.normalize("NFKC", target)
         lines[start + i] = "<%02X> <%s>" % (i, target.encode("utf-16-be").hex().upper())
     return "\n".join(lines)
 
