@@ -607,14 +607,15 @@ class Store:
         own table, decides the sheet kind and makes the sheet itself (the same path the wizard
         and `screen` use). A `pdf` given by the caller must be that very sheet, byte for byte."""
         from ..sheets import render, sheet_texts  # reportlab only when a screening is finished
-        with self._write() as c:
+        screening_file = json.loads(_canonical(screening_file))  # a copy: the caller's dict is theirs
+
+        def inputs(c):
             signer = self._acting(c, actor, "sign", "sign screenings")
             row = c.execute(select(t.screenings.c.claimed_by, t.screenings.c.status, t.screenings.c.row_version)
                             .where(t.screenings.c.id == sid)).first()
             if row is None or row.status != "in_review" or row.claimed_by != signer.id or row.row_version != version:
                 raise StoreError("conflict", "Only the clinician who opened this screening for review can "
                                              "finish it, and only from its latest version.")
-            screening_file = json.loads(_canonical(screening_file))  # a copy: the caller's dict is theirs
             if isinstance(screening_file.get("review"), dict):
                 # The reviewer is whoever signs in and signs, by the name on their account.
                 screening_file["review"]["clinician"] = signer.display_name
@@ -625,7 +626,19 @@ class Store:
             history = self._history(c, name=screening.patient.name,
                                     date_of_birth=screening.patient.date_of_birth.isoformat(),
                                     patient_id=screening.patient.patient_id or "", exclude=sid)
-            made = render(screening, settings=self._settings(c), history=history)
+            return signer, screening, history, self._settings(c)
+
+        # The sheet is made outside the write transaction (reportlab takes tens of milliseconds,
+        # and SQLite's write lock would stop every other workstation meanwhile); what it was made
+        # from is read again under the lock, and anything changed in between is a conflict.
+        with self._read() as c:
+            signer, screening, history, settings = inputs(c)
+        made = render(screening, settings=settings, history=history)
+        with self._write() as c:
+            signer, _, history_now, settings_now = inputs(c)
+            if history_now != history or settings_now != settings:
+                raise StoreError("conflict", "The patient's records or the clinic's settings changed while the sheet "
+                                             "was made. Finish again.")
             result, kind = made.result, made.kind.value
             product = result.product
             if kind == "consent" and (product is None or not product.verified):
