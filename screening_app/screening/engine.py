@@ -12,10 +12,12 @@ import datetime as dt
 from collections.abc import Mapping
 
 from .content import Content, default_content
-from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult
+from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult, age_on
 from .product import verify_product
 
 NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
+# The clinic's minimum age to consent for oneself, unless its settings say otherwise.
+DEFAULT_MINIMUM_AGE = 18
 
 
 def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route) -> Finding | None:
@@ -28,11 +30,21 @@ def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route
         if worst is None or worst.outcome.severity < Outcome.CLINICIAN_REVIEW.severity:
             return Finding(qid, None, Outcome.CLINICIAN_REVIEW,
                            NOT_ANSWERED + "A clinician must ask this question before treatment.",
-                           question.source)
+                           question.source, question.references)
     if worst is None or worst.outcome is Outcome.NO_CONTRAINDICATION_FOUND:
         return None
     reason = (NOT_ANSWERED + worst.reason) if answer is None else worst.reason
-    return Finding(qid, answer, worst.outcome, reason, worst.source)
+    return Finding(qid, answer, worst.outcome, reason, worst.source, worst.references)
+
+
+def minor_finding(content: Content, date_of_birth: dt.date, on: dt.date, minimum_age: int) -> Finding | None:
+    """"Patient is a minor" when the patient is younger than the clinic's minimum age on the treatment date."""
+    age = age_on(date_of_birth, on)
+    if age >= minimum_age:
+        return None
+    check = content.checks["patient_is_minor"]
+    return Finding(check.id, None, check.outcome, check.reason.format(age=age, minimum=minimum_age),
+                   check.source, check.references)
 
 
 def blood_donation_advice(content: Content, answer: Answer | None, waiting_period: str | None = None) -> Advice:
@@ -53,8 +65,11 @@ def evaluate(
     product: Mapping | None = None,
     treatment_date: dt.date | None = None,
     waiting_period: str | None = None,
+    date_of_birth: dt.date | None = None,
+    minimum_age: int = DEFAULT_MINIMUM_AGE,
 ) -> ScreeningResult:
-    """Screens one patient. `answers` may be incomplete; unknown question ids are an error."""
+    """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
+    With `date_of_birth`, a patient under `minimum_age` on the treatment date needs a clinician."""
     content = content or default_content()
     route = Route(route)
     unknown = sorted(set(answers) - set(content.question_ids))
@@ -64,7 +79,11 @@ def evaluate(
 
     findings = [f for qid in content.question_ids
                 if (f := _finding_for(content, qid, answers.get(qid), route)) is not None]
-    order = {qid: i for i, qid in enumerate(content.question_ids)}
+    if date_of_birth is not None:
+        minor = minor_finding(content, date_of_birth, treatment_date or dt.date.today(), minimum_age)
+        if minor is not None:
+            findings.append(minor)
+    order = {qid: i for i, qid in enumerate((*content.question_ids, *content.checks))}
     findings.sort(key=lambda f: (-f.outcome.severity, order[f.question]))
     outcome = Outcome.most_severe(f.outcome for f in findings)
 
