@@ -77,11 +77,14 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
     if result.findings:
         lines.append("Findings, most severe first:")
         for f in result.findings:
-            answer = f.answer.label if f.answer else "not answered"
-            lines.append(f"  [{f.outcome.label}] {f.question}: {answer}")
-            lines.append(_wrap(f"Question: {content.question(f.question).text}", "      "))
+            asked = f.question in content.question_ids
+            answer = f.answer.label if f.answer else ("not answered" if asked else "")
+            lines.append(f"  [{f.outcome.label}] {f.question}" + (f": {answer}" if answer else ""))
+            lines.append(_wrap(f"{'Question' if asked else 'Check'}: {content.question(f.question).text}", "      "))
             lines.append(_wrap(f"Why: {f.reason}", "      "))
             lines.append(_wrap(f"Source: {f.source}", "      "))
+            for ref in f.references:
+                lines.append(f"      Look up: {ref.url}")
     else:
         lines.append("Findings: none")
     if result.outcome is Outcome.DO_NOT_TREAT:
@@ -123,18 +126,40 @@ def _clinic_settings():
         return ClinicSettings()
 
 
+def sheet_clinic(settings, screening: Screening):
+    """The clinic printed on the sheet: the workstation's settings when they name the clinic and its
+    phone, else the screening file's `clinic` section; refused when neither does (the patient's
+    sheet must say whom to call). One source is used whole, never a mix of two clinics."""
+    from .sheets import clinic_from_file, clinic_from_settings
+    clinic = clinic_from_settings(settings)
+    if clinic.can_print:
+        return clinic
+    if screening.clinic is not None:
+        clinic = clinic_from_file(screening.clinic, settings.page_size)
+        if clinic.can_print:
+            return clinic
+    why = ("a patient sheet must say whom to call: give it in the screening file's clinic section "
+           "or in the clinic settings of this workstation")
+    raise InputRefused([f"clinic.{key}: missing: {why}" for key in ("name", "phone") if not getattr(clinic, key)])
+
+
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
     settings = _clinic_settings()
-    result = screen(screening, waiting_period=settings.blood_donation_waiting_period)
+    result = screen(screening, waiting_period=settings.blood_donation_waiting_period,
+                    minimum_age=settings.minimum_age)
     if pdf_target is not None:
-        from .sheets import Clinic, build_sheet  # only when asked: keeps plain screening quick
-        from .screening.consent import review_problems
+        from .sheets import build_sheet  # only when asked: keeps plain screening quick
+        from .screening.consent import SheetKind, review_problems, sheet_kind
         refused = review_problems(result, screening.review)
+        kind = sheet_kind(result, screening.review)
+        if screening.declined is not None and kind is not SheetKind.CONSENT:
+            refused.append(f"declined: only a consent that was offered can be declined; this screening's "
+                           f"sheet is {kind.value.replace('_', ' ')}")
         if refused:
             raise InputRefused(refused)
-        clinic = Clinic(settings.clinic_name, settings.clinic_address, settings.clinic_phone, settings.page_size)
+        clinic = sheet_clinic(settings, screening)
         try:
             paths.write_atomically(pdf_target, build_sheet(screening, result, clinic=clinic))
         except OSError as exc:

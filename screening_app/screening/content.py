@@ -16,7 +16,7 @@ from ..resources import resource_path
 from .model import Answer, Outcome, Route
 from .references import REFERENCES_FILE, Reference, citation_text, load_references, resolve, source_text
 
-# The four questions of the clinical brief's rule table: every questionnaire has them.
+# The four core questions: every questionnaire has them.
 CORE_QUESTIONS = ("active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation")
 
 
@@ -238,7 +238,7 @@ def _load_questions(data: dict, where: str, known: dict[str, Reference], problem
         problems.append(f"{where}: no [[question]] entries")
     for core in CORE_QUESTIONS:
         if core not in seen:
-            problems.append(f"{where}: question {core}: missing (the clinical brief's rule table needs it)")
+            problems.append(f"{where}: question {core}: missing (every questionnaire must ask it)")
         elif not next(q for q in questions if q.id == core).required:
             problems.append(f"{where}: question {core}.required: must be true")
     return version, effective, title, tuple(questions)

@@ -2,7 +2,7 @@
 
 Rules, questions and sheet risks name their sources by id; loading refuses an id that is
 not listed, so every finding and every risk on the sheet resolves to a full citation with
-an address. Nothing internal ("notes", "brief") stands in for a source.
+an address. No internal note stands in for a source.
 """
 from __future__ import annotations
 
