@@ -240,3 +240,16 @@ def test_clinic_name_and_phone_on_every_sheet(overrides):
     text = flat(pdf)
     assert "Riverside Skin & Wellness" in text and "(217) 555-0147" in text
     assert "Call Riverside Skin & Wellness at (217) 555-0147" in text
+
+
+@pytest.mark.parametrize("overrides", [
+    {"patient": {"name": "Mia Lopez", "date_of_birth": years_ago(7)},
+     "representative": {"name": "Rosa Lopez", "relationship": "mother"}, "review": REVIEW_MINOR,
+     "signing": {"witness": True, "interpreter": True}},
+    {"declined": {"recorded_by": "Ann", "recorded_at": "2026-11-22T10:45"}},
+    {"treatment": {"route": "intravenous"}},
+], ids=["minor-consent", "declined", "iv-consent"])
+def test_new_sheets_read_at_grade_8_or_lower(overrides):
+    from screening_app.sheets import fk_grade
+    _, _, pdf = make(**overrides)
+    assert fk_grade("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)) <= 8.0
