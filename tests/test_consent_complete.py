@@ -253,3 +253,15 @@ def test_new_sheets_read_at_grade_8_or_lower(overrides):
     from screening_app.sheets import fk_grade
     _, _, pdf = make(**overrides)
     assert fk_grade("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)) <= 8.0
+
+
+def test_a_declined_record_exports_as_a_rejected_fhir_consent():
+    from screening_app.records.export import fhir_bundle
+    from screening_app.records.store import FinishedRecord
+    s, result, pdf = make(declined={"recorded_by": "Ann", "recorded_at": "2026-11-22T10:45"})
+    data = screening_file(declined={"recorded_by": "Ann", "recorded_at": "2026-11-22T10:45"})
+    record = FinishedRecord("s1", "2026-11-22T10:50:00+00:00", "Dr. Maya Chen", data, result.to_json(),
+                            "declined", "1.0.0", "1.0.0", "1.0.0", "EV-2291", True, pdf, "x", None)
+    consent = fhir_bundle(record)["entry"][-1]["resource"]
+    assert consent["resourceType"] == "Consent" and consent["status"] == "rejected"
+    assert consent["provision"] == {"type": "deny"}
