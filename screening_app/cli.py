@@ -14,7 +14,8 @@ from pathlib import Path
 
 from . import paths
 from .records import StoreError
-from .screening import ContentError, InputRefused, default_content, read_screening, screen
+from .screening import ContentError, InputRefused, default_content, read_screening, screen_for_clinic
+from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
@@ -80,7 +81,7 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
             asked = f.question in content.question_ids
             answer = f.answer.label if f.answer else ("not answered" if asked else "")
             lines.append(f"  [{f.outcome.label}] {f.question}" + (f": {answer}" if answer else ""))
-            lines.append(_wrap(f"{'Question' if asked else 'Check'}: {content.question(f.question).text}", "      "))
+            lines.append(_wrap(f"About: {finding_title(content, f.question)}", "      "))
             lines.append(_wrap(f"Why: {f.reason}", "      "))
             lines.append(_wrap(f"Source: {f.source}", "      "))
             for ref in f.references:
@@ -109,35 +110,39 @@ def _check_pdf_target(name: str) -> Path:
     return path
 
 
-def _clinic_settings():
-    """The clinic's settings from its store, when this workstation has one; else defaults."""
+def _workstation_context(screening: Screening):
+    """The clinic's settings and the patient's earlier screenings from this workstation's
+    store, when it has one it can read; else defaults and no history. An unreadable store
+    never stops `screen`: it says so on stderr (no patient data) and screens without it."""
     from .records.settings import ClinicSettings
-    from .records.store import DB_NAME, Store
-    if not (paths.data_dir() / DB_NAME).exists():
-        return ClinicSettings()
+    from .records.store import DB_NAME, Store, configured_url
+    if configured_url() is None and not (paths.data_dir() / DB_NAME).exists():
+        return ClinicSettings(), ()
     try:
         store = Store.open()
         try:
-            return store.settings()
+            p = screening.patient
+            return store.settings(), tuple(store.earlier_screenings(
+                name=p.name, date_of_birth=p.date_of_birth.isoformat(), patient_id=p.patient_id or ""))
         finally:
             store.close()
-    except StoreError as exc:
-        print(f"warning: clinic settings not read, defaults used: {exc}", file=sys.stderr)
-        return ClinicSettings()
+    except Exception as exc:  # noqa: BLE001 - a broken store must never stop a screening
+        kind = getattr(exc, "kind", type(exc).__name__)
+        print(f"warning: this workstation's records could not be read ({kind}); screened without the clinic's "
+              "settings or the patient's earlier screenings", file=sys.stderr)
+        return ClinicSettings(), ()
 
 
 def sheet_clinic(settings, screening: Screening):
     """The clinic printed on the sheet: the workstation's settings when they name the clinic and its
     phone, else the screening file's `clinic` section; refused when neither does (the patient's
     sheet must say whom to call). One source is used whole, never a mix of two clinics."""
-    from .sheets import clinic_from_file, clinic_from_settings
-    clinic = clinic_from_settings(settings)
+    from .sheets import clinic_from, clinic_from_file
+    clinic = clinic_from(settings, screening)
     if clinic.can_print:
         return clinic
-    if screening.clinic is not None:
-        clinic = clinic_from_file(screening.clinic, settings.page_size)
-        if clinic.can_print:
-            return clinic
+    if screening.clinic is not None:  # name what the file's clinic section lacks
+        clinic = clinic_from_file(screening.clinic)
     why = ("a patient sheet must say whom to call: give it in the screening file's clinic section "
            "or in the clinic settings of this workstation")
     raise InputRefused([f"clinic.{key}: missing: {why}" for key in ("name", "phone") if not getattr(clinic, key)])
@@ -146,25 +151,31 @@ def sheet_clinic(settings, screening: Screening):
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
-    settings = _clinic_settings()
-    result = screen(screening, waiting_period=settings.blood_donation_waiting_period,
-                    minimum_age=settings.minimum_age)
+    settings, history = _workstation_context(screening)
     if pdf_target is not None:
-        from .sheets import build_sheet  # only when asked: keeps plain screening quick
+        from .sheets import render  # only when asked: keeps plain screening quick
         from .screening.consent import SheetKind, review_problems, sheet_kind
+        result = screen_for_clinic(screening, settings=settings, history=history)
         refused = review_problems(result, screening.review)
         kind = sheet_kind(result, screening.review)
         if screening.declined is not None and kind is not SheetKind.CONSENT:
             refused.append(f"declined: only a consent that was offered can be declined; this screening's "
                            f"sheet is {kind.value.replace('_', ' ')}")
+        try:
+            clinic = sheet_clinic(settings, screening)  # no sheet without a clinic to call
+        except InputRefused as exc:
+            refused += exc.problems
         if refused:
             raise InputRefused(refused)
-        clinic = sheet_clinic(settings, screening)
+        made = render(screening, settings=settings, history=history, clinic=clinic)
+        result = made.result
         try:
-            paths.write_atomically(pdf_target, build_sheet(screening, result, clinic=clinic))
+            paths.write_atomically(pdf_target, made.pdf)
         except OSError as exc:
             print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_INTERNAL
+    else:
+        result = screen_for_clinic(screening, settings=settings, history=history)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

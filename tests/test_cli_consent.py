@@ -99,7 +99,7 @@ def test_summary_names_the_check_and_links_the_sources(write_screening, capsys):
     minor = screening_file(patient={"name": "Mia", "date_of_birth": f"{TODAY.year - 7}-01-01"})
     assert main(["screen", str(write_screening(minor))]) == 0
     out = capsys.readouterr().out
-    assert "[Clinician review needed] patient_is_minor\n" in out and "Check: Patient is a minor" in out
+    assert "[Clinician review needed] patient_is_minor\n" in out and "About: Patient is a minor" in out
     assert "Look up: https://www.accessdata.fda.gov/" in out
 
 

@@ -33,6 +33,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("idle_lock_minutes", int, 5, "Minutes before the screen locks", bounds=(1, 240)),
     # The product ships no waiting period (no source gives one); a clinic may add its own.
     Setting("blood_donation_waiting_period", str, "", "Blood donation waiting period (optional sentence)"),
+    # How long a clinician's hold on a screening lasts before another clinician or an admin
+    # may free it (with a reason): someone who crashed or went home never blocks a patient.
+    Setting("claim_release_minutes", int, 30, "Minutes before another clinician may free a held screening",
+            bounds=(1, 24 * 60)),
     # 21 CFR 50.25(a)(7): whom to contact about the patient's rights (the reviewing IRB or the clinic's).
     Setting("clinic_rights_contact", str, "", "Whom to contact about the patient's rights (IRB or clinic contact)",
             max_length=2000),

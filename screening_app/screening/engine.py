@@ -9,9 +9,10 @@ Safety properties (tested exhaustively and with hypothesis):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .content import Content, default_content
+from .history import CASE_FINDING_IDS, seen_before_finding
 from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult, age_on
 from .product import verify_product
 
@@ -65,10 +66,13 @@ def evaluate(
     product: Mapping | None = None,
     treatment_date: dt.date | None = None,
     waiting_period: str | None = None,
+    history: Sequence = (),
     date_of_birth: dt.date | None = None,
     minimum_age: int = DEFAULT_MINIMUM_AGE,
 ) -> ScreeningResult:
     """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
+    `history` holds the patient's earlier screenings (history.EarlierScreening), as the
+    records found them: one that stopped treatment raises a "seen before" finding.
     With `date_of_birth`, a patient under `minimum_age` on the treatment date needs a clinician."""
     content = content or default_content()
     route = Route(route)
@@ -79,11 +83,14 @@ def evaluate(
 
     findings = [f for qid in content.question_ids
                 if (f := _finding_for(content, qid, answers.get(qid), route)) is not None]
+    earlier = seen_before_finding(history, answers, content)
+    if earlier is not None:
+        findings.append(earlier)
     if date_of_birth is not None:
         minor = minor_finding(content, date_of_birth, treatment_date or dt.date.today(), minimum_age)
         if minor is not None:
             findings.append(minor)
-    order = {qid: i for i, qid in enumerate((*content.question_ids, *content.checks))}
+    order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS, *content.checks))}
     findings.sort(key=lambda f: (-f.outcome.severity, order[f.question]))
     outcome = Outcome.most_severe(f.outcome for f in findings)
 

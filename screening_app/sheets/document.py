@@ -30,6 +30,7 @@ from ..resources import resource_path
 from ..screening import ContentError, Screening, ScreeningResult, default_content
 from ..screening.consent import Declined, Review, SheetKind, sheet_kind
 from ..screening.content import Content
+from ..screening.history import finding_title
 from ..screening.model import ClinicInfo, Outcome
 from ..screening.references import REFERENCES_FILE, Reference
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
@@ -71,9 +72,11 @@ class Clinic:
 
 def clinic_from_settings(settings) -> Clinic:
     """The sheet's clinic from the workstation's clinic settings (records.settings.ClinicSettings)."""
-    return Clinic(settings.clinic_name, settings.clinic_address, settings.clinic_phone, settings.page_size,
-                  settings.clinic_rights_contact, settings.clinic_injury_text, settings.clinic_costs_text,
-                  settings.witness_line, settings.interpreter_line)
+    def get(name, default=""):
+        return getattr(settings, name, default)
+    return Clinic(get("clinic_name"), get("clinic_address"), get("clinic_phone"), get("page_size", "letter"),
+                  get("clinic_rights_contact"), get("clinic_injury_text"), get("clinic_costs_text"),
+                  get("witness_line", False), get("interpreter_line", False))
 
 
 def clinic_from_file(info: ClinicInfo, page_size: str = "letter") -> Clinic:
@@ -344,7 +347,7 @@ class _SheetBuilder:
                _p(labels["reviewed_by"].format(clinician=self.review.clinician, when=when))]
         for qid, decision in self.review.decisions.items():
             if decision.reason:
-                out.append(_p(labels["review_note"].format(question=self.content.question(qid).text,
+                out.append(_p(labels["review_note"].format(question=finding_title(self.content, qid),
                                                            reason=decision.reason), "small"))
         return out
 
