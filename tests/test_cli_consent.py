@@ -54,7 +54,7 @@ def test_the_files_clinic_is_printed_on_the_sheet(write_screening, tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = " ".join(text_of(out).split())
     for must in ["Clínica Sol & Mar", "1 Beach Rd", "Call Clínica Sol & Mar at 555-0100", "555-0199",
-                 "We pay for care of any injury.", "The treatment costs $900.", "The IND number is 12345"]:
+                 "We pay for care of any injury.", "The treatment costs $900.", "The IND number is IND 12345"]:
         assert must in text, must
 
 

@@ -111,7 +111,7 @@ def test_each_consent_element_is_printed():
     for element, must in {
         "investigational, under an IND": "part of a clinical study that the FDA oversees. It is given under an "
                                          "Investigational New Drug application (IND)",
-        "the IND number": "The IND number is 12345",
+        "the IND number": "The IND number is IND 12345",
         "FDA may inspect records": "The FDA may look at your records",
         "injury (clinic text)": "If you are hurt, we treat you at no cost to you.",
         "costs (clinic text)": "This treatment costs $1,200.",
@@ -139,7 +139,7 @@ def test_clinic_texts_not_set_say_so_and_invent_nothing():
 def test_ind_number_prints_as_the_lot_gives_it():
     product = screening_file()["product"] | {"ind_number": "IND 0654321"}
     _, _, pdf = make(product=product)
-    assert "The IND number is 0654321" in flat(pdf) and "IND number 0654321" in flat(pdf)
+    assert "The IND number is IND 0654321" in flat(pdf) and "IND number IND 0654321" in flat(pdf)
 
 
 def test_without_an_ind_number_the_sheet_says_to_ask_for_it():
@@ -211,7 +211,7 @@ def test_a_declined_consent_records_what_was_read_and_has_nothing_to_sign():
     assert sheet_kind(result, None, s.declined) is SheetKind.DECLINED
     text = flat(pdf)
     for must in ["You chose not to have exosome treatment", f"Recorded by Ann Desk on {TODAY.isoformat()} 10:45",
-                 "Wants to think.", "The form you read", "The IND number is 12345", "Cancer growth",
+                 "Wants to think.", "The form you read", "The IND number is IND 12345", "Cancer growth",
                  "Where these facts come from"]:
         assert must in text, must
     assert "signature" not in text.lower() and "I agree" not in text
@@ -238,8 +238,9 @@ def test_only_a_consent_can_be_declined():
 def test_clinic_name_and_phone_on_every_sheet(overrides):
     _, _, pdf = make(**overrides)
     text = flat(pdf)
-    assert "Riverside Skin & Wellness" in text and "(217) 555-0147" in text
     assert "Call Riverside Skin & Wellness at (217) 555-0147" in text
+    for page in pages(pdf):  # and on every page, so a loose page still says whom to call
+        assert "Riverside Skin & Wellness" in page and "(217) 555-0147" in page
 
 
 @pytest.mark.parametrize("overrides", [

@@ -135,9 +135,11 @@ def procedure_key(treatment) -> str:
 
 
 def ind_display(value: object) -> str:
-    """The IND number as printed: "IND 012345" and "012345" both print as 012345."""
+    """The IND number as printed, the way FDA writes it: "IND 012345", "IND#012345" and "012345"
+    all print as IND 012345."""
     text = value.strip() if isinstance(value, str) else ""
-    return re.sub(r"^IND[\s#:.-]*", "", text, flags=re.IGNORECASE).strip()
+    number = re.sub(r"^IND[\s#:.-]*", "", text, flags=re.IGNORECASE).strip()
+    return f"IND {number}" if number else ""
 
 
 @lru_cache(maxsize=1)
@@ -488,6 +490,12 @@ class _SheetBuilder:
 
     def draw_footer(self, canvas: Canvas, page: int, pages: int) -> None:
         canvas.saveState()
+        if page > 1 and (self.clinic.name or self.clinic.phone):
+            # Whom to call, on every page: page 1 has it in its header.
+            running = Paragraph(markup("  ·  ".join(p for p in (self.clinic.name, self.clinic.phone) if p)),
+                                _styles()["footer"])
+            _, height = running.wrapOn(canvas, self.width, MARGIN)
+            running.drawOn(canvas, MARGIN, self.pagesize[1] - MARGIN + 0.4 * cm)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.4)
         canvas.line(MARGIN, MARGIN - 0.35 * cm, self.pagesize[0] - MARGIN, MARGIN - 0.35 * cm)
