@@ -83,7 +83,7 @@ def test_a_minor_needs_review_then_gets_the_representatives_consent(write_screen
     out = json.loads(capsys.readouterr().out)
     assert out["outcome"] == "clinician_review"
     assert out["findings"][0]["question"] == "patient_is_minor"
-    assert out["findings"][0]["reason"].startswith("Patient is a minor")
+    assert out["findings"][0]["reason"].startswith("The patient is a minor")
     assert [r["id"] for r in out["findings"][0]["references"]] == ["cfr-21-50-55", "cfr-21-50-25"]
 
     minor["review"] = {"clinician": "Dr. Maya Chen", "reviewed_at": f"{TODAY.isoformat()}T10:30",
@@ -99,7 +99,7 @@ def test_summary_names_the_check_and_links_the_sources(write_screening, capsys):
     minor = screening_file(patient={"name": "Mia", "date_of_birth": f"{TODAY.year - 7}-01-01"})
     assert main(["screen", str(write_screening(minor))]) == 0
     out = capsys.readouterr().out
-    assert "[Clinician review needed] patient_is_minor\n" in out and "About: Patient is a minor" in out
+    assert "[Clinician review needed] patient_is_minor\n" in out and "About: The patient is a minor" in out
     assert "Look up: https://www.accessdata.fda.gov/" in out
 
 

@@ -48,7 +48,7 @@ def test_a_minor_gets_a_clinician_review_finding_from_the_core():
     _, result, _ = make(patient={"name": "Mia Lopez", "date_of_birth": years_ago(7)})
     minor = [f for f in result.findings if f.question == "patient_is_minor"]
     assert result.outcome.value == "clinician_review" and len(minor) == 1
-    assert minor[0].reason.startswith("Patient is a minor: 7 years old")
+    assert minor[0].reason.startswith("The patient is a minor: 7 years old")
     assert {r.id for r in minor[0].references} == {"cfr-21-50-55", "cfr-21-50-25"}
     assert sheet_kind(result) is SheetKind.AWAITING_REVIEW  # nothing to sign before a clinician looks
 
@@ -78,7 +78,7 @@ def test_the_minors_consent_is_given_by_the_representative_with_the_patients_ass
                  "Signature of parent or legal representative", "Printed name: Rosa Lopez",
                  "Relationship to the patient: mother", "The patient's own agreement (assent)",
                  "I agree to have it", "Patient signature (assent)", "Printed name: Mia Lopez",
-                 "Clinician signature", "Patient is a minor"]:
+                 "Clinician signature", "The patient is a minor"]:
         assert must in text, must
     assert "I agree to have this treatment." not in text  # the adult's own consent is not offered
 
