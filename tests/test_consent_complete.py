@@ -109,11 +109,11 @@ def test_each_consent_element_is_printed():
     _, _, pdf = make()
     text = flat(pdf)
     for element, must in {
-        "investigational, under an IND": "part of a clinical study that the FDA oversees. It is given under an "
-                                         "Investigational New Drug application (IND)",
+        "investigational, under an IND": "part of a clinical investigation. That is a study that the FDA "
+                                         "regulates. It is given under an Investigational New Drug application (IND)",
         "the IND number": "The IND number is IND 12345",
-        "FDA may inspect records": "The FDA may look at your records",
-        "injury (clinic text)": "If you are hurt, we treat you at no cost to you.",
+        "FDA may inspect records": "The FDA may inspect your records",
+        "injury (clinic text)": "If you are hurt or injured If you are hurt, we treat you at no cost to you.",
         "costs (clinic text)": "This treatment costs $1,200.",
         "rights contact (clinic text)": "Western Review Board at 1-800-555-0199",
         "not approved": "No exosome product is approved",
