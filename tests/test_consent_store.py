@@ -62,3 +62,19 @@ def test_the_stores_sheet_uses_the_clinics_minimum_age_and_texts(tmp_path):
     assert "Signature of parent or legal representative" in body and "Witness signature" in body
     assert "It costs $950 a visit." in body and "Call Riverside Skin at (217) 555-0147" in body
     store.close()
+
+
+def test_clinic_settings_are_declared_once_with_bounds_and_labels():
+    from dataclasses import fields
+    from screening_app.records.settings import SETTINGS
+    assert [f.name for f in fields(ClinicSettings)] == [s.name for s in SETTINGS]
+    assert all(s.label for s in SETTINGS)
+    assert ClinicSettings().minimum_age == 18 and ClinicSettings().witness_line is False
+    settings, problems = ClinicSettings.checked({"minimum_age": 16, "witness_line": "yes", "clinic_costs_text": "x" * 3000,
+                                                 "interpreter_line": True, "clinic_injury_text": "  We pay.  "})
+    assert problems == ["clinic_costs_text: longer than 2000 characters, default used",
+                        "minimum_age: must be 18 to 21, default used", "witness_line: wrong type, default used"]
+    assert settings.interpreter_line is True and settings.clinic_injury_text == "We pay." and settings.minimum_age == 18
+    # what the app must have before it prints a patient sheet
+    assert ClinicSettings().missing_to_print() == ["clinic_name", "clinic_phone"]
+    assert ClinicSettings(clinic_name="R", clinic_phone="1").missing_to_print() == []
