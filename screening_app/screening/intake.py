@@ -16,6 +16,7 @@ from .content import Content, default_content
 from .consent import Decision, Declined, Review, ReviewDecision
 from .history import CASE_FINDING_IDS
 from .model import Answer, ClinicInfo, Patient, Representative, Route, Screening, Signing, Treatment
+from .names import describe, name_problems
 from .product import PRODUCT_FIELDS
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -126,7 +127,8 @@ class _Checker:
             return None
         value = unicodedata.normalize("NFC", value).strip()
         if any(unicodedata.category(ch) == "Cc" for ch in value):
-            self.fail(field, "contains control characters")
+            controls = dict.fromkeys(ch for ch in value if unicodedata.category(ch) == "Cc")
+            self.fail(field, "contains control characters: " + ", ".join(describe(ch) for ch in controls))
             return None
         if not value:
             if required:
@@ -221,6 +223,8 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     has_patient = patient is not None
     patient = patient or {}
     name = c.text(patient, "patient.name", "name", MAX_NAME, required=has_patient)
+    for problem in name_problems(name) if name is not None else ():
+        c.fail("patient.name", problem)
     dob = c.date(patient, "patient.date_of_birth", "date_of_birth", required=has_patient)
     pid = c.text(patient, "patient.patient_id", "patient_id", MAX_SHORT_TEXT, required=False)
     contact = c.text(patient, "patient.contact", "contact", MAX_SHORT_TEXT, required=False)
@@ -312,6 +316,9 @@ def _check_consent_sections(c: _Checker, data: dict):
     raw = c.table(data, "representative", REPRESENTATIVE_FIELDS, required=False)
     if raw is not None:
         name = c.text(raw, "representative.name", "name", MAX_NAME, required=True)
+        for problem in name_problems(name) if name is not None else ():  # printed on the consent, as written
+            c.fail("representative.name", problem)
+            name = None
         relationship = c.text(raw, "representative.relationship", "relationship", MAX_SHORT_TEXT, required=True)
         if name and relationship:
             representative = Representative(name, relationship)

@@ -23,8 +23,8 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (KeepTogether, ListFlowable, ListItem, Paragraph, SimpleDocTemplate,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import (KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
 
 from ..resources import resource_path
 from ..screening import ContentError, Screening, ScreeningResult, default_content
@@ -34,6 +34,7 @@ from ..screening.history import finding_title
 from ..screening.model import ClinicInfo, Outcome
 from ..screening.references import REFERENCES_FILE, Reference
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
+from .shaping import SheetParagraph as Paragraph
 
 # Binary streams instead of ASCII85: PDFs are ~20% smaller and quicker to write; every reader
 # since PDF 1.0 takes them.
@@ -42,8 +43,8 @@ rl_config.useA85 = 0
 PAGE_SIZES = {"letter": letter, "a4": A4}
 MARGIN = 2 * cm
 FRAME_PADDING = 6  # reportlab's default Frame padding
-FOOTER_NAME_LIMIT = 60
 INITIALS_WIDTH = 5.2 * cm  # the footer's "Patient's initials" line on a consent
+FOOTER_BOTTOM = 1.2 * cm  # the footer grows upwards from here: a long name wraps, never overprints
 INK = colors.HexColor("#1a1a1a")
 SHADE = colors.HexColor("#f1f1f1")
 RULE = colors.HexColor("#8a8a8a")
@@ -145,13 +146,14 @@ def ind_display(value: object) -> str:
 @lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
     register_fonts()
-    base = ParagraphStyle("body", fontName=BODY, fontSize=11, leading=15, textColor=INK,
-                          spaceAfter=5, splitLongWords=1)
+    # shaping=1: words in the fonts that need it (Arabic, Hebrew, Devanagari, Thai) are shaped.
+    base = ParagraphStyle("body", fontName=BODY, fontSize=12, leading=16, textColor=INK,
+                          spaceAfter=5, splitLongWords=1, shaping=1)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=12, spaceAfter=0),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=13, spaceAfter=0),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BODY_BOLD, fontSize=10, leading=13,
+        "cell": ParagraphStyle("cell", parent=base, fontSize=11, leading=14, spaceAfter=0),
+        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BODY_BOLD, fontSize=11, leading=14,
                                     spaceAfter=0),
         "clinic": ParagraphStyle("clinic", parent=base, fontName=BODY_BOLD, fontSize=13, leading=16,
                                  spaceAfter=1),
@@ -283,7 +285,7 @@ class _SheetBuilder:
         return ListFlowable(
             [ListItem(Paragraph(markup(item["text"]) + self.cite(item["references"]), _styles()["body"]),
                       leftIndent=18, value=i) for i, item in enumerate(items, 1)],
-            bulletType="1", bulletFontName=BODY, bulletFontSize=11, leftIndent=18)
+            bulletType="1", bulletFontName=BODY, bulletFontSize=12, leftIndent=18)
 
     def then(self, piece: str) -> list:
         """The parts of a section that come from the screening or the clinic, not from fixed text."""
@@ -360,8 +362,10 @@ class _SheetBuilder:
         line_w, date_w, gap = self.width * 0.62, self.width * 0.30, self.width * 0.08
         rows = [["", "", ""], [_p(label, "small"), "", _p(labels["date"], "small")]]
         rows += [[_p(line, "small"), "", ""] for line in lines]
-        table = Table(rows, colWidths=[line_w, gap, date_w], rowHeights=[1.1 * cm, None] + [0.8 * cm] * len(lines))
+        # Each written row grows with a long name (it wraps), leaving room to write above it.
+        table = Table(rows, colWidths=[line_w, gap, date_w], rowHeights=[1.2 * cm, None] + [None] * len(lines))
         table.setStyle(TableStyle([
+            ("TOPPADDING", (0, 2), (-1, -1), 0.45 * cm),
             ("LINEBELOW", (0, 0), (0, 0), 0.8, INK), ("LINEBELOW", (2, 0), (2, 0), 0.8, INK),
             *[("LINEBELOW", (0, r), (0, r), 0.4, RULE) for r in range(2, 2 + len(lines))],
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -480,11 +484,8 @@ class _SheetBuilder:
     # --- output ----------------------------------------------------------------------------
 
     def footer_text(self, page: int, pages: int) -> str:
-        name = self.s.patient.name
-        if len(name) > FOOTER_NAME_LIMIT:
-            name = name[:FOOTER_NAME_LIMIT - 1] + "…"
         return self.t["footer"]["text"].format(
-            name=name, dob=self.s.patient.date_of_birth.isoformat(),
+            name=self.s.patient.name, dob=self.s.patient.date_of_birth.isoformat(),
             questionnaire=self.r.questionnaire_version, rules=self.r.rules_version,
             sheet=self.t["sheet"]["version"], page=page, pages=pages)
 
@@ -494,27 +495,36 @@ class _SheetBuilder:
             # Whom to call, on every page: page 1 has it in its header.
             running = Paragraph(markup("  ·  ".join(p for p in (self.clinic.name, self.clinic.phone) if p)),
                                 _styles()["footer"])
-            _, height = running.wrapOn(canvas, self.width, MARGIN)
+            running.wrapOn(canvas, self.width, MARGIN)
             running.drawOn(canvas, MARGIN, self.pagesize[1] - MARGIN + 0.4 * cm)
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.4)
-        canvas.line(MARGIN, MARGIN - 0.35 * cm, self.pagesize[0] - MARGIN, MARGIN - 0.35 * cm)
-        width = self.width
+        para = Paragraph(markup(self.footer_text(page, pages)), _styles()["footer"])
+        _, height = para.wrapOn(canvas, self.footer_width, self.pagesize[1] / 4)
+        para.drawOn(canvas, MARGIN, FOOTER_BOTTOM)
         if self.kind is SheetKind.CONSENT:
-            # A line for the patient's initials on every page of a consent.
-            width -= INITIALS_WIDTH
+            # A line for the patient's initials on every page of a consent, beside the footer.
             label = self.t["consent"]["labels"]["initials"] + ":"
             x = self.pagesize[0] - MARGIN - INITIALS_WIDTH + 0.4 * cm
-            y = MARGIN - 0.5 * cm - 8
+            y = FOOTER_BOTTOM + 2
             canvas.setFont(BODY, 8)
             canvas.setFillColor(colors.HexColor("#444444"))
             canvas.drawString(x, y, label)
             canvas.setStrokeColor(INK)
+            canvas.setLineWidth(0.6)
             canvas.line(x + canvas.stringWidth(label, BODY, 8) + 4, y - 1, self.pagesize[0] - MARGIN, y - 1)
-        para = Paragraph(markup(self.footer_text(page, pages)), _styles()["footer"])
-        _, height = para.wrapOn(canvas, width, MARGIN)
-        para.drawOn(canvas, MARGIN, MARGIN - 0.5 * cm - height)
+        rule = FOOTER_BOTTOM + height + 0.15 * cm
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.4)
+        canvas.line(MARGIN, rule, self.pagesize[0] - MARGIN, rule)
         canvas.restoreState()
+
+    @property
+    def footer_width(self) -> float:
+        return self.width - (INITIALS_WIDTH if self.kind is SheetKind.CONSENT else 0)
+
+    def footer_height(self) -> float:
+        """The tallest the footer gets (a long name wraps): the page body ends above it."""
+        para = Paragraph(markup(self.footer_text(999, 999)), _styles()["footer"])
+        return para.wrap(self.footer_width, self.pagesize[1] / 4)[1]
 
     TITLES = {SheetKind.CONSENT: ("consent", "title"), SheetKind.AWAITING_REVIEW: ("awaiting_review", "title"),
               SheetKind.DO_NOT_TREAT: ("do_not_treat", "title"), SheetKind.DEFERRED: ("deferred", "title"),
@@ -527,7 +537,8 @@ class _SheetBuilder:
         buffer = io.BytesIO()
         table, key = self.TITLES[self.kind]
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                                topMargin=MARGIN, bottomMargin=MARGIN + 0.6 * cm, title=self.t[table][key],
+                                topMargin=MARGIN, title=self.t[table][key],
+                                bottomMargin=max(MARGIN + 0.6 * cm, FOOTER_BOTTOM + self.footer_height() + 0.9 * cm),
                                 author=self.clinic.name or "Exosome screening assistant",
                                 subject=f"{self.kind.value}", invariant=1)
         doc.build(flow, canvasmaker=_numbered_canvas(self.draw_footer))
