@@ -78,11 +78,14 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
     if result.findings:
         lines.append("Findings, most severe first:")
         for f in result.findings:
-            answer = f.answer.label if f.answer else "not answered"
-            lines.append(f"  [{f.outcome.label}] {f.question}: {answer}")
+            asked = f.question in content.question_ids
+            answer = f.answer.label if f.answer else ("not answered" if asked else "")
+            lines.append(f"  [{f.outcome.label}] {f.question}" + (f": {answer}" if answer else ""))
             lines.append(_wrap(f"About: {finding_title(content, f.question)}", "      "))
             lines.append(_wrap(f"Why: {f.reason}", "      "))
             lines.append(_wrap(f"Source: {f.source}", "      "))
+            for ref in f.references:
+                lines.append(f"      Look up: {ref.url}")
     else:
         lines.append("Findings: none")
     if result.outcome is Outcome.DO_NOT_TREAT:
@@ -130,18 +133,42 @@ def _workstation_context(screening: Screening):
         return ClinicSettings(), ()
 
 
+def sheet_clinic(settings, screening: Screening):
+    """The clinic printed on the sheet: the workstation's settings when they name the clinic and its
+    phone, else the screening file's `clinic` section; refused when neither does (the patient's
+    sheet must say whom to call). One source is used whole, never a mix of two clinics."""
+    from .sheets import clinic_from, clinic_from_file
+    clinic = clinic_from(settings, screening)
+    if clinic.can_print:
+        return clinic
+    if screening.clinic is not None:  # name what the file's clinic section lacks
+        clinic = clinic_from_file(screening.clinic)
+    why = ("a patient sheet must say whom to call: give it in the screening file's clinic section "
+           "or in the clinic settings of this workstation")
+    raise InputRefused([f"clinic.{key}: missing: {why}" for key in ("name", "phone") if not getattr(clinic, key)])
+
+
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
     settings, history = _workstation_context(screening)
     if pdf_target is not None:
         from .sheets import render  # only when asked: keeps plain screening quick
-        from .screening.consent import review_problems
-        made = render(screening, settings=settings, history=history)
-        result = made.result
+        from .screening.consent import SheetKind, review_problems, sheet_kind
+        result = screen_for_clinic(screening, settings=settings, history=history)
         refused = review_problems(result, screening.review)
+        kind = sheet_kind(result, screening.review)
+        if screening.declined is not None and kind is not SheetKind.CONSENT:
+            refused.append(f"declined: only a consent that was offered can be declined; this screening's "
+                           f"sheet is {kind.value.replace('_', ' ')}")
+        try:
+            clinic = sheet_clinic(settings, screening)  # no sheet without a clinic to call
+        except InputRefused as exc:
+            refused += exc.problems
         if refused:
             raise InputRefused(refused)
+        made = render(screening, settings=settings, history=history, clinic=clinic)
+        result = made.result
         try:
             paths.write_atomically(pdf_target, made.pdf)
         except OSError as exc:

@@ -12,6 +12,8 @@ from screening_app.screening import default_content
 from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
+# A patient sheet needs a clinic to call: a file's clinic section stands in for the settings.
+CLINIC = {"name": "Riverside Skin & Wellness", "phone": "(217) 555-0147"}
 
 
 def run(*args, stdin=None):
@@ -29,7 +31,7 @@ def test_screen_json_prints_one_object_with_the_contract_keys(write_screening):
     assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version"]
     assert out["outcome"] == "clinician_review"
     assert out["findings"][0]["question"] == "cancer_history"
-    assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source"}
+    assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source", "references"}
     assert out["advice"][0]["topic"] == "blood_donation"
     assert out["product"] == {"status": "verified", "problems": []}
     assert proc.stderr == b""
@@ -208,7 +210,7 @@ def test_export_csv_and_fhir(private_home):
 
 def test_pdf_for_do_not_treat_is_the_do_not_treat_sheet(write_screening, tmp_path):
     out = tmp_path / "dnt.pdf"
-    path = write_screening(screening_file(answers=all_answers(active_malignancy="yes")))
+    path = write_screening(screening_file(answers=all_answers(active_malignancy="yes"), clinic=CLINIC))
     assert main(["screen", str(path), "--pdf", str(out)]) == 0
     text = pdf_text(out)
     assert "We cannot give you exosome treatment today" in text and "ignature" not in text
@@ -216,7 +218,7 @@ def test_pdf_for_do_not_treat_is_the_do_not_treat_sheet(write_screening, tmp_pat
 
 def test_review_in_the_file_turns_clinician_review_into_a_consent(write_screening, tmp_path):
     out = tmp_path / "reviewed.pdf"
-    data = screening_file(answers=all_answers(cancer_history="yes"), review={
+    data = screening_file(answers=all_answers(cancer_history="yes"), clinic=CLINIC, review={
         "clinician": "Dr. Maya Chen", "reviewed_at": "2026-11-22T10:30",
         "decisions": {"cancer_history": {"decision": "proceed", "reason": "Skin cancer removed 2012."}}})
     assert main(["screen", str(write_screening(data)), "--pdf", str(out)]) == 0
