@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Int
 
 from .accounts import ALL_ROLES as ROLES
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
 
 
@@ -105,6 +105,48 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# --- added by revision 0002 (records that can be trusted); new tables only, so 0001's
+# create_all on a fresh install and 0002's checkfirst create on an existing store agree.
+
+# Each account's Ed25519 signing keys, oldest first: a new key with every new password (the
+# private half is sealed by that password, see signing.py). Rows are never changed, so old
+# signatures keep verifying. A key is endorsed by an admin's key or the owner's previous key.
+signing_keys = Table(
+    "signing_keys", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("sealed_key", Text, nullable=False),
+    Column("endorsed_by", String(64)),  # the endorsing key's fingerprint; NULL: self-endorsed
+    Column("endorsement", String(100), nullable=False),
+    Column("registered_at", String(32), nullable=False),
+)
+
+# The signature of each finished screening (21 CFR 11.50/11.70): who, when, what it means,
+# and the Ed25519 signature over the record's canonical content and PDF digest.
+signatures = Table(
+    "signatures", metadata,
+    Column("screening_id", String(36), ForeignKey("finished.screening_id"), primary_key=True),
+    Column("key_fingerprint", String(64), nullable=False),
+    Column("signer", String(64), nullable=False),
+    Column("signer_name", String(200), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("meaning", String(200), nullable=False),
+    Column("signature", String(100), nullable=False),
+)
+
+# Failed sign-ins per (normalised) name, for the growing delay and the temporary lock. Not
+# evidence (every failure, lock and unlock is in the audit trail); only a counter.
+signin_state = Table(
+    "signin_state", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure", String(32)),
+    Column("locked_until", String(32)),
 )
 
 settings = Table(
