@@ -285,6 +285,10 @@ class Store:
             raise
         return store
 
+    def schema_revision(self) -> str | None:
+        with self._read() as c:
+            return t.current_revision(c)
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
