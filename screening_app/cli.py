@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="copy: postgresql://… or sqlite:///path/screenings.sqlite3")
     p_store.add_argument("--to", dest="target", metavar="URL", help="copy: an empty store")
     p_store.add_argument("--user", metavar="NAME", help=user_help + " (copy: an admin of --from)")
+    p_store.add_argument("--grant-to", metavar="ROLE", help="migrate: the workstation login to give exactly "
+                         "the table rights it needs (scripts/postgres-roles.sql creates it)")
     p_export = sub.add_parser("export", help="export finished screenings")
     p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
@@ -218,7 +220,11 @@ def cmd_store(args) -> int:
                                 "(or --database-url) with the owner login. SQLite stores update themselves."])
         store = Store.open(url=url, migration=True)
         try:
-            print(f"the records on {store.location} are at schema {store.schema_revision()}")
+            if args.grant_to:
+                from .records.roles import grant_to
+                grant_to(store.engine, args.grant_to)
+            print(f"the records on {store.location} are at schema {store.schema_revision()}"
+                  + (f"; {args.grant_to} may read and add records, and change nothing else" if args.grant_to else ""))
         finally:
             store.close()
         return EXIT_OK

@@ -48,3 +48,37 @@ def check_login(engine, shown: str, migration: bool) -> None:
     if not owner and revision != t.SCHEMA_HEAD:
         raise StoreError("refused", f"The records on {shown} need an update this login may not make: ask the admin "
                                     "to run `screening-app store migrate` with the owner login (docs/postgresql.md).")
+
+
+# What the workstation login may do, table by table: nothing more. No UPDATE, DELETE or
+# TRUNCATE on finished records, signatures, keys or the audit trail; UPDATE on the audit head
+# only (its trigger lets it follow the trail); DELETE only on the name index and sign-in counters.
+WORKSTATION_RIGHTS = {
+    "alembic_version": "SELECT",
+    "staff": "SELECT, INSERT, UPDATE",
+    "screenings": "SELECT, INSERT, UPDATE",
+    "name_tokens": "SELECT, INSERT, DELETE",
+    "finished": "SELECT, INSERT",
+    "audit": "SELECT, INSERT",
+    "audit_head": "SELECT, UPDATE",
+    "settings": "SELECT, INSERT, UPDATE",
+    "signing_keys": "SELECT, INSERT",
+    "signatures": "SELECT, INSERT",
+    "signin_state": "SELECT, INSERT, UPDATE, DELETE",
+}
+
+
+def grant_statements(workstation: str) -> list[str]:
+    role = '"' + workstation.replace('"', '""') + '"'
+    out = []
+    for table, rights in WORKSTATION_RIGHTS.items():
+        out.append(f"REVOKE ALL ON {table} FROM {role}")
+        out.append(f"GRANT {rights} ON {table} TO {role}")
+    out.append(f"GRANT USAGE ON SEQUENCE staff_id_seq, signing_keys_id_seq TO {role}")
+    return out
+
+
+def grant_to(engine, workstation: str) -> None:
+    with engine.begin() as c:
+        for statement in grant_statements(workstation):
+            c.exec_driver_sql(statement)
