@@ -26,7 +26,10 @@ GRANT CONNECT ON DATABASE :"DBNAME" TO :"workstation";
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 
 -- The records live in their own schema, owned by the owner; the workstation may only use it.
+-- (A non-superuser running this must briefly be a member of the owner role to give it the schema.)
+GRANT :"owner" TO CURRENT_USER;
 CREATE SCHEMA screening AUTHORIZATION :"owner";
 GRANT USAGE ON SCHEMA screening TO :"workstation";
+REVOKE :"owner" FROM CURRENT_USER;
 ALTER ROLE :"owner" IN DATABASE :"DBNAME" SET search_path = screening;
 ALTER ROLE :"workstation" IN DATABASE :"DBNAME" SET search_path = screening;
