@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     user_help = ("the staff member running the command; the password comes from SCREENING_APP_PASSWORD "
                  "or is asked for at the terminal, never on the command line")
     p_audit = sub.add_parser("audit", help="check the audit trail of this workstation's store")
-    p_audit.add_argument("action", choices=["verify"])
+    p_audit.add_argument("action", choices=["verify", "accept-restore"],
+                         help="verify: check the trail and every record; accept-restore: after restoring a "
+                              "backup on purpose, record it (admin) so this workstation anchors the restored trail")
+    p_audit.add_argument("--reason", default="", help="accept-restore: why the backup was restored")
     p_audit.add_argument("--user", metavar="NAME", help=user_help)
     p_audit.add_argument("--fingerprint", action="append", default=[], metavar="MARK",
                          help="a trail fingerprint from a printed sheet (e.g. 57-3F9A2C1B): must be in the trail")
@@ -261,6 +264,14 @@ def _store_url(url: str, option: str, must_exist: bool) -> str:
 
 def cmd_audit(args) -> int:
     store = _open_store()
+    if args.action == "accept-restore":
+        try:
+            staff = _sign_in(store, args, "manage_staff", "accept a restored backup")
+            mark = store.accept_restore(staff, args.reason)
+        finally:
+            store.close()
+        print(f"restore recorded; this workstation now anchors the trail at {mark}")
+        return EXIT_OK
     try:
         staff = _sign_in(store, args, "view_audit", "check the audit trail")
         ok, message = store.verify_audit(fingerprints=tuple(args.fingerprint))

@@ -194,8 +194,15 @@ def test_a_rolled_back_sqlite_file_is_detected(tmp_path):
     assert store.anchor_problem and "rolled back" in store.anchor_problem
     ok, message = store.verify_audit()
     assert not ok and "rolled back" in message
-    store.authenticate("admin", PASSWORD)  # work goes on, but the anchor is not moved over the damage
+    admin = store.authenticate("admin", PASSWORD)  # work goes on, but the anchor is not moved over the damage
     assert not store.verify_audit()[0]
+    # A restore made on purpose is accepted by an admin, in the trail, with the old anchor.
+    with pytest.raises(StoreError, match="reason"):
+        store.accept_restore(admin, " ")
+    store.accept_restore(admin, "restored last night's backup after a disk fault")
+    assert store.verify_audit()[0]
+    entry = store.audit_entries(admin, limit=1)[0]
+    assert entry["action"] == "restore_accepted" and "previous_anchor" in entry["detail"]
     store.close()
 
 

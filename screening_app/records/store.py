@@ -775,6 +775,23 @@ class Store:
             self._saw_head(*report.head)
         return report
 
+    def accept_restore(self, actor: Staff, reason: str) -> str:
+        """After a backup was restored on purpose: the admin records it in the trail (with the
+        head this workstation had seen, and why), and the anchor moves to the restored head.
+        Returns the new head's fingerprint."""
+        actor.require("manage_staff", "accept a restored backup")
+        if not reason.strip():
+            raise StoreError("refused", "reason: say why the records were restored")
+        anchor = integrity.anchor_for(self.anchor_key)
+        with self._write() as c:
+            self._audit(c, actor.username, "restore_accepted", None, {
+                "previous_anchor": integrity.fingerprint(*anchor) if anchor else None, "reason": reason.strip()[:500]})
+        self.anchor_problem = None
+        integrity.forget(self.anchor_key)
+        seq, digest = self.head()
+        integrity.remember(self.anchor_key, seq, digest)
+        return integrity.fingerprint(seq, digest)
+
     def head(self) -> tuple[int, str]:
         with self._read() as c:
             row = c.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
