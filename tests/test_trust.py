@@ -637,3 +637,27 @@ def test_audit_verify_checks_a_fingerprint_from_paper(private_home):
     assert run("audit", "verify", "--user", "admin", "--fingerprint", mark, password=PASSWORD).returncode == 0
     bad = run("audit", "verify", "--user", "admin", "--fingerprint", "1-00000000", password=PASSWORD)
     assert bad.returncode == 1 and "history was rewritten" in bad.stdout
+
+
+def test_the_app_explains_a_damaged_store_at_start(qapp, private_home, monkeypatch):
+    from screening_app.ui import main_window
+    folder = private_home / "data"
+    folder.mkdir(parents=True)
+    (folder / "screenings.sqlite3").write_bytes(b"")
+    shown = []
+    monkeypatch.setattr(main_window.QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+    assert main_window.run_gui([]) == 1
+    title, text = shown[0]
+    assert title == "The records file is damaged"
+    assert "Restore the latest backup" in text and "Restoring a backup" in text
+    assert (folder / "screenings.sqlite3").stat().st_size == 0  # nothing created over it
+
+
+def test_the_lock_closes_the_signing_key_and_the_password_reopens_it(qapp, store, people):
+    from screening_app.ui.main_window import LockDialog
+    assert people["doc"].id in store._keys
+    dialog = LockDialog(store, people["doc"])
+    assert people["doc"].id not in store._keys
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    assert people["doc"].id in store._keys
