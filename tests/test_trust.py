@@ -402,8 +402,11 @@ def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(sto
             c.exec_driver_sql(f"DROP TABLE {name}")
         c.execute(insert(t.staff).values(username="admin", display_name="Ada", role="admin",
                                          password_hash=hash_password(PASSWORD), active=True, created_at=now()))
+        # 0001 allowed capitals in usernames; such an account keeps signing in as it is spelt.
+        c.execute(insert(t.staff).values(username="Dr.Lee", display_name="Dr. Lee", role="clinician",
+                                         password_hash=hash_password(PASSWORD), active=True, created_at=now()))
         for i, (action, detail) in enumerate([("staff_created", {"username": "admin", "role": "admin"}),
-                                              ("signed_in", {})], 1):
+                                              ("staff_created", {"username": "Dr.Lee", "role": "clinician"})], 1):
             entry = {"seq": i, "at": now(), "actor": "admin", "action": action, "screening_id": None,
                      "detail": _canonical(detail)}
             digest = chain_hash(prev, entry)
@@ -415,8 +418,9 @@ def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(sto
     try:
         assert store.schema_revision() == "0002"
         actions = [e["action"] for e in reversed(store.audit_entries(store.authenticate("admin", PASSWORD)))]
-        assert actions[2:5] == ["staff_baseline", "store_upgraded", "signed_in"]
+        assert actions[2:6] == ["staff_baseline", "staff_baseline", "store_upgraded", "signed_in"]
         assert "signing_key_registered" in actions  # its first key, at its first sign-in
+        assert store.authenticate("Dr.Lee", PASSWORD).username == "Dr.Lee"
         report = store.verify_report()
         assert report.ok, report.problems
     finally:
@@ -661,3 +665,18 @@ def test_the_lock_closes_the_signing_key_and_the_password_reopens_it(qapp, store
     dialog.password.setText(PASSWORD)
     dialog.submit()
     assert people["doc"].id in store._keys
+
+
+def test_an_unexpected_gui_fault_never_prints_patient_data(capsys):
+    from screening_app.ui.main_window import _quiet_excepthook
+    try:
+        raise ValueError("Zoë Secretname answered yes to active_malignancy")
+    except ValueError as exc:
+        _quiet_excepthook(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert "internal error: ValueError at test_trust.py:" in err and "Secretname" not in err
+
+
+def test_account_changes_name_an_existing_account(store, people):
+    with pytest.raises(StoreError, match="no account"):
+        store.set_staff_active(people["admin"], "nobody", False)

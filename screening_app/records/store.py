@@ -176,7 +176,7 @@ class Store:
             else:
                 folder = Path(folder) if folder else paths.data_dir()
                 db = folder / DB_NAME
-            store = cls._open_sqlite(folder, db, busy_timeout_s)
+            store = cls._open_sqlite(folder, db.resolve(), busy_timeout_s)
         try:
             store._check_anchor()
         except BaseException:
@@ -357,6 +357,15 @@ class Store:
                                                     endorser=endorser, now=now())
         return staff
 
+    @staticmethod
+    def _account_name(c, username: str) -> str:
+        """The stored username for what was typed: normalised (NFKC, casefold), or exactly as an
+        account made before names were normalised spells it. Refuses a name with no account."""
+        for candidate in (normalise_username(username), username.strip()):
+            if c.execute(select(t.staff.c.id).where(t.staff.c.username == candidate)).first() is not None:
+                return candidate
+        raise StoreError("refused", f"username: no account {normalise_username(username)!r}")
+
     def _open_key(self, actor: Staff) -> signing.OpenKey:
         key = self._keys.get(actor.id)
         if key is None:
@@ -366,37 +375,36 @@ class Store:
 
     def set_staff_active(self, actor: Staff, username: str, active: bool) -> None:
         actor.require("manage_staff", "manage accounts")
-        username = normalise_username(username)
-        if username == actor.username and not active:
-            raise StoreError("refused", "You cannot switch off your own account.")
         with self._write() as c:
+            username = self._account_name(c, username)
+            if username == actor.username and not active:
+                raise StoreError("refused", "You cannot switch off your own account.")
             self._audit(c, actor.username, "staff_enabled" if active else "staff_disabled", None,
                         {"username": username})
             c.execute(update(t.staff).where(t.staff.c.username == username).values(active=active))
 
     def set_staff_role(self, actor: Staff, username: str, role: str) -> None:
         actor.require("manage_staff", "manage accounts")
-        username = normalise_username(username)
         if role not in t.ROLES:
             raise StoreError("refused", f"role: must be one of {', '.join(t.ROLES)}")
-        if username == actor.username:
-            raise StoreError("refused", "You cannot change your own role.")
         with self._write() as c:
+            username = self._account_name(c, username)
+            if username == actor.username:
+                raise StoreError("refused", "You cannot change your own role.")
             self._audit(c, actor.username, "staff_role_changed", None, {"username": username, "role": role})
             c.execute(update(t.staff).where(t.staff.c.username == username).values(role=role))
 
     def set_password(self, actor: Staff, username: str, password: str) -> None:
         """A new password and with it a new signing key, endorsed by the admin's key (a reset) or
         the owner's own previous key (a change); old keys stay for old signatures."""
-        username = normalise_username(username)
+        with self._read() as c:
+            username = self._account_name(c, username)
         if actor.username != username:
             actor.require("manage_staff", "change another person's password")
         endorser = self._open_key(actor)
         with self._write() as c:
             row = c.execute(select(t.staff.c.id, t.staff.c.display_name)
                             .where(t.staff.c.username == username)).first()
-            if row is None:
-                raise StoreError("refused", f"username: no account {username!r}")
             if problem := password_problem(password, username=username, name=row.display_name):
                 raise StoreError("refused", f"password: {problem}")
             hashed = hash_password(password)
@@ -421,14 +429,16 @@ class Store:
         with self._write() as c:
             self.signin_guard.before(c, name)
         with self._read() as c:
-            row = c.execute(select(t.staff).where(t.staff.c.username == name)).mappings().first()
+            row = None
+            for candidate in dict.fromkeys((name, username.strip()[:64])):  # exact: accounts from before folding
+                row = row or c.execute(select(t.staff).where(t.staff.c.username == candidate)).mappings().first()
         usable = row is not None and bool(row["active"])
         ok = verify_password(password, row["password_hash"] if usable else dummy_hash()) and usable
         locked = False
         with self._write() as c:
             if ok:
                 self.signin_guard.succeeded(c, name)
-                self._audit(c, name, "signed_in", None, {})
+                self._audit(c, row["username"], "signed_in", None, {})
                 self._keys[row["id"]] = self._unseal_or_register(c, row, password)
             else:
                 locked = self.signin_guard.failed(c, name)

@@ -710,9 +710,22 @@ def acquire_instance_lock() -> QLockFile | None:
     return lock if lock.tryLock(200) else None
 
 
+def _quiet_excepthook(kind, value, tb) -> None:
+    """An unexpected fault in the GUI: its kind and where, never its message or values, which
+    may hold a patient's name or answers (they would reach stderr or a log)."""
+    import sys
+    import traceback
+    frames = traceback.extract_tb(tb)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    print(f"internal error: {kind.__name__}{where} (details withheld: they may hold patient data)", file=sys.stderr)
+
+
 def run_gui(argv: list[str]) -> int:
+    import sys
+
     from ..records.store import Store
 
+    sys.excepthook = _quiet_excepthook
     app = make_application(argv)
     try:
         lock = acquire_instance_lock()
