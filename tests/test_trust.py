@@ -17,7 +17,7 @@ from screening_app.records import StoreError, integrity, signing
 from screening_app.records import schema as t
 from screening_app.records.accounts import hash_password
 from screening_app.records.store import GENESIS, Store, _canonical, chain_hash, now
-from screening_app.workflow import Draft
+from screening_app.casework import Draft
 from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def finish_one(store, people, **answers):
     store.hand_over(people["desk"], row.id, row.row_version)
     claimed = store.claim(people["doc"], row.id)
     rec = store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                       pdf=b"%PDF-1.4 the signed sheet", sheet_version="1.0.0")
+                       sheet_version="1.0.0")
     return row.id, rec
 
 
@@ -356,15 +356,16 @@ def test_finishing_needs_the_signers_own_key_opened_by_their_password(store, sto
     d = Draft(name="Zoë Ångström", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
               product=dict(GOOD_PRODUCT))
     row = store.new_draft(people["desk"], d.to_json())
+    store.hand_over(people["desk"], row.id, row.row_version)
     claimed = store.claim(people["doc"], row.id)
     other = Store.open(url=store_url)  # another process that holds a Staff object, not the password
     try:
         with pytest.raises(StoreError, match="signing key is open only after"):
             other.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                         pdf=b"%PDF", sheet_version="1.0.0")
+                         sheet_version="1.0.0")
         doc = other.authenticate("chen", PASSWORD)
         other.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                     pdf=b"%PDF", sheet_version="1.0.0")
+                     sheet_version="1.0.0")
     finally:
         other.close()
     assert store.verify_report().signed == 1
@@ -381,7 +382,7 @@ def test_a_new_password_brings_a_new_key_and_old_signatures_still_verify(store, 
 
 
 def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(store_url):
-    """A store made by revision 0001 (before signing) with an account and a finished record."""
+    """A store made before signing (revision 0002) with an account and a finished record."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, make_url
@@ -395,14 +396,11 @@ def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(sto
     config.set_main_option("script_location", str(Path(t.__file__).with_name("migrations")))
     with engine.begin() as c:
         config.attributes["connection"] = c
-        command.upgrade(config, "0001")
-        chain, prev = [], GENESIS
-        old_tables = [tb for tb in ("signing_keys", "signatures", "signin_state")]
-        for name in old_tables:  # 0001's create_all made today's tables; 0001 itself had none of these
-            c.exec_driver_sql(f"DROP TABLE {name}")
+        command.upgrade(config, "0002")  # the last revision before signing
+        prev = GENESIS
         c.execute(insert(t.staff).values(username="admin", display_name="Ada", role="admin",
                                          password_hash=hash_password(PASSWORD), active=True, created_at=now()))
-        # 0001 allowed capitals in usernames; such an account keeps signing in as it is spelt.
+        # Before 0003 usernames could hold capitals; such an account keeps signing in as it is spelt.
         c.execute(insert(t.staff).values(username="Dr.Lee", display_name="Dr. Lee", role="clinician",
                                          password_hash=hash_password(PASSWORD), active=True, created_at=now()))
         for i, (action, detail) in enumerate([("staff_created", {"username": "admin", "role": "admin"}),
@@ -416,7 +414,7 @@ def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(sto
     engine.dispose()
     store = Store.open(url=store_url)
     try:
-        assert store.schema_revision() == "0002"
+        assert store.schema_revision() == "0003"
         actions = [e["action"] for e in reversed(store.audit_entries(store.authenticate("admin", PASSWORD)))]
         assert actions[2:6] == ["staff_baseline", "staff_baseline", "store_upgraded", "signed_in"]
         assert "signing_key_registered" in actions  # its first key, at its first sign-in
@@ -560,6 +558,7 @@ def test_a_double_finish_is_a_conflict_message(store, people):
     d = Draft(name="Zoë Ångström", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
               product=dict(GOOD_PRODUCT))
     row = store.new_draft(people["desk"], d.to_json())
+    store.hand_over(people["desk"], row.id, row.row_version)
     claimed = store.claim(people["doc"], row.id)
     # The other workstation's finish got in first (its finished row is there, its update not yet seen).
     sql(store, "INSERT INTO finished (screening_id, finished_at, finished_by, screening_json, result_json, "
@@ -568,7 +567,7 @@ def test_a_double_finish_is_a_conflict_message(store, people):
         s=row.id, by=people["doc"].id, pdf=b"x")
     with pytest.raises(StoreError) as caught:
         store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                     pdf=b"%PDF", sheet_version="1.0.0")
+                     sheet_version="1.0.0")
     assert caught.value.kind == "conflict"
 
 
@@ -591,7 +590,7 @@ def test_screen_works_with_a_damaged_store(private_home, write_screening):
     damage(folder / "screenings.sqlite3", 0, 100)
     proc = run("screen", str(write_screening(screening_file())), "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["outcome"] and "warning: clinic settings not read" in proc.stderr
+    assert json.loads(proc.stdout)["outcome"] and "records could not be read (damaged)" in proc.stderr
     assert "Traceback" not in proc.stderr and "Ångström" not in proc.stderr
     (folder / "screenings.sqlite3").write_bytes(b"")
     assert run("screen", str(write_screening(screening_file())), "--json").returncode == 0

@@ -5,15 +5,15 @@ On a store that already holds entries, each existing account's state is written 
 ("staff_baseline"), so `audit verify` can replay every later change from it, and a
 "store_upgraded" entry marks where signed records begin.
 
-Revision ID: 0002
+Revision ID: 0003
 """
 from alembic import op
 from sqlalchemy import func, insert, select, update
 
 from screening_app.records import protection, schema
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade():
