@@ -679,3 +679,31 @@ def test_an_unexpected_gui_fault_never_prints_patient_data(capsys):
 def test_account_changes_name_an_existing_account(store, people):
     with pytest.raises(StoreError, match="no account"):
         store.set_staff_active(people["admin"], "nobody", False)
+
+
+def test_a_promotion_with_a_forged_chained_entry_is_detected(store, people):
+    """No trigger dropped: the attacker writes the 'staff_role_changed' entry the trigger asks
+    for, correctly chained, then promotes the front desk. Only the admin's key could sign it."""
+    append_entry(store, "admin", "staff_role_changed", None, {"username": "desk", "role": "clinician"})
+    sql(store, "UPDATE staff SET role = 'clinician' WHERE username = 'desk'")
+    ok, message = store.verify_audit()
+    assert not ok and "staff_role_changed of 'desk' by 'admin'" in message and "not signed" in message
+
+
+def test_a_password_replaced_with_a_forged_chained_entry_is_detected(store, people):
+    from screening_app.records.passwords import password_fingerprint
+    hashed = hash_password("mallory knows this one")
+    append_entry(store, "admin", "password_set", None, {"username": "admin", "password": password_fingerprint(hashed)})
+    sql(store, "UPDATE staff SET password_hash = :h WHERE username = 'admin'", h=hashed)
+    ok, message = store.verify_audit()
+    assert not ok and "password_set of 'admin'" in message and "not signed" in message
+
+
+def test_account_changes_by_a_non_admin_key_are_detected(store, people):
+    """Even signed with a real key: the front desk's own key cannot make account changes."""
+    key = store._keys[people["desk"].id]
+    detail = signing.signed_detail(key, "staff_role_changed", "desk", {"username": "desk", "role": "admin"})
+    append_entry(store, "desk", "staff_role_changed", None, detail)
+    sql(store, "UPDATE staff SET role = 'admin' WHERE username = 'desk'")
+    ok, message = store.verify_audit()
+    assert not ok and "'desk' could not change accounts then" in message

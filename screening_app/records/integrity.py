@@ -33,6 +33,9 @@ from .passwords import password_fingerprint
 
 GENESIS = "0" * 64
 ANCHOR_FILE = "audit-anchors.json"
+# Account changes: each entry is signed by the acting admin's key (or, for one's own password,
+# one's own key), so a change forged behind the app with a correctly chained entry shows.
+STAFF_ACTIONS = ("staff_created", "staff_enabled", "staff_disabled", "staff_role_changed", "password_set")
 
 
 def fingerprint(seq: int, digest: str) -> str:
@@ -179,6 +182,8 @@ class _State:
 
 def _replay(entries: list[dict], report: Report) -> _State:
     s = _State()
+    # Entries before the upgrade to signed records were written unsigned.
+    signed_from = next((e["seq"] for e in entries if e["action"] == "store_upgraded"), 0)
     for e in entries:
         try:
             d = json.loads(e["detail"])
@@ -186,6 +191,12 @@ def _replay(entries: list[dict], report: Report) -> _State:
             report.problems.append(f"entry {e['seq']} has an unreadable detail")
             continue
         action, who = e["action"], d.get("username") if isinstance(d, dict) else None
+        if action in STAFF_ACTIONS and e["seq"] > signed_from:
+            problem = _unsigned_change(s, e, d, legacy=bool(signed_from))
+            if problem:
+                report.problems.append(problem)
+        if action == "staff_baseline" and s.upgraded_at is not None:
+            report.problems.append(f"entry {e['seq']}: an account baseline after the upgrade (forged)")
         if action in ("staff_created", "staff_baseline"):
             if who in s.accounts and action == "staff_created":
                 report.problems.append(f"entry {e['seq']} creates the account {who!r} a second time")
@@ -198,8 +209,11 @@ def _replay(entries: list[dict], report: Report) -> _State:
             s.accounts[who]["role"] = d.get("role")
         elif action == "password_set" and who in s.accounts:
             s.accounts[who]["password"] = d.get("password")
-        elif action == "store_upgraded" and s.upgraded_at is None:
-            s.upgraded_at = e["seq"]
+        elif action == "store_upgraded":
+            if s.upgraded_at is not None or s.keys:
+                report.problems.append(f"entry {e['seq']}: a second or late 'store_upgraded' (forged)")
+            else:
+                s.upgraded_at = e["seq"]
         elif action == "signing_key_registered":
             s.keys[d.get("fingerprint")] = key = {"username": who, "public_key": d.get("public_key"),
                                                   "endorsed_by": d.get("endorsed_by"), "seq": e["seq"],
@@ -211,6 +225,23 @@ def _replay(entries: list[dict], report: Report) -> _State:
             account = s.accounts.get(e["actor"], {})
             s.finished[e["screening_id"]] = (e, d, account.get("role"), account.get("active"))
     return s
+
+
+def _unsigned_change(s: _State, e: dict, d: dict, legacy: bool) -> str | None:
+    """Why an account change is not the act of an admin (or of the account's owner, for their
+    own password), signed with their trusted key; None when it is."""
+    where = f"entry {e['seq']} ({e['action']} of {d.get('username')!r} by {e['actor']!r})"
+    if e["action"] == "staff_created" and not s.accounts and not s.keys and not legacy:
+        return None  # the store's first account: created before any key exists
+    key = s.keys.get(d.get("by_key"))
+    if key is None or not key["trusted"] or key["username"] != e["actor"] or not d.get("sig") or \
+            not signing.verify(key["public_key"], signing.entry_message(e["action"], e["actor"], d), d["sig"]):
+        return f"{where} is not signed by its actor's key: it was made behind the app"
+    actor = s.accounts.get(e["actor"], {})
+    own_password = e["action"] == "password_set" and d.get("username") == e["actor"]
+    if not actor.get("active") or (actor.get("role") != "admin" and not own_password):
+        return f"{where}: {e['actor']!r} could not change accounts then"
+    return None
 
 
 def _trusted(s: _State, key: dict, actor: str) -> tuple[bool, str]:

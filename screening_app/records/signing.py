@@ -122,6 +122,22 @@ def endorsement_message(username: str, fp: str) -> bytes:
     return canonical({"endorse": {"username": username, "fingerprint": fp}})
 
 
+def entry_message(action: str, actor: str, detail: dict) -> bytes:
+    """What an admin's key signs in an account change's audit entry (all but the signature)."""
+    return canonical({"action": action, "actor": actor,
+                      "detail": {k: v for k, v in detail.items() if k != "sig"}})
+
+
+def signed_detail(key: "OpenKey | None", action: str, actor: str, detail: dict) -> dict:
+    """`detail` with the acting key's fingerprint and signature (None: the store's first account,
+    created before any key exists)."""
+    if key is None:
+        return detail
+    detail = dict(detail, by_key=key.fingerprint)
+    detail["sig"] = sign(key.private, entry_message(action, actor, detail))
+    return detail
+
+
 def sign(private: Ed25519PrivateKey, message: bytes) -> str:
     return _b64(private.sign(message))
 

@@ -359,8 +359,8 @@ class Store:
         if c.execute(select(t.staff.c.id).where(t.staff.c.username == username)).first() is not None:
             raise StoreError("refused", f"username: {username!r} is taken")
         hashed = hash_password(password)
-        self._audit(c, actor or username, "staff_created", None,
-                    {"username": username, "role": role, "password": password_fingerprint(hashed)})
+        self._staff_audit(c, actor or username, endorser, "staff_created",
+                          {"username": username, "role": role, "password": password_fingerprint(hashed)})
         try:
             result = c.execute(insert(t.staff).values(
                 username=username, display_name=display_name.strip(), role=role,
@@ -383,6 +383,11 @@ class Store:
                 return candidate
         raise StoreError("refused", f"username: no account {normalise_username(username)!r}")
 
+    def _staff_audit(self, c, actor: str, key: signing.OpenKey | None, action: str, detail: dict) -> None:
+        """An account change's audit entry, signed by the acting admin's own key: a change forged
+        behind the app, even with a correctly chained entry, fails `audit verify`."""
+        self._audit(c, actor, action, None, signing.signed_detail(key, action, actor, detail))
+
     def _open_key(self, actor: Staff) -> signing.OpenKey:
         key = self._keys.get(actor.id)
         if key is None:
@@ -400,8 +405,8 @@ class Store:
             if username == actor.username and not active:
                 raise StoreError("refused", "You cannot switch off your own account.")
             target = c.execute(select(t.staff.c.id).where(t.staff.c.username == username)).scalar()
-            self._audit(c, actor.username, "staff_enabled" if active else "staff_disabled", None,
-                        {"username": username})
+            self._staff_audit(c, actor.username, self._open_key(actor), "staff_enabled" if active
+                              else "staff_disabled", {"username": username})
             c.execute(update(t.staff).where(t.staff.c.id == target).values(active=active))
             if not active:
                 held = c.execute(select(t.screenings.c.id).where(
@@ -419,7 +424,8 @@ class Store:
             username = self._account_name(c, username)
             if username == actor.username:
                 raise StoreError("refused", "You cannot change your own role.")
-            self._audit(c, actor.username, "staff_role_changed", None, {"username": username, "role": role})
+            self._staff_audit(c, actor.username, self._open_key(actor), "staff_role_changed",
+                              {"username": username, "role": role})
             c.execute(update(t.staff).where(t.staff.c.username == username).values(role=role))
 
     def set_password(self, actor: Staff, username: str, password: str) -> None:
@@ -436,8 +442,8 @@ class Store:
             if problem := password_problem(password, username=username, name=row.display_name):
                 raise StoreError("refused", f"password: {problem}")
             hashed = hash_password(password)
-            self._audit(c, actor.username, "password_set", None,
-                        {"username": username, "password": password_fingerprint(hashed)})
+            self._staff_audit(c, actor.username, endorser, "password_set",
+                              {"username": username, "password": password_fingerprint(hashed)})
             c.execute(update(t.staff).where(t.staff.c.username == username).values(password_hash=hashed))
             self._keys[row.id] = signing.register_key(c, self._audit, staff_id=row.id, username=username,
                                                       password=password, actor=actor.username,
