@@ -382,7 +382,7 @@ def test_a_new_password_brings_a_new_key_and_old_signatures_still_verify(store, 
 
 
 def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(store_url):
-    """A store made before signing (revision 0002) with an account and a finished record."""
+    """A store made before signing (revision 0003) with an account and a finished record."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, make_url
@@ -396,11 +396,11 @@ def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(sto
     config.set_main_option("script_location", str(Path(t.__file__).with_name("migrations")))
     with engine.begin() as c:
         config.attributes["connection"] = c
-        command.upgrade(config, "0002")  # the last revision before signing
+        command.upgrade(config, "0003")  # the last revision before signing
         prev = GENESIS
         c.execute(insert(t.staff).values(username="admin", display_name="Ada", role="admin",
                                          password_hash=hash_password(PASSWORD), active=True, created_at=now()))
-        # Before 0003 usernames could hold capitals; such an account keeps signing in as it is spelt.
+        # Before 0004 usernames could hold capitals; such an account keeps signing in as it is spelt.
         c.execute(insert(t.staff).values(username="Dr.Lee", display_name="Dr. Lee", role="clinician",
                                          password_hash=hash_password(PASSWORD), active=True, created_at=now()))
         for i, (action, detail) in enumerate([("staff_created", {"username": "admin", "role": "admin"}),
@@ -414,7 +414,7 @@ def test_an_existing_store_is_upgraded_and_its_unsigned_records_still_verify(sto
     engine.dispose()
     store = Store.open(url=store_url)
     try:
-        assert store.schema_revision() == "0003"
+        assert store.schema_revision() == "0004"
         actions = [e["action"] for e in reversed(store.audit_entries(store.authenticate("admin", PASSWORD)))]
         assert actions[2:6] == ["staff_baseline", "staff_baseline", "store_upgraded", "signed_in"]
         assert "signing_key_registered" in actions  # its first key, at its first sign-in

@@ -1,4 +1,4 @@
-"""Triggers of revision 0002: what the database itself refuses, whoever writes to it.
+"""Triggers of revision 0004: what the database itself refuses, whoever writes to it.
 
 - The audit trail grows only at its end, each entry linked to the one before it, and the
   head row only follows it (never backwards, never to a hash the trail does not hold).

@@ -65,6 +65,7 @@ WORKSTATION_RIGHTS = {
     "signing_keys": "SELECT, INSERT",
     "signatures": "SELECT, INSERT",
     "signin_state": "SELECT, INSERT, UPDATE, DELETE",
+    "paper": "SELECT, INSERT",
 }
 
 
@@ -74,7 +75,7 @@ def grant_statements(workstation: str) -> list[str]:
     for table, rights in WORKSTATION_RIGHTS.items():
         out.append(f"REVOKE ALL ON {table} FROM {role}")
         out.append(f"GRANT {rights} ON {table} TO {role}")
-    out.append(f"GRANT USAGE ON SEQUENCE staff_id_seq, signing_keys_id_seq TO {role}")
+    out.append(f"GRANT USAGE ON SEQUENCE staff_id_seq, signing_keys_id_seq, paper_id_seq TO {role}")
     return out
 
 

@@ -5,15 +5,15 @@ On a store that already holds entries, each existing account's state is written 
 ("staff_baseline"), so `audit verify` can replay every later change from it, and a
 "store_upgraded" entry marks where signed records begin.
 
-Revision ID: 0003
+Revision ID: 0004
 """
 from alembic import op
 from sqlalchemy import func, insert, select, update
 
 from screening_app.records import protection, schema
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 
 
 def upgrade():
