@@ -38,17 +38,58 @@ def build_parser() -> argparse.ArgumentParser:
     p_screen.add_argument("--pdf", metavar="OUT.pdf", help="also write the patient sheet")
     p_q = sub.add_parser("questions", help="print the current questionnaire")
     p_q.add_argument("--json", action="store_true", help="print one JSON object")
+    user_help = ("the staff member running the command; the password comes from SCREENING_APP_PASSWORD "
+                 "or is asked for at the terminal, never on the command line")
     p_audit = sub.add_parser("audit", help="check the audit trail of this workstation's store")
-    p_audit.add_argument("action", choices=["verify"])
-    p_store = sub.add_parser("store", help="move the records to another store")
-    p_store.add_argument("action", choices=["copy"])
-    p_store.add_argument("--from", dest="source", required=True, metavar="URL",
-                         help="postgresql://… or sqlite:///path/screenings.sqlite3")
-    p_store.add_argument("--to", dest="target", required=True, metavar="URL", help="an empty store")
+    p_audit.add_argument("action", choices=["verify", "accept-restore"],
+                         help="verify: check the trail and every record; accept-restore: after restoring a "
+                              "backup on purpose, record it (admin) so this workstation anchors the restored trail")
+    p_audit.add_argument("--reason", default="", help="accept-restore: why the backup was restored")
+    p_audit.add_argument("--user", metavar="NAME", help=user_help)
+    p_audit.add_argument("--fingerprint", action="append", default=[], metavar="MARK",
+                         help="a trail fingerprint from a printed sheet (e.g. 57-3F9A2C1B): must be in the trail")
+    p_store = sub.add_parser("store", help="move the records to another store, or update a server's tables")
+    p_store.add_argument("action", choices=["copy", "migrate"])
+    p_store.add_argument("--from", dest="source", metavar="URL",
+                         help="copy: postgresql://… or sqlite:///path/screenings.sqlite3")
+    p_store.add_argument("--to", dest="target", metavar="URL", help="copy: an empty store")
+    p_store.add_argument("--user", metavar="NAME", help=user_help + " (copy: an admin of --from)")
+    p_store.add_argument("--grant-to", metavar="ROLE", help="migrate: the workstation login to give exactly "
+                         "the table rights it needs (scripts/postgres-roles.sql creates it)")
     p_export = sub.add_parser("export", help="export finished screenings")
     p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
+    p_export.add_argument("--user", metavar="NAME", help=user_help)
     return parser
+
+
+PASSWORD_ENV = "SCREENING_APP_PASSWORD"
+
+
+def _sign_in(store, args, permission: str, what: str):
+    """The staff member a record command runs as; exit 2 (InputRefused) without a valid sign-in.
+    The sign-in itself is audited (signed_in / sign_in_failed) by the store."""
+    if not args.user:
+        raise InputRefused(["--user: record commands run as a staff member: give --user NAME "
+                            f"(the password from {PASSWORD_ENV} or the terminal)"])
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise InputRefused([f"password: set {PASSWORD_ENV} or run the command at a terminal to be asked"])
+        import getpass
+        password = getpass.getpass(f"Password for {args.user}: ")
+    try:
+        staff = store.authenticate(args.user, password)
+    except StoreError as exc:
+        if exc.kind == "locked":
+            raise InputRefused([f"--user: {exc}"]) from None
+        raise
+    if staff is None:
+        raise InputRefused(["--user: wrong username or password"])
+    if not staff.can(permission):
+        store.log(staff, "command_refused", None, {"command": args.command, "why": f"may not {what}"})
+        raise InputRefused([f"--user: {staff.display_name} may not {what}"])
+    return staff
 
 
 def _read_input(name: str) -> bytes:
@@ -208,10 +249,33 @@ def _open_store():
 
 
 def cmd_store(args) -> int:
-    from .records.store import Store, copy_store
+    from .records.store import Store, configured_url, copy_store
+    if args.action == "migrate":
+        url = args.target or configured_url()
+        if not url or url.startswith("sqlite"):
+            raise InputRefused(["store migrate: for a PostgreSQL server; give --to postgresql://owner@host/db "
+                                "(or --database-url) with the owner login. SQLite stores update themselves."])
+        store = Store.open(url=url, migration=True)
+        try:
+            if args.grant_to:
+                from .records.roles import grant_to
+                grant_to(store.engine, args.grant_to)
+            print(f"the records on {store.location} are at schema {store.schema_revision()}"
+                  + (f"; {args.grant_to} may read and add records, and change nothing else" if args.grant_to else ""))
+        finally:
+            store.close()
+        return EXIT_OK
+    if not args.source or not args.target:
+        raise InputRefused(["store copy: give --from URL and --to URL"])
     source = Store.open(url=_store_url(args.source, "--from", must_exist=True))
-    target = Store.open(url=_store_url(args.target, "--to", must_exist=False))
     try:
+        staff = _sign_in(source, args, "copy_records", "copy the records")
+        target = Store.open(url=_store_url(args.target, "--to", must_exist=False))
+    except BaseException:
+        source.close()
+        raise
+    try:
+        source.log(staff, "store_copied", None, {"to": str(target.location), "via": "command"})
         counts = copy_store(source, target)
     finally:
         source.close()
@@ -234,8 +298,18 @@ def _store_url(url: str, option: str, must_exist: bool) -> str:
 
 def cmd_audit(args) -> int:
     store = _open_store()
+    if args.action == "accept-restore":
+        try:
+            staff = _sign_in(store, args, "manage_staff", "accept a restored backup")
+            mark = store.accept_restore(staff, args.reason)
+        finally:
+            store.close()
+        print(f"restore recorded; this workstation now anchors the trail at {mark}")
+        return EXIT_OK
     try:
-        ok, message = store.verify_audit()
+        staff = _sign_in(store, args, "view_audit", "check the audit trail")
+        ok, message = store.verify_audit(fingerprints=tuple(args.fingerprint))
+        store.log(staff, "audit_verified", None, {"ok": ok, "result": message[:300], "via": "command"})
     finally:
         store.close()
     print(("audit trail verified: " if ok else "AUDIT TRAIL BROKEN: ") + message)
@@ -248,10 +322,15 @@ def cmd_export(args) -> int:
         raise InputRefused(["export: give either --fhir SCREENING_ID or --csv"])
     store = _open_store()
     try:
+        staff = _sign_in(store, args, "export", "export records")
         if args.csv:
-            sys.stdout.write(csv_export(store.search(limit=10_000_000)))
+            rows = store.search(limit=10_000_000)
+            store.log(staff, "exported", None, {"as": "csv", "rows": len(rows), "via": "command"})
+            sys.stdout.write(csv_export(rows))
         else:
-            print(json.dumps(fhir_bundle(store.record(args.fhir)), ensure_ascii=False, indent=2))
+            bundle = fhir_bundle(store.record(args.fhir))
+            store.log(staff, "exported", args.fhir, {"as": "fhir", "via": "command"})
+            print(json.dumps(bundle, ensure_ascii=False, indent=2))
     finally:
         store.close()
     return EXIT_OK
