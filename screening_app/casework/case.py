@@ -136,7 +136,11 @@ class Case:
         from ..screening import parse_screening
         from ..sheets import render
         screening = parse_screening(self.screening_file(), content=self.flow.content, today=self.flow.today)
-        return render(screening, settings=self.settings, content=self.flow.content, history=self.history)
+        completed_by, completed_on = ("", None)
+        if self.store is not None and self.sid is not None:
+            completed_by, completed_on = self.store.completion(self.sid)
+        return render(screening, settings=self.settings, content=self.flow.content, history=self.history,
+                      completed_by=completed_by, completed_on=completed_on)
 
     def finish(self, pdf: bytes | None = None):
         """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""
