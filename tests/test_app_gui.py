@@ -4,6 +4,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QWizard
 
 from screening_app.records import StoreError
+from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
 from screening_app.ui.main_window import AppDialogs, MainWindow
 from screening_app.casework import Draft, Flow, Step
@@ -31,6 +32,7 @@ class Answers(AppDialogs):
 def store(tmp_path):
     s = Store.open(tmp_path / "data")
     admin = s.create_first_admin("admin", "Ada Admin", PASSWORD)
+    s.save_settings(admin, ClinicSettings(clinic_name="Riverside Clinic", clinic_phone="(217) 555-0147"))
     s.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
     s.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)
     s.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)

@@ -37,7 +37,8 @@ SEVERITY_ICON = {
 FIELD_LABELS = {
     "patient.name": "Full name", "patient.date_of_birth": "Date of birth", "patient.patient_id": "Patient ID",
     "patient.contact": "Contact", "treatment.route": "Route", "treatment.area": "Area",
-    "treatment.date": "Treatment date",
+    "treatment.date": "Treatment date", "representative.name": "Parent or representative",
+    "representative.relationship": "Relationship",
 }
 
 
@@ -235,6 +236,13 @@ class PatientPage(_Page):
                                    "optional")
         self.contact = self.fields.add("contact", "patient.contact", "&Contact", "Phone or email (optional)",
                                        "phone or email (optional)")
+        self.representative = self.fields.add(
+            "representative_name", "representative.name", "Parent or &representative",
+            "Parent or legally authorised representative (for a patient under the clinic's minimum age)",
+            "only for a patient under the clinic's minimum age")
+        self.relationship = self.fields.add(
+            "representative_relationship", "representative.relationship", "Re&lationship",
+            "Representative's relationship to the patient", "e.g. mother, legal guardian")
         self.seen = QLabel(self)
         self.seen.setObjectName("seenBefore")
         self.seen.setWordWrap(True)
@@ -766,6 +774,11 @@ class SheetPage(_Page):
         }[self.kind])
         stem = "".join(ch if ch.isalnum() else "-" for ch in draft.name.strip())[:40].strip("-") or "patient"
         self.preview.set_pdf(pdf, f"{stem}-{self.kind.value}-{draft.treatment_date}")
+        # A patient's sheet must say whom to call: nothing is printed before the admin sets it.
+        from ..sheets import clinic_from
+        self.clinic_missing = not clinic_from(self.w.settings).can_print
+        for button in self.preview.findChildren(QAbstractButton):
+            button.setEnabled(not self.clinic_missing)
         self.refresh_messages()
 
     def _paper(self, event: str, detail: str = "") -> None:
@@ -790,12 +803,16 @@ class SheetPage(_Page):
         return self.kind is SheetKind.CONSENT and not self.w.case.paper_done
 
     def isComplete(self) -> bool:
-        return not self.needs_paper()
+        return not self.needs_paper() and not getattr(self, "clinic_missing", False)
 
     def refresh_messages(self) -> None:
         self.not_printed.setVisible(self.kind is SheetKind.CONSENT and not self.w.case.paper_done)
-        self.status.setText("To finish: print or save the sheet for the patient to read and sign, or press "
-                            "Not printed and say why." if self.needs_paper() else "")
+        if getattr(self, "clinic_missing", False):
+            self.status.setText("This sheet cannot be printed yet: the clinic's name and phone number are not set. "
+                                "Ask the clinic's admin to fill them in (Settings); the screening is kept.")
+        else:
+            self.status.setText("To finish: print or save the sheet for the patient to read and sign, or press "
+                                "Not printed and say why." if self.needs_paper() else "")
 
     def validatePage(self) -> bool:
         session = self.w.session
