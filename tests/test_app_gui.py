@@ -409,3 +409,28 @@ def test_rescreening_a_refused_patient_in_the_app_reaches_no_consent_without_a_r
     assert "seen_before" in page.decision_groups
     assert "Seen before" in page.banner_widget.text()
     assert not review.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_a_patient_who_declines_is_recorded_with_the_sheet_they_read(qtbot, store, monkeypatch):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard)
+    for _ in range(4):
+        wizard.next()
+    wizard.draft.product = dict(GOOD_PRODUCT)
+    wizard.currentPage().initializePage()
+    wizard.draft_changed.emit()
+    wizard.next()
+    page = wizard.currentPage()
+    assert page.decline.isVisible()
+    monkeypatch.setattr(chen.dialogs, "ask_reason", lambda *a: "Wants to think about it", raising=False)
+    page.decline.click()
+    assert page.kind.value == "declined" and not page.decline.isVisible()
+    done = wizard.button(QWizard.WizardButton.FinishButton)
+    assert done.isEnabled()  # nothing to sign, so nothing to print first
+    done.click()
+    record = store.record(wizard.session.sid)
+    assert record.sheet_kind == "declined"
+    assert record.screening_file["declined"]["recorded_by"] == "Dr. Maya Chen"
+    assert record.screening_file["declined"]["note"] == "Wants to think about it"
+    assert record.lot == "EV-2291"  # what was read, lot included

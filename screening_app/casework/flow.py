@@ -60,6 +60,8 @@ class Draft:
     # minimum age (21 CFR 50.55): printed on the consent with an assent line.
     representative_name: str = ""
     representative_relationship: str = ""
+    # Set when the patient, having read the consent, says no: recorded, not just left unsigned.
+    declined: dict = field(default_factory=dict)
 
     def to_screening_file(self, *, with_product: bool = True, with_review: bool = True) -> dict:
         """The draft as a screening file (contract.md): what `screen` would be given."""
@@ -80,6 +82,8 @@ class Draft:
             data["follow_ups"] = follow_ups
         if with_product and self.product:
             data["product"] = dict(self.product)
+        if self.declined:
+            data["declined"] = dict(self.declined)
         if with_review and self.clinician.strip() and self.reviewed_at:
             data["review"] = {"clinician": self.clinician, "reviewed_at": self.reviewed_at,
                               "decisions": {q: dict(d) for q, d in self.decisions.items()}}

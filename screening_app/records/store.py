@@ -813,6 +813,8 @@ class Store:
             if isinstance(screening_file.get("review"), dict):
                 # The reviewer is whoever signs in and signs, by the name on their account.
                 screening_file["review"]["clinician"] = signer.display_name
+            if isinstance(screening_file.get("declined"), dict):
+                screening_file["declined"]["recorded_by"] = signer.display_name
             try:
                 screening = parse_screening(screening_file)
             except InputRefused as exc:

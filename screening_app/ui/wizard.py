@@ -748,10 +748,17 @@ class SheetPage(_Page):
         self.not_printed = QPushButton("&Not printed…", self)
         self.not_printed.setAccessibleName("The sheet was not printed or saved: say why")
         self.not_printed.clicked.connect(self._not_printed)
+        self.decline = QPushButton("Patient &declined…", self)
+        self.decline.setAccessibleName("The patient read the consent and declined treatment: record it")
+        self.decline.clicked.connect(self._declined)
         self.page_layout = QVBoxLayout(self.body)
         self.page_layout.setContentsMargins(0, 0, 0, 0)
         self.page_layout.addWidget(self.banner_widget)
-        self.page_layout.addWidget(self.not_printed, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.decline)
+        buttons.addWidget(self.not_printed)
+        self.page_layout.addLayout(buttons)
 
     def initializePage(self):
         from .sheet_view import SheetPreview
@@ -771,7 +778,8 @@ class SheetPage(_Page):
             SheetKind.DO_NOT_TREAT: "Do-not-treat sheet: no consent, nothing to sign. Give it to the patient.",
             SheetKind.DEFERRED: "On-hold sheet: the clinician deferred treatment. Nothing to sign.",
             SheetKind.AWAITING_REVIEW: "Information only: a clinician has not finished the review.",
-        }[self.kind])
+        }.get(self.kind, "The patient declined the treatment: this records what they read. Nothing to sign."
+              if self.kind.value == "declined" else "Nothing to sign: the sheet says why."))
         stem = "".join(ch if ch.isalnum() else "-" for ch in draft.name.strip())[:40].strip("-") or "patient"
         self.preview.set_pdf(pdf, f"{stem}-{self.kind.value}-{draft.treatment_date}")
         # A patient's sheet must say whom to call: nothing is printed before the admin sets it.
@@ -798,6 +806,16 @@ class SheetPage(_Page):
         if reason:
             self._paper("not_printed", reason)
 
+    def _declined(self) -> None:
+        note = self.w.dialogs.ask_reason(self, "Patient declined", "The patient read the consent and does not want "
+                                                                   "the treatment. Anything to note? (optional)")
+        if note is None:
+            return
+        self.w.case.decline(note)
+        self.w.draft_changed.emit()
+        self.initializePage()
+        self.completeChanged.emit()
+
     def needs_paper(self) -> bool:
         # A consent is signed on paper: it must have been printed or saved (or why not said).
         return self.kind is SheetKind.CONSENT and not self.w.case.paper_done
@@ -807,6 +825,7 @@ class SheetPage(_Page):
 
     def refresh_messages(self) -> None:
         self.not_printed.setVisible(self.kind is SheetKind.CONSENT and not self.w.case.paper_done)
+        self.decline.setVisible(self.kind is SheetKind.CONSENT and self.w.session is not None)
         if getattr(self, "clinic_missing", False):
             self.status.setText("This sheet cannot be printed yet: the clinic's name and phone number are not set. "
                                 "Ask the clinic's admin to fill them in (Settings); the screening is kept.")
