@@ -236,10 +236,18 @@ def test_store_fault_while_typing_keeps_the_draft_and_retries(qtbot, store, monk
 
 def test_admin_changes_settings_and_accounts(qtbot, store):
     w = window(qtbot, store, "admin")
-    w.set_name.setText("Riverside & Co")
-    w.set_idle.setValue(9)
+    from screening_app.records.settings import SETTINGS
+    fields = w.settings_tab.fields
+    assert list(fields) == [s.name for s in SETTINGS]  # the form is made from the one declaration
+    fields["clinic_name"].setText("Riverside & Co")
+    fields["idle_lock_minutes"].setValue(9)
+    fields["minimum_age"].setValue(19)
+    fields["witness_line"].setChecked(True)
     w.save_settings()
-    assert store.settings().clinic_name == "Riverside & Co" and store.settings().idle_lock_minutes == 9
+    saved = store.settings()
+    assert saved.clinic_name == "Riverside & Co" and saved.idle_lock_minutes == 9
+    assert saved.minimum_age == 19 and saved.witness_line is True
+    assert fields["minimum_age"].minimum() == 18  # bounds come from the declaration too
     w.refresh()
     usernames = [w.accounts.item(r, 0).text() for r in range(w.accounts.rowCount())]
     assert usernames == ["admin", "chen", "desk", "okafor"]
