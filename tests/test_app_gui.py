@@ -313,14 +313,26 @@ def test_a_second_running_copy_is_told_and_lets_go(private_home):
     assert third.stdout.strip() == "got"
 
 
-def test_every_input_of_the_app_windows_has_an_accessible_name(qtbot, store):
-    from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox, QTableWidget
-    from screening_app.ui.main_window import SignInDialog
-    widgets = [window(qtbot, store, "admin"), window(qtbot, store, "chen"), SignInDialog(store, first_admin=False)]
-    missing = [f"{type(w).__name__} in {type(top).__name__}" for top in widgets
-               for kind in (QLineEdit, QComboBox, QSpinBox, QTableWidget) for w in top.findChildren(kind)
+def test_every_input_of_every_window_and_dialog_has_an_accessible_name(qtbot, store):
+    from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLineEdit, QSpinBox, QTableWidget
+    from screening_app.ui.main_window import LockDialog, LockWarning, SignInDialog
+    admin, chen = window(qtbot, store, "admin"), window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, cancer_history="yes")
+    pages = []
+    for _ in range(3):
+        wizard.next()
+        pages.append(wizard.currentPage())
+    widgets = [admin, chen, wizard, *wizard.pages.values(), SignInDialog(store, first_admin=False),
+               SignInDialog(store, first_admin=True), LockDialog(store, chen.staff), LockWarning(chen.idle)]
+    missing = [f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r} in {type(top).__name__}" for top in widgets
+               for kind in (QLineEdit, QComboBox, QSpinBox, QTableWidget, QCheckBox) for w in top.findChildren(kind)
                if not w.accessibleName().strip() and not isinstance(w.parent(), (QComboBox, QSpinBox))]
     assert missing == []
+    # Buttons are named by their text; one with neither text nor name is invisible to a screen reader.
+    blank = [type(top).__name__ for top in widgets for b in top.findChildren(QAbstractButton)
+             if not b.text().replace("&", "").strip() and not b.accessibleName().strip() and b.isVisibleTo(top)]
+    assert blank == []
 
 
 def test_queue_refreshes_by_itself_when_the_front_desk_hands_over(qtbot, store, monkeypatch):
