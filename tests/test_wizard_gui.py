@@ -390,3 +390,21 @@ def test_a_minor_needs_review_and_the_representative_is_typed_on_the_patient_pag
     result = wizard.flow.evaluate(wizard.draft).result
     assert [f.question for f in result.findings] == ["patient_is_minor"]
     assert result.outcome.value == "clinician_review"
+
+
+def test_a_high_contrast_palette_gets_visible_indicators_and_borders(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+    app = QApplication.instance()
+    before = app.palette()
+    black = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#000000"), (QPalette.ColorRole.WindowText, "#ffffff"),
+                         (QPalette.ColorRole.Base, "#000000"), (QPalette.ColorRole.Text, "#ffffff")):
+        black.setColor(role, QColor(colour))
+    try:
+        app.setPalette(black)
+        app.processEvents()
+        assert "QRadioButton::indicator" in app.styleSheet()  # Fusion would draw them black on black
+    finally:
+        app.setPalette(before)
+        app.processEvents()
+    assert app.styleSheet() == ""
