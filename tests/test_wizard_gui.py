@@ -394,7 +394,8 @@ def test_a_minor_needs_review_and_the_representative_is_typed_on_the_patient_pag
 
 def test_a_high_contrast_palette_gets_visible_indicators_and_borders(qtbot):
     from PySide6.QtGui import QColor, QPalette
-    app = QApplication.instance()
+    from screening_app.ui.application import make_application
+    app = make_application([])  # as the app sets itself up (pytest-qt made the instance)
     before = app.palette()
     black = QPalette()
     for role, colour in ((QPalette.ColorRole.Window, "#000000"), (QPalette.ColorRole.WindowText, "#ffffff"),
