@@ -928,13 +928,23 @@ def acquire_instance_lock() -> QLockFile | None:
 
 
 def _quiet_excepthook(kind, value, tb) -> None:
-    """An unexpected fault in the GUI: its kind and where, never its message or values, which
-    may hold a patient's name or answers (they would reach stderr or a log)."""
+    """The one handler for an unexpected fault in the GUI: it is logged and shown by its kind and
+    place, never its message or values, which may hold a patient's name or answers. The
+    screening on screen is kept (it is saved as typed)."""
     import sys
-    import traceback
-    frames = traceback.extract_tb(tb)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    print(f"internal error: {kind.__name__}{where} (details withheld: they may hold patient data)", file=sys.stderr)
+    from ..logs import fault_summary, log
+    summary = fault_summary(kind, tb)
+    log.error("unexpected fault: %s", summary)
+    print(f"internal error: {summary} (details withheld: they may hold patient data)", file=sys.stderr)
+    app = QApplication.instance()
+    if app is not None and not getattr(app, "_showing_fault", False) and kind is not KeyboardInterrupt:
+        app._showing_fault = True
+        try:
+            QMessageBox.warning(None, "Something went wrong",
+                                "Something unexpected went wrong. What you typed is kept: it is saved as you type. "
+                                f"If it happens again, tell the clinic's admin (the log names it: {summary}).")
+        finally:
+            app._showing_fault = False
 
 
 class Workstation(QObject):
@@ -971,6 +981,9 @@ def run_gui(argv: list[str]) -> int:
     from ..records.store import Store
 
     sys.excepthook = _quiet_excepthook
+    from ..logs import log, setup as setup_log
+    setup_log()
+    log.info("started")
     app = make_application(argv)
     try:
         lock = acquire_instance_lock()
