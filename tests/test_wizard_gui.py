@@ -409,3 +409,24 @@ def test_a_high_contrast_palette_gets_visible_indicators_and_borders(qtbot):
         app.setPalette(before)
         app.processEvents()
     assert app.styleSheet() == ""
+
+
+def visible_texts(widget) -> list[str]:
+    from PySide6.QtWidgets import QLabel
+    return [label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget) and label.text()]
+
+
+def test_messages_name_fields_in_staff_words_never_as_code(qtbot, wizard):
+    import re
+    code_like = re.compile(r"\b[a-z_]+\.[a-z_]+(\.[a-z_]+)*: ")
+    patient = page(wizard)
+    type_into(qtbot, patient.name, "Zoë \u202eÅngström")
+    type_into(qtbot, patient.dob, "2990-01-01")
+    type_into(qtbot, patient.representative, "Mai Tran")
+    for edit in (patient.name, patient.dob, patient.representative):
+        edit.editingFinished.emit()
+    patient.refresh_messages()
+    texts = visible_texts(patient)
+    assert any("is in the future" in t for t in texts) and any(t.startswith("To continue: Full name:") for t in texts)
+    offenders = [t for t in texts if code_like.search(t)]
+    assert offenders == []
