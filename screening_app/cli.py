@@ -361,8 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `screen f.json | head`: the reader left, nothing is wrong
         sys.stdout = open(os.devnull, "w")
         return EXIT_OK
-    except Exception as exc:  # the contract: never a traceback
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # the contract: never a traceback, and no values (they may be a patient's)
+        from .logs import fault_summary
+        print(f"internal error: {fault_summary(type(exc), exc.__traceback__)}", file=sys.stderr)
         return EXIT_INTERNAL
 
 

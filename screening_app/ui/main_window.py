@@ -627,8 +627,8 @@ class MainWindow(QMainWindow):
             session.deleteLater()  # handed over or finished: both saved it as their first step
         else:
             saved = session.save()
-            session.release()  # closed unfinished: back in the queue for any clinician
             if saved:
+                session.release()  # closed unfinished: back in the queue for any clinician
                 session.deleteLater()
             # else the session stays (parented here) and retries until the store takes the draft
         if wizard in self.windows:
@@ -738,7 +738,7 @@ class MainWindow(QMainWindow):
         self.store.log(self.staff, "opened", record.screening_id, {"for": "sheet"})
         dialog = QDialog(self)
         events = self.store.paper_events(record.screening_id)
-        printed = [e for e in events if e["event"] == "printed"]
+        printed = [e for e in events if e["event"] == "printed" and e.get("sheet_sha256") == record.pdf_sha256]
         if printed:
             how = f"Sheet as printed on {printed[0]['at'][:10]} by {printed[0]['display_name']}"
         else:
@@ -865,7 +865,10 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         """Hides patient data until the same person's password is given; nothing is closed."""
-        windows = [w for w in [self, *self.windows] if w.isVisible()]
+        # Every window of this app hides, stored-sheet windows and dialogs too: Qt leaves a child
+        # window on screen when its parent hides.
+        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()
+                   and not isinstance(w, (LockDialog, LockWarning))]
         for w in self.windows:
             if w.session is not None:
                 w.session.save()
@@ -897,9 +900,13 @@ class MainWindow(QMainWindow):
         person's drafts or back in the review queue; nothing of it is shown to the next one."""
         for w in list(self.windows):
             w.reject()
+        for w in QApplication.topLevelWidgets():  # stored sheets and any other window of this person's
+            if w is not self and w.isVisible() and not isinstance(w, (SignInDialog,)):
+                w.close()
         self.idle.active = False
         self.idle.stop()
         self.lock_warning.stop()
+        self.store.forget_signing_key(self.staff)  # the next person at this desk cannot sign as this one
         try:
             self.store.log(self.staff, "signed_out", None, {})
         except (StoreError, PermissionDenied):

@@ -770,6 +770,7 @@ class SheetPage(_Page):
             self.preview.saved.connect(lambda _path: self._paper("saved", "as PDF"))
         self.show_patient()
         draft = self.draft
+        self.w.case.refresh()  # the patient's records and the clinic's settings as they are now
         made = self.w.case.sheet()
         self.kind = made.kind
         pdf = made.pdf
@@ -791,7 +792,7 @@ class SheetPage(_Page):
 
     def _paper(self, event: str, detail: str = "") -> None:
         try:
-            self.w.case.record_paper(event, detail)
+            self.w.case.record_paper(event, detail, sheet=self.preview.data)
         except (StoreError, PermissionDenied) as exc:
             self.w.dialogs.tell(self, "Not recorded", f"That the sheet was {event.replace('_', ' ')} could not be "
                                                       f"recorded: {exc}", error=True)
@@ -817,14 +818,15 @@ class SheetPage(_Page):
         self.completeChanged.emit()
 
     def needs_paper(self) -> bool:
-        # A consent is signed on paper: it must have been printed or saved (or why not said).
-        return self.kind is SheetKind.CONSENT and not self.w.case.paper_done
+        # A consent is signed on paper: this very sheet must have been printed or saved (or why
+        # not said); a sheet changed since the printing needs printing again.
+        return self.kind is SheetKind.CONSENT and not self.w.case.paper_done_for(self.preview.data)
 
     def isComplete(self) -> bool:
         return not self.needs_paper() and not getattr(self, "clinic_missing", False)
 
     def refresh_messages(self) -> None:
-        self.not_printed.setVisible(self.kind is SheetKind.CONSENT and not self.w.case.paper_done)
+        self.not_printed.setVisible(self.needs_paper())
         self.decline.setVisible(self.kind is SheetKind.CONSENT and self.w.session is not None)
         if getattr(self, "clinic_missing", False):
             self.status.setText("This sheet cannot be printed yet: the clinic's name and phone number are not set. "
@@ -837,9 +839,15 @@ class SheetPage(_Page):
         session = self.w.session
         if session is None:
             return True
-        problem = session.finish(self.preview.data)
+        shown = self.preview.data
+        problem = session.finish(shown)
         if problem:
+            self.initializePage()  # made again from the records and settings as they are now
+            if self.preview.data != shown:
+                problem += (" The sheet has been made again with what the records hold now: any copy printed "
+                            "before is void. Print this one for the patient.")
             self.w.dialogs.tell(self, "Not finished", f"The screening was not recorded: {problem}", error=True)
+            self.completeChanged.emit()
             return False
         return True
 
