@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from .screening import InputRefused, Screening, ScreeningResult, default_content, parse_screening, screen
-from .screening.consent import Decision, Review, ReviewDecision, SheetKind, needs_review, review_problems, sheet_kind
+from .screening.consent import (Decision, Review, ReviewDecision, SheetKind, needs_review, review_problems, sheet_kind,
+                                treatment_kind)
 from .screening.content import Content
 from .screening.model import Answer, Outcome
 
@@ -40,6 +41,7 @@ class Draft:
     patient_id: str = ""
     contact: str = ""
     route: str = ""
+    procedure: str = "none"  # topical only: none, microneedling or laser
     area: str = ""
     treatment_date: str = field(default_factory=lambda: dt.date.today().isoformat())
     answers: dict[str, str] = field(default_factory=dict)
@@ -56,6 +58,8 @@ class Draft:
             if getattr(self, key).strip():
                 patient[key] = getattr(self, key)
         treatment = {"route": self.route or None, "date": self.treatment_date}
+        if self.procedure and self.procedure != "none":
+            treatment["procedure"] = self.procedure
         if self.area.strip():
             treatment["area"] = self.area
         data = {"patient": patient, "treatment": treatment, "answers": dict(self.answers)}
@@ -126,7 +130,7 @@ class Flow:
                                content=self.content, today=self.today)
 
     def result(self, draft: Draft, *, with_product: bool = False) -> ScreeningResult:
-        return screen(self.screening(draft, with_product=with_product), content=self.content)
+        return screen(self.screening(draft, with_product=with_product), content=self.content, today=self.today)
 
     def review(self, draft: Draft) -> Review | None:
         if not draft.clinician.strip() or not draft.reviewed_at:
@@ -157,13 +161,18 @@ class Flow:
         return found
 
     def sheet_kind(self, draft: Draft) -> SheetKind:
-        return sheet_kind(self.result(draft), self.review(draft))
+        """The core's one rule (screening.consent.sheet_kind), with the draft's lot when it has one."""
+        try:
+            result = self.result(draft, with_product=True)
+        except InputRefused:
+            result = self.result(draft)  # a malformed lot is no lot: never a consent
+        return sheet_kind(result, self.review(draft), today=self.today)
 
     def next_step(self, draft: Draft, step: Step) -> Step | None:
         """Where Next leads from `step`; None at the end. Has no side effects."""
         if step is Step.REVIEW:
             try:
-                kind = self.sheet_kind(draft)
+                kind = treatment_kind(self.result(draft), self.review(draft))
             except InputRefused:
                 return None  # the front-desk steps are not complete: there is no way on
             # Nothing is given on do-not-treat or deferral: no lot to check, straight to the sheet.

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from screening_app.screening import InputRefused, read_screening, parse_screening
+from screening_app.screening import InputRefused, default_content, read_screening, parse_screening
 from screening_app.screening.model import Answer, Route
 from conftest import TODAY, all_answers, screening_file
 
@@ -122,7 +122,8 @@ def test_leap_day_birth_is_fine():
     ({"route": "IV"}, "treatment.route: must be one of topical, injection, intravenous, not 'IV'"),
     ({"route": ["topical"]}, "treatment.route: must be one of"),
     ({"route": "topical", "date": "2026-02-29"}, "treatment.date: '2026-02-29' is not a real date"),
-    ({"route": "topical", "date": "1970-01-01"}, "treatment.date: 1970-01-01 is before the date of birth"),
+    # Changed with issue 11: a treatment date before today is refused before any other date check.
+    ({"route": "topical", "date": "1970-01-01"}, "treatment.date: 1970-01-01 is in the past"),
     ({"route": "topical", "date": (TODAY + dt.timedelta(days=400)).isoformat()}, "is more than a year ahead"),
     ({"route": "topical", "area": "a" * 201}, "treatment.area: too long"),
     ({"route": "topical", "when": "now"}, "treatment.when: unknown field"),
@@ -144,7 +145,7 @@ def test_unknown_and_missing_answer_ids_and_bad_values_are_each_named():
         'answers.active_malignancy: must be "yes", "no" or "dont_know", not "No"',
         'answers.systemic_inflammation: must be "yes", "no" or "dont_know", not null',
         'answers.blood_donation: must be "yes", "no" or "dont_know", not true',
-        "answers.cancer_histroy: not a question in questionnaire 1.0.0",
+        f"answers.cancer_histroy: not a question in questionnaire {default_content().questionnaire_version}",
         "answers.cancer_history: missing",
     ]
 
@@ -157,8 +158,8 @@ def test_every_required_question_must_be_answered():
 @pytest.mark.parametrize("product,expected", [
     ({"coa_lot_matches": "true"}, "product.coa_lot_matches: must be true or false, not text"),
     ({"storage_c": "-80"}, "product.storage_c: must be a number, not text"),
-    ({"storage_c": True}, "product.storage_c: must not be true/false"),
-    ({"freeze_thaw_cycles": 1.5}, "product.freeze_thaw_cycles: must be a whole number, not a number"),
+    ({"storage_c": True}, "product.storage_c: must be a number, not true/false"),
+    ({"freeze_thaw_cycles": 1.5}, "product.freeze_thaw_cycles: must be a whole number (0, 1, 2 ...), not 1.5"),
     ({"markers": "CD9"}, "product.markers: must be a list, not text"),
     ({"markers": ["CD9", 3]}, "product.markers: must be a list of marker names"),
     ({"expiry": "2027-02-30"}, "product.expiry: '2027-02-30' is not a real date"),

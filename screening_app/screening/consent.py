@@ -1,10 +1,15 @@
 """Which sheet a screening may print: the one place that decides whether consent can be signed.
 
-- do_not_treat prints the do-not-treat sheet, whatever any review says;
-- clinician_review prints a consent only after a clinician decided "proceed", with a
-  reason, on every finding that needs review; a "defer" prints the on-hold sheet; no
-  review yet prints an information sheet with nothing to sign;
-- no_contraindication_found prints the consent.
+The rule (contract.md, second edition): a signable consent only when
+1. the outcome allows it: do_not_treat prints the do-not-treat sheet, whatever any review says;
+2. every needed review says proceed: clinician_review needs a clinician's "proceed", with a
+   reason, on every finding that needs review; a "defer" prints the on-hold sheet; no
+   review yet prints an information sheet with nothing to sign;
+3. the product is present and verified on the day: no lot checked prints "the lot has not
+   been checked yet", a lot that fails any check (expired by the treatment day, recalled, ...)
+   prints "this lot has not passed its checks: it must not be used"; nothing to sign on either.
+
+`sheet_kind` is that rule; the wizard, `screen --pdf` and the store all call it, never their own.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .model import Outcome, ScreeningResult
+from .model import Outcome, ProductCheck, ScreeningResult
 
 
 class SheetKind(str, Enum):
@@ -20,6 +25,16 @@ class SheetKind(str, Enum):
     DO_NOT_TREAT = "do_not_treat"
     DEFERRED = "deferred"
     AWAITING_REVIEW = "awaiting_review"
+    LOT_NOT_CHECKED = "lot_not_checked"
+    LOT_NOT_VERIFIED = "lot_not_verified"
+
+    @property
+    def signable(self) -> bool:
+        """Only a consent has a consent statement and signature lines."""
+        return self is SheetKind.CONSENT
+
+
+_FROM_RESULT = object()
 
 
 class Decision(str, Enum):
@@ -70,7 +85,29 @@ def review_problems(result: ScreeningResult, review: Review | None) -> list[str]
     return problems
 
 
-def sheet_kind(result: ScreeningResult, review: Review | None = None) -> SheetKind:
+def sheet_kind(result: ScreeningResult, review: Review | None = None,
+               product: ProductCheck | None = _FROM_RESULT,  # type: ignore[assignment]
+               *, today: dt.date | None = None) -> SheetKind:
+    """The sheet this screening may print: CONSENT only when the answers, the review and the lot
+    all allow it. `product` is the lot check to judge by (default: the one in `result`, made by
+    `screen` for the later of today and the treatment date); None means no lot was checked.
+    A check made for an earlier day than `today` (a draft left open overnight) is no check."""
+    kind = treatment_kind(result, review)
+    if kind is not SheetKind.CONSENT:
+        return kind
+    check = result.product if product is _FROM_RESULT else product
+    today = today or dt.date.today()
+    if check is None or (isinstance(check, ProductCheck) and check.checked_for is not None
+                         and check.checked_for < today):
+        return SheetKind.LOT_NOT_CHECKED
+    if not isinstance(check, ProductCheck) or not check.verified or not check.lot:
+        return SheetKind.LOT_NOT_VERIFIED
+    return SheetKind.CONSENT
+
+
+def treatment_kind(result: ScreeningResult, review: Review | None = None) -> SheetKind:
+    """What the answers and the review allow, the lot aside: CONSENT here means "may be treated
+    once a verified lot is checked", never that a consent may be printed (use `sheet_kind`)."""
     if result.outcome is Outcome.DO_NOT_TREAT:
         return SheetKind.DO_NOT_TREAT
     if result.outcome is Outcome.NO_CONTRAINDICATION_FOUND:

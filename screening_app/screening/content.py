@@ -7,16 +7,52 @@ is refused with a message naming the file and the entry.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..resources import resource_path
-from .model import Answer, Outcome, Route
+from ..resources import resource_path, shipped_resource_path
+from .model import Answer, Outcome, Procedure, Route
 
 # The four questions of the clinical brief's rule table: every questionnaire has them.
 CORE_QUESTIONS = ("active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation")
+
+# The floor: the clinical brief's rule table, as the mildest outcome each core question may get
+# for an answer on a route. A clinic may make a rule stricter, never milder; the loader refuses a
+# rule set that would screen any of these milder. (blood_donation never changes the outcome.)
+_DNT, _REVIEW = Outcome.DO_NOT_TREAT, Outcome.CLINICIAN_REVIEW
+FLOOR: dict[tuple[str, Answer], dict[Route, Outcome]] = {
+    ("active_malignancy", Answer.YES): {r: _DNT for r in Route},
+    ("active_malignancy", Answer.DONT_KNOW): {r: _REVIEW for r in Route},
+    ("cancer_history", Answer.YES): {Route.TOPICAL: _REVIEW, Route.INJECTION: _REVIEW, Route.INTRAVENOUS: _DNT},
+    ("cancer_history", Answer.DONT_KNOW): {r: _REVIEW for r in Route},
+    ("systemic_inflammation", Answer.YES): {r: _DNT for r in Route},
+    ("systemic_inflammation", Answer.DONT_KNOW): {r: _REVIEW for r in Route},
+}
+
+# The digest of the text of every version the product shipped; an edited copy that keeps a
+# shipped version number is refused (it would be recorded as what it is not).
+SHIPPED_DIGESTS = "shipped_content.toml"
+
+
+def treatments() -> list[tuple[Route, Procedure]]:
+    """Every route with every procedure it allows: what a rule set must be checked for."""
+    return [(route, procedure) for route in Route for procedure in Procedure.allowed_for(route)]
+
+
+def _treatment_words(route: Route, procedure: Procedure) -> str:
+    words = f"route {route.value}"
+    return words if procedure is Procedure.NONE else f"{words} with {procedure.value}"
+
+
+def text_digest(data: dict) -> str:
+    """SHA-256 of a TOML file's meaning (its parsed data), so comments and line endings do not count."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class ContentError(Exception):
@@ -52,9 +88,11 @@ class Rule:
     outcome: Outcome
     reason: str
     source: str
+    procedures: frozenset[Procedure] = frozenset(Procedure)
+    label: str = field(default="", compare=False)  # where it is in rules.toml, e.g. "rule[3]"
 
-    def matches(self, answer: Answer, route: Route) -> bool:
-        return answer in self.answers and route in self.routes
+    def matches(self, answer: Answer, route: Route, procedure: Procedure = Procedure.NONE) -> bool:
+        return answer in self.answers and route in self.routes and procedure in self.procedures
 
 
 @dataclass(frozen=True)
@@ -62,6 +100,11 @@ class ProductSettings:
     required_markers: tuple[str, ...]
     max_storage_c: float
     max_freeze_thaw_cycles: int
+    # Optional clinic settings, off by default; the product invents no numbers (clinical brief).
+    cytosolic_markers: tuple[str, ...] = ()  # MISEV: at least one of these must be reported
+    negative_markers: tuple[str, ...] = ()  # MISEV: each must be reported absent
+    require_particle_count: bool = False  # MISEV: a particle count (e.g. NTA) must be reported
+    max_endotoxin_eu_per_ml: float | None = None  # checked when the Certificate gives a value
 
 
 @dataclass(frozen=True)
@@ -84,6 +127,15 @@ class Content:
     rules: tuple[Rule, ...]
     blood_donation: BloodDonationAdvice
     product: ProductSettings
+    questionnaire_digest: str = ""
+    rules_digest: str = ""
+
+    @property
+    def digest(self) -> str:
+        """One SHA-256 for the questionnaire and rules this content was read from: every stored
+        screening keeps it, so what a patient was screened with can be proven later."""
+        both = f"questionnaire:{self.questionnaire_digest}\nrules:{self.rules_digest}\n"
+        return hashlib.sha256(both.encode("utf-8")).hexdigest()
 
     def question(self, qid: str) -> Question:
         for q in self.questions:
@@ -218,13 +270,20 @@ def _load_rules(data: dict, where: str, question_ids: set[str], problems: list[s
             allowed = ", ".join(o.value for o in Outcome)
             problems.append(f"{where}: {label}.outcome: must be one of {allowed}")
             outcome = Outcome.CLINICIAN_REVIEW
+        routes = read.enum_list(r, "routes", Route, label, default=[x.value for x in Route])
+        procedures = read.enum_list(r, "procedures", Procedure, label, default=[x.value for x in Procedure])
+        if routes and procedures and not any(p in Procedure.allowed_for(route) for route in routes for p in procedures):
+            problems.append(f"{where}: {label}.procedures: none of them goes with the rule's routes "
+                            f"(microneedling and laser are for the topical route), so the rule could never apply")
         rules.append(Rule(
             question=qid,
             answers=read.enum_list(r, "answers", Answer, label),
-            routes=read.enum_list(r, "routes", Route, label, default=[x.value for x in Route]),
+            routes=routes,
             outcome=outcome,
             reason=read.text(r, "reason", label),
             source=read.text(r, "source", label),
+            procedures=procedures,
+            label=label,
         ))
 
     advice = data.get("advice", {}).get("blood_donation", {})
@@ -247,19 +306,95 @@ def _load_rules(data: dict, where: str, question_ids: set[str], problems: list[s
     if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 0:
         problems.append(f"{where}: product.max_freeze_thaw_cycles: must be a whole number, 0 or more")
         cycles = 0
-    product = ProductSettings(tuple(m.strip() for m in markers), float(storage), cycles)
+    product = ProductSettings(tuple(m.strip() for m in markers), float(storage), cycles,
+                              **_optional_product_settings(prod, where, problems))
     return version, effective, tuple(rules), blood, product
 
 
-def _check_dont_know_is_never_milder(rules: tuple[Rule, ...], question_ids, where: str, problems: list[str]):
+def _optional_product_settings(prod: dict, where: str, problems: list[str]) -> dict:
+    """The clinic's optional lot checks (MISEV extras, endotoxin limit): absent means off."""
+    out: dict = {}
+    for key in ("cytosolic_markers", "negative_markers"):
+        names = prod.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(m, str) and m.strip() for m in names):
+            problems.append(f"{where}: product.{key}: must be a list of marker names (an empty list switches it off)")
+        else:
+            out[key] = tuple(m.strip() for m in names)
+    particles = prod.get("require_particle_count", False)
+    if not isinstance(particles, bool):
+        problems.append(f"{where}: product.require_particle_count: must be true or false")
+    else:
+        out["require_particle_count"] = particles
+    if "max_endotoxin_eu_per_ml" in prod:
+        limit = prod["max_endotoxin_eu_per_ml"]
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit < 0:
+            problems.append(f"{where}: product.max_endotoxin_eu_per_ml: must be a number of EU/mL, 0 or more "
+                            "(leave it out to switch the check off)")
+        else:
+            out["max_endotoxin_eu_per_ml"] = float(limit)
+    return out
+
+
+def _worst(rules, qid: str, answer: Answer, route: Route, procedure: Procedure) -> tuple[Outcome, list[Rule]]:
+    matching = [r for r in rules if r.question == qid and r.matches(answer, route, procedure)]
+    return Outcome.most_severe(r.outcome for r in matching), matching
+
+
+def _by(matching: list[Rule]) -> str:
+    return ", ".join(r.label for r in matching) if matching else "no rule"
+
+
+def _check_answers_keep_their_order(rules: tuple[Rule, ...], question_ids, where: str, problems: list[str]):
+    """"dont_know" is never milder than "no", and "yes" never milder than "dont_know"."""
     for qid in question_ids:
-        for route in Route:
-            def worst(answer: Answer) -> Outcome:
-                return Outcome.most_severe(r.outcome for r in rules if r.question == qid and r.matches(answer, route))
-            if worst(Answer.DONT_KNOW).severity < worst(Answer.NO).severity:
+        for route, procedure in treatments():
+            no, _ = _worst(rules, qid, Answer.NO, route, procedure)
+            dont_know, dk_rules = _worst(rules, qid, Answer.DONT_KNOW, route, procedure)
+            yes, yes_rules = _worst(rules, qid, Answer.YES, route, procedure)
+            on = _treatment_words(route, procedure)
+            if dont_know.severity < no.severity:
                 problems.append(
-                    f"{where}: question {qid}, route {route.value}: \"dont_know\" gives a milder outcome "
+                    f"{where}: question {qid}, {on}: \"dont_know\" gives a milder outcome "
                     f"than \"no\"; a don't-know must never count for less than a no")
+            if yes.severity < dont_know.severity:
+                problems.append(
+                    f"{where}: question {qid}, {on}: \"yes\" gives {yes.value} ({_by(yes_rules)}), milder than "
+                    f"\"dont_know\" ({dont_know.value}, {_by(dk_rules)}); a yes must never count for less "
+                    f"than a don't-know")
+
+
+def _check_floor(rules: tuple[Rule, ...], where: str, problems: list[str]):
+    """No rule set may screen a core question milder than the clinical brief's rule table."""
+    for (qid, answer), by_route in FLOOR.items():
+        for route, procedure in treatments():
+            least = by_route[route]
+            got, matching = _worst(rules, qid, answer, route, procedure)
+            if got.severity < least.severity:
+                problems.append(
+                    f"{where}: question {qid}, answer {answer.value}, {_treatment_words(route, procedure)}: "
+                    f"gives {got.value} ({_by(matching)}), milder than {least.value}, the least the "
+                    f"clinical brief's rule table allows; a clinic may make a rule stricter, never milder")
+
+
+def shipped_digests() -> dict[str, dict[str, str]]:
+    """{"questionnaire": {version: digest}, "rules": {...}} of the versions the product shipped.
+    Read from the installation, never from a clinic's own copy of resources/."""
+    with shipped_resource_path(SHIPPED_DIGESTS).open("rb") as fh:
+        data = tomllib.load(fh)
+    return {kind: dict(data.get(kind, {})) for kind in ("questionnaire", "rules")}
+
+
+def _check_shipped_version(kind: str, version: str, digest: str, where: str, problems: list[str]):
+    try:
+        shipped = shipped_digests()[kind]
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"{SHIPPED_DIGESTS}: the digests of the shipped versions cannot be read ({exc}); "
+                        "reinstall the program")
+        return
+    if version in shipped and shipped[version] != digest:
+        problems.append(
+            f"{where}: version {version} is a version the product shipped, but this text differs from it; "
+            f"an edited copy must have a new version (and effective_date), so screenings record what they used")
 
 
 def load_content(directory: Path | None = None) -> Content:
@@ -274,10 +409,17 @@ def load_content(directory: Path | None = None) -> Content:
     q_version, q_effective, title, questions = _load_questions(q_data, q_path.name, problems)
     ids = {q.id for q in questions}
     r_version, r_effective, rules, blood, product = _load_rules(r_data, r_path.name, ids, problems)
-    _check_dont_know_is_never_milder(rules, ids, r_path.name, problems)
+    _check_answers_keep_their_order(rules, ids, r_path.name, problems)
+    _check_floor(rules, r_path.name, problems)
+    q_digest, r_digest = text_digest(q_data), text_digest(r_data)
+    if q_version:
+        _check_shipped_version("questionnaire", q_version, q_digest, q_path.name, problems)
+    if r_version:
+        _check_shipped_version("rules", r_version, r_digest, r_path.name, problems)
     if problems:
         raise ContentError(problems)
-    return Content(q_version, q_effective, title, questions, r_version, r_effective, rules, blood, product)
+    return Content(q_version, q_effective, title, questions, r_version, r_effective, rules, blood, product,
+                   q_digest, r_digest)
 
 
 @lru_cache(maxsize=1)
