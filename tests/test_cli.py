@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from screening_app.cli import main
-from conftest import all_answers, screening_file
+from screening_app.screening import default_content
+from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +26,10 @@ def test_screen_json_prints_one_object_with_the_contract_keys(write_screening):
     proc = run("screen", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version"]
-    assert out["outcome"] == "clinician_review"
+    # Second edition adds sheet_kind (contract.md); the first edition's keys keep their order.
+    assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version",
+                         "sheet_kind"]
+    assert out["outcome"] == "clinician_review" and out["sheet_kind"] == "awaiting_review"
     assert out["findings"][0]["question"] == "cancer_history"
     assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source"}
     assert out["advice"][0]["topic"] == "blood_donation"
@@ -107,7 +110,7 @@ def test_questions_json_lists_every_question():
     proc = run("questions", "--json")
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
-    assert data["questionnaire_version"] == "1.0.0"
+    assert data["questionnaire_version"] == default_content().questionnaire_version
     assert data["questions"][0] == {
         "id": "active_malignancy",
         "text": "Do you have cancer now, or are you being treated or tested for cancer?",
@@ -186,7 +189,9 @@ def test_export_csv_and_fhir(private_home):
     from screening_app.workflow import Draft
     store, admin = seeded_store(private_home)
     doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
-    d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers())
+    # With a verified lot since issue 11: without one the store records no consent to export.
+    d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
+              product=dict(GOOD_PRODUCT))
     row = store.new_draft(doc, d.to_json())
     claimed = store.claim(doc, row.id)
     store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),

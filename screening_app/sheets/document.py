@@ -2,7 +2,9 @@
 
 Which sheet is printed is decided by `screening.consent.sheet_kind`, never here: a
 do-not-treat screening gets a sheet with no consent statement and no signature line,
-and so does a clinician-review screening that no clinician has yet approved.
+and so does a clinician-review screening that no clinician has yet approved, and one
+whose product lot is not checked or has not passed its checks. Only the consent kind
+has signature lines.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from ..resources import resource_path
 from ..screening import Screening, ScreeningResult, default_content
 from ..screening.consent import Review, SheetKind, sheet_kind
 from ..screening.content import Content
-from ..screening.model import Outcome
+from ..screening.model import Outcome, Route
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
 
 # Binary streams instead of ASCII85: PDFs are ~20% smaller and quicker to write; every reader
@@ -136,7 +138,10 @@ class _SheetBuilder:
         rows = [(f["patient"], s.patient.name), (f["date_of_birth"], s.patient.date_of_birth.isoformat())]
         if s.patient.patient_id:
             rows.append((f["patient_id"], s.patient.patient_id))
-        rows.append((f["route"], self.t["routes"][s.treatment.route.value]))
+        route = s.treatment.route
+        how = (self.t["procedures"][s.treatment.procedure.value] if route is Route.TOPICAL
+               else self.t["routes"][route.value])
+        rows.append((f["route"], how))
         if s.treatment.area:
             rows.append((f["area"], s.treatment.area))
         rows.append((f["date"], s.treatment.date.isoformat()))
@@ -147,6 +152,8 @@ class _SheetBuilder:
             lot = self.r.product.lot
             if not self.r.product.verified:
                 lot += f" ({f['lot_not_verified']})"
+            elif self.kind is SheetKind.LOT_NOT_CHECKED:
+                lot += f" ({f['lot_not_checked']})"  # checked for an earlier day
             rows.append((f["lot"], lot))
         return _grid([[_p(k, "cell_bold"), _p(v, "cell")] for k, v in rows], [4.2 * cm, self.width - 4.2 * cm])
 
@@ -238,6 +245,22 @@ class _SheetBuilder:
                  _boxed([_p(text["banner"], "banner")], self.width), Spacer(1, 8), self.patient_details(),
                  *self.sections(), *self.blood_advice(), *self.answers_table()])
 
+    def lot_not_checked(self) -> list:
+        text = self.t["lot_not_checked"]
+        return ([*self.header(), _p(text["title"], "title"),
+                 _boxed([_p(text["banner"], "banner")], self.width), Spacer(1, 8), self.patient_details(),
+                 *self.sections(), *self.blood_advice(), *self.answers_table()])
+
+    def lot_not_verified(self) -> list:
+        text = self.t["lot_not_verified"]
+        return ([*self.header(), _p(text["title"], "title"),
+                 _boxed([_p(text["banner"], "banner")], self.width), Spacer(1, 8), self.patient_details(),
+                 Spacer(1, 8), _p(text["intro"]), _p(self.t["do_not_treat"]["next_heading"], "heading"),
+                 *self._bullets(text["next"]),
+                 _p(f"{self.t['consent']['labels']['clinic_contact']} {self.clinic.phone or 'the clinic'}.",
+                    bold=True),
+                 *self.answers_table()])
+
     def do_not_treat(self) -> list:
         text = self.t["do_not_treat"]
         reasons = text["reasons"]
@@ -289,12 +312,11 @@ class _SheetBuilder:
 
     def build(self) -> bytes:
         flow = {SheetKind.CONSENT: self.consent, SheetKind.AWAITING_REVIEW: self.awaiting_review,
-                SheetKind.DO_NOT_TREAT: self.do_not_treat, SheetKind.DEFERRED: self.deferred}[self.kind]()
+                SheetKind.DO_NOT_TREAT: self.do_not_treat, SheetKind.DEFERRED: self.deferred,
+                SheetKind.LOT_NOT_CHECKED: self.lot_not_checked,
+                SheetKind.LOT_NOT_VERIFIED: self.lot_not_verified}[self.kind]()
         buffer = io.BytesIO()
-        title = {SheetKind.CONSENT: self.t["consent"]["title"],
-                 SheetKind.AWAITING_REVIEW: self.t["awaiting_review"]["title"],
-                 SheetKind.DO_NOT_TREAT: self.t["do_not_treat"]["title"],
-                 SheetKind.DEFERRED: self.t["deferred"]["title"]}[self.kind]
+        title = self.t[self.kind.value]["title"]  # sheet.toml has one section per kind
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
                                 topMargin=MARGIN, bottomMargin=MARGIN + 0.6 * cm, title=title,
                                 author=self.clinic.name or "Exosome screening assistant",
