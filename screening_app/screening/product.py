@@ -173,10 +173,10 @@ def _sentence(text: str) -> str:
 
 
 def normalise_lot(lot: str) -> str:
-    """Lot numbers compared as staff would read them: case, spacing and dash forms ignored."""
+    """Lot numbers compared as staff would read them: case, spaces, dashes and other separators
+    ignored. Loose on purpose: taking a good lot for a recalled one is the safe mistake."""
     text = unicodedata.normalize("NFKC", lot).casefold()
-    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
-    return "".join(text.split())
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def _lot(f: "ProductField", value, ctx: Context) -> list[str]:
@@ -414,7 +414,7 @@ def verify_product(product: Mapping, settings, on_date: dt.date,
     """Checks one lot against the clinic's settings, for use on `on_date`.
 
     `on_date` is the later of today and the treatment date; `recalled_lots` are the lot numbers
-    the clinic recorded as recalled (compared without regard to case, spacing or dash forms).
+    the clinic recorded as recalled (compared without regard to case, spaces or separators).
     A value that cannot be (which intake refuses) is named here too and never passes.
     """
     if not isinstance(product, Mapping):
