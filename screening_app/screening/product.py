@@ -309,6 +309,12 @@ class ProductField:
     verify: Callable[["ProductField", object, Context], list[str]]
     example: str = ""
     setting: str = ""  # the clinic setting that switches the check on; "" = always checked
+    unit: str = ""
+
+    @property
+    def caption(self) -> str:
+        """The short label a form shows beside the field: "Storage temperature (°C)"."""
+        return f"{self.short_label} ({self.unit})" if self.unit else self.short_label
 
     @property
     def value_type(self) -> ValueType:
@@ -368,14 +374,14 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
                  _absent_markers, "calnexin", setting="negative_markers"),
     ProductField("particle_count_per_ml", "amount", "Particle count (particles per mL, e.g. by NTA)",
                  "with the clinic's MISEV setting, a particle count must be reported", _particle_count,
-                 "2.5e10", setting="require_particle_count"),
+                 "2.5e10", setting="require_particle_count", unit="per mL"),
     ProductField("sterility_tested", "yes_no", "Sterility test result on the Certificate of Analysis",
                  "must be reported", _must_be_true),
     ProductField("endotoxin_tested", "yes_no", "Endotoxin test result on the Certificate of Analysis",
                  "must be reported", _must_be_true),
-    ProductField("endotoxin_eu_per_ml", "amount", "Endotoxin level (EU/mL)",
+    ProductField("endotoxin_eu_per_ml", "amount", "Endotoxin level",
                  "checked against the clinic's endotoxin limit when the Certificate gives a value",
-                 _endotoxin_level, "0.5", setting="max_endotoxin_eu_per_ml"),
+                 _endotoxin_level, "0.5", setting="max_endotoxin_eu_per_ml", unit="EU/mL"),
     ProductField("mycoplasma_tested", "yes_no", "Mycoplasma test result on the Certificate of Analysis",
                  "must be reported", _must_be_true),
     ProductField("donor_screened", "yes_no",
@@ -387,10 +393,12 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
                  "4 to 7 digits, not all zeros; \"N/A\" or \"pending\" is not an IND number", _ind, "IND 12345"),
     ProductField("lyophilised", "yes_no", "Supplied freeze-dried",
                  "then it is stored as its maker says, not at the clinic's cold-chain limit", _not_checked),
-    ProductField("storage_c", "temperature", "Storage temperature (C)",
-                 "at the clinic's limit or colder; freeze-dried: at the maker's limit or colder", _storage, "-80"),
-    ProductField("maker_max_storage_c", "temperature", "Maker's storage limit for the freeze-dried product (C)",
-                 "needed for a freeze-dried product", _maker_limit, "25"),
+    ProductField("storage_c", "temperature", "Storage temperature",
+                 "at the clinic's limit or colder; freeze-dried: at the maker's limit or colder", _storage, "-80",
+                 unit="°C"),
+    ProductField("maker_max_storage_c", "temperature", "Maker's storage limit (freeze-dried product)",
+                 "the warmest the maker allows for the freeze-dried product; needed when it is freeze-dried",
+                 _maker_limit, "25", unit="°C"),
     ProductField("freeze_thaw_cycles", "count", "Freeze-thaw cycles",
                  "no repeated freeze-thaw", _cycles, "0"),
     ProductField("expiry", "date", "Expiry date", "not before the later of today and the treatment date",
