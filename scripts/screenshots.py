@@ -21,7 +21,7 @@ from screening_app.records.settings import ClinicSettings  # noqa: E402
 from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.wizard import ScreeningWizard  # noqa: E402
 from screening_app.sheets import Clinic, build_sheet  # noqa: E402
-from screening_app.workflow import Draft, Flow, Step  # noqa: E402
+from screening_app.casework import Draft, Flow, Step  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SETTINGS = ClinicSettings("Riverside Skin & Wellness", "12 Main St, Springfield, IL 62701", "(217) 555-0147")

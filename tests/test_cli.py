@@ -186,7 +186,7 @@ def test_audit_and_export_without_a_store_are_refused():
 
 
 def test_export_csv_and_fhir(private_home):
-    from screening_app.workflow import Draft
+    from screening_app.casework import Draft
     store, admin = seeded_store(private_home)
     doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
     # With a verified lot since issue 11: without one the store records no consent to export.
@@ -194,8 +194,7 @@ def test_export_csv_and_fhir(private_home):
               product=dict(GOOD_PRODUCT))
     row = store.new_draft(doc, d.to_json())
     claimed = store.claim(doc, row.id)
-    store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                 pdf=b"%PDF-1.4", sheet_version="1.0.0")
+    store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(), sheet_version="1.0.0")
     store.close()
     csv_out = run("export", "--csv")
     assert csv_out.returncode == 0

@@ -8,7 +8,7 @@ import pytest
 from screening_app.screening import default_content
 from screening_app.screening.consent import SheetKind
 from screening_app.ui.wizard import ScreeningWizard
-from screening_app.workflow import Draft, Flow, Step
+from screening_app.casework import Draft, Flow, Step
 from conftest import GOOD_PRODUCT, TODAY, all_answers
 from test_wizard_gui import (AnsweringDialogs, click, fill_product, front_desk, go_next, next_enabled, page,
                              type_into)

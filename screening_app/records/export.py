@@ -7,6 +7,7 @@ import hashlib
 import io
 
 from ..screening import default_content
+from ..screening.history import finding_title
 from ..screening.content import Content
 from .store import FinishedRecord
 
@@ -82,7 +83,7 @@ def fhir_bundle(record: FinishedRecord, content: Content | None = None) -> dict:
 
 def _question_text(content: Content, qid: str) -> str:
     try:
-        return content.question(qid).text
+        return finding_title(content, qid)
     except KeyError:  # a question of an older questionnaire
         return qid
 

@@ -17,6 +17,9 @@ class ClinicSettings:
     idle_lock_minutes: int = 5
     # The product ships no waiting period (no source gives one); a clinic may add its own.
     blood_donation_waiting_period: str = ""
+    # How long a clinician's hold on a screening lasts before another clinician or an admin
+    # may free it (with a reason): someone who crashed or went home never blocks a patient.
+    claim_release_minutes: int = 30
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -47,4 +50,7 @@ class ClinicSettings:
         if not 1 <= values.get("idle_lock_minutes", 5) <= 240:
             problems.append("idle_lock_minutes: must be 1 to 240, default used")
             values.pop("idle_lock_minutes")
+        if not 1 <= values.get("claim_release_minutes", 30) <= 24 * 60:
+            problems.append("claim_release_minutes: must be 1 to 1440, default used")
+            values.pop("claim_release_minutes")
         return cls(**values), problems

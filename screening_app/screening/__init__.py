@@ -16,18 +16,30 @@ from .model import (Advice, Answer, Finding, Outcome, Patient, Procedure, Produc
 
 
 def screen(screening: Screening, *, content: Content | None = None,
-           waiting_period: str | None = None, recalled_lots: Collection[str] = (),
+           waiting_period: str | None = None, history=(), recalled_lots: Collection[str] = (),
            today: dt.date | None = None) -> ScreeningResult:
-    """Screens a validated screening file. `recalled_lots`: the lot numbers the clinic recorded
-    as recalled (the store keeps them); such a lot is never verified."""
+    """Screens a validated screening file; `history`: the patient's earlier screenings;
+    `recalled_lots`: the lot numbers the clinic recorded as recalled (the store keeps them),
+    such a lot is never verified."""
     return evaluate(screening.answers, screening.treatment.route, content=content,
                     product=screening.product, treatment_date=screening.treatment.date,
-                    waiting_period=waiting_period, procedure=screening.treatment.procedure,
+                    waiting_period=waiting_period, history=history, procedure=screening.treatment.procedure,
                     recalled_lots=recalled_lots, today=today)
+
+
+def screen_for_clinic(screening: Screening, *, settings=None, content: Content | None = None,
+                      history=(), recalled_lots: Collection[str] = (),
+                      today: dt.date | None = None) -> ScreeningResult:
+    """Screens with the clinic's settings (any object with their attributes, or None) and the
+    patient's earlier screenings: the one path the wizard, the store and `screen` share."""
+    waiting = getattr(settings, "blood_donation_waiting_period", None) if settings is not None else None
+    return screen(screening, content=content, waiting_period=waiting, history=history,
+                  recalled_lots=recalled_lots, today=today)
 
 
 __all__ = [
     "Advice", "Answer", "Content", "ContentError", "Finding", "InputRefused", "Outcome",
     "Patient", "Procedure", "ProductCheck", "Route", "Screening", "ScreeningResult", "Treatment",
     "default_content", "evaluate", "load_content", "parse_screening", "read_screening", "screen",
+    "screen_for_clinic",
 ]

@@ -20,7 +20,7 @@ from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff
 from ..records.settings import ClinicSettings
 from ..screening import ContentError
 from ..screening.model import Outcome
-from ..workflow import Draft, Flow, Step
+from ..casework import Flow, Step
 from .session import ScreeningSession
 from .application import make_application  # noqa: F401 (the launcher's entry)
 from .dialogs import Dialogs
@@ -28,7 +28,7 @@ from .wizard import ScreeningWizard
 
 QUEUE_REFRESH_MS = 5000
 STATUS_LABELS = {"draft": "Draft", "handed_over": "Waiting for review", "in_review": "In review",
-                 "finished": "Finished", "discarded": "Discarded"}
+                 "finished": "Finished", "discarded": "Withdrawn"}
 
 
 class AppDialogs(Dialogs):
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         if staff.can("screen"):
             self.tabs.addTab(self._home_tab(), "&Screenings")
-        if staff.can("review"):
+        if staff.can("review") or staff.can("withdraw"):
             self.tabs.addTab(self._queue_tab(), "Review &queue")
         self.tabs.addTab(self._records_tab(), "&Records")
         if staff.can("manage_staff"):
@@ -290,15 +290,17 @@ class MainWindow(QMainWindow):
 
     def _queue_tab(self) -> QWidget:
         tab = QWidget()
-        self.queue = _table(["Patient", "Date of birth", "Outcome", "Status", "From", "Waiting since"])
+        self.queue = _table(["Patient", "Date of birth", "Outcome", "Status", "From", "Waiting since", "Note"])
         self.queue.setAccessibleName("Screenings waiting for a clinician")
-        self.queue.doubleClicked.connect(lambda _i: self.review_selected())
-        open_button = QPushButton("&Open for review", tab)
-        open_button.clicked.connect(self.review_selected)
+        buttons = []
+        if self.staff.can("review"):
+            self.queue.doubleClicked.connect(lambda _i: self.review_selected())
+            buttons.append(("&Open for review", self.review_selected))
+        buttons += [("&Free a held screening…", self.release_selected), ("&Withdraw…", self.withdraw_selected)]
         layout = QVBoxLayout(tab)
         layout.addWidget(QLabel("Handed over by the front desk. Refreshes by itself.", tab))
         layout.addWidget(self.queue)
-        layout.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(_button_row(tab, buttons))
         return tab
 
     def _records_tab(self) -> QWidget:
@@ -328,8 +330,11 @@ class MainWindow(QMainWindow):
         self.results.setAccessibleName("Screenings found")
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
-        layout.addLayout(_button_row(tab, [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
-                                           ("Export &CSV…", self.export_csv), ("&Amend…", self.amend_selected)]))
+        buttons = [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
+                   ("Export &CSV…", self.export_csv)]
+        if self.staff.can("sign"):  # only clinicians amend a finished screening
+            buttons.append(("&Amend…", self.amend_selected))
+        layout.addLayout(_button_row(tab, buttons))
         layout.addWidget(self.results)
         self.run_search()
         return tab
@@ -356,11 +361,15 @@ class MainWindow(QMainWindow):
         self.set_idle = QSpinBox(tab)
         self.set_idle.setRange(1, 240)
         self.set_idle.setValue(s.idle_lock_minutes)
+        self.set_claim = QSpinBox(tab)
+        self.set_claim.setRange(1, 24 * 60)
+        self.set_claim.setValue(s.claim_release_minutes)
         self.set_wait = QLineEdit(s.blood_donation_waiting_period, tab)
         self.set_wait.setPlaceholderText("optional, e.g. Our clinic asks you not to give blood for 12 months.")
         form = _labelled_form(tab, [("Clinic &name", self.set_name), ("&Address", self.set_address),
                                     ("&Phone", self.set_phone), ("Page si&ze", self.set_page),
                                     ("&Lock after (minutes idle)", self.set_idle),
+                                    ("Free a held screening after (&minutes)", self.set_claim),
                                     ("Blood donation &wait (printed)", self.set_wait)])
         save = QPushButton("&Save settings", tab)
         save.clicked.connect(self.save_settings)
@@ -427,7 +436,9 @@ class MainWindow(QMainWindow):
             return
         _fill(self.queue, [[r.patient_name, r.date_of_birth, Outcome(r.outcome).label if r.outcome else "",
                             STATUS_LABELS[r.status] + (f" ({r.claimed_by})" if r.claimed_by else ""),
-                            r.created_by, r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
+                            r.created_by, r.updated_at.replace("T", " ")[:16],
+                            "Amendment of a finished screening" if r.amends else ""] for r in rows],
+              [r.id for r in rows])
 
     def run_search(self) -> None:
         try:
@@ -442,10 +453,18 @@ class MainWindow(QMainWindow):
 
     # --- screenings --------------------------------------------------------------------------
 
-    def _open_wizard(self, draft: Draft, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
-        session = ScreeningSession(self.store, self.staff, row, self)
-        wizard = ScreeningWizard(draft, flow=self.flow, settings=self.store.settings(), dialogs=self.dialogs,
-                                 session=session, hands_over=not self.staff.can("review"), start=start)
+    def window_for(self, sid: str) -> ScreeningWizard | None:
+        return next((w for w in self.windows if w.session is not None and w.session.sid == sid), None)
+
+    def _bring_forward(self, wizard: ScreeningWizard) -> ScreeningWizard:
+        wizard.show()
+        wizard.raise_()
+        wizard.activateWindow()
+        return wizard
+
+    def _open_wizard(self, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
+        session = ScreeningSession(self.store, self.staff, row, self, content=self.flow.content)
+        wizard = ScreeningWizard(dialogs=self.dialogs, session=session, start=start)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         wizard.finished.connect(lambda _code, w=wizard: self._closed(w))
         self.windows.append(wizard)
@@ -468,13 +487,15 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def new_screening(self) -> ScreeningWizard:
-        return self._open_wizard(Draft())
+        return self._open_wizard()
 
     def resume(self, sid: str) -> ScreeningWizard:
+        if (open_already := self.window_for(sid)) is not None:
+            return self._bring_forward(open_already)
         row = self.store.draft(sid)
         self.store.log(self.staff, "opened", sid, {"for": "resume"})
         start = Step.REVIEW if row.status == "in_review" else Step.PATIENT
-        return self._open_wizard(Draft.from_json(row.draft), row, start)
+        return self._open_wizard(row, start)
 
     def resume_selected(self) -> None:
         sid = _selected_key(self.drafts)
@@ -489,18 +510,52 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def review(self, sid: str) -> ScreeningWizard | None:
+        if (open_already := self.window_for(sid)) is not None:
+            return self._bring_forward(open_already)
         try:
             row = self.store.claim(self.staff, sid)
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, "Cannot open", str(exc), error=True)
             self.refresh()
             return None
-        return self._open_wizard(Draft.from_json(row.draft), row, Step.REVIEW)
+        return self._open_wizard(row, Step.REVIEW)
 
     def review_selected(self) -> None:
         sid = _selected_key(self.queue)
         if sid:
             self.review(sid)
+
+    def release_selected(self) -> bool:
+        """Frees a screening another clinician holds (crashed, went home), with a reason."""
+        sid = _selected_key(self.queue)
+        if not sid:
+            return False
+        reason = self.dialogs.ask_reason(self, "Free a held screening",
+                                         "Why is it freed? (for example: the clinician went home)")
+        if reason is None:
+            return False
+        return self._queue_action(lambda: self.store.release(self.staff, sid, reason=reason), "Not freed")
+
+    def withdraw_selected(self) -> bool:
+        """Takes a screening out of every queue (patient left, duplicate, wrong patient)."""
+        sid = _selected_key(self.queue)
+        if not sid:
+            return False
+        reason = self.dialogs.ask_reason(self, "Withdraw this screening",
+                                         "Why is it withdrawn? (patient left, duplicate, wrong patient…)")
+        if reason is None:
+            return False
+        return self._queue_action(lambda: self.store.withdraw(self.staff, sid, reason), "Not withdrawn")
+
+    def _queue_action(self, action, title: str) -> bool:
+        try:
+            action()
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, title, str(exc), error=True)
+            return False
+        finally:
+            self.refresh()
+        return True
 
     def offer_resume(self) -> ScreeningWizard | None:
         """After a crash or a closed window: offer what was left unfinished."""
@@ -578,7 +633,7 @@ class MainWindow(QMainWindow):
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, "Cannot amend", str(exc), error=True)
             return None
-        return self._open_wizard(Draft.from_json(row.draft), row)
+        return self._open_wizard(row)
 
     # --- admin -------------------------------------------------------------------------------
 
@@ -616,7 +671,8 @@ class MainWindow(QMainWindow):
         settings, problems = ClinicSettings.checked({
             "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
             "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
-            "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text()})
+            "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text(),
+            "claim_release_minutes": self.set_claim.value()})
         if problems:
             self.dialogs.tell(self, "Settings", "\n".join(problems), error=True)
             return
