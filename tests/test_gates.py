@@ -432,3 +432,38 @@ def test_possible_cold_enough_values_verify(storage, cycles):
 
 def test_outcome_is_untouched_by_the_lot():
     assert result_with(FAILING_LOT).outcome is Outcome.NO_CONTRAINDICATION_FOUND
+
+
+# --- the store's API: it calls the same rule ----------------------------------------------------
+
+from test_store import complete_draft, people, store  # noqa: E402,F401  (fixtures on both backends)
+
+
+def _finish(store, people, product, **draft_changes):
+    d = complete_draft()
+    for key, value in draft_changes.items():
+        setattr(d, key, value)
+    row = store.new_draft(people["desk"], d.to_json())
+    store.hand_over(people["desk"], row.id, row.row_version)
+    claimed = store.claim(people["doc"], row.id)
+    if product is not None:
+        d.product = dict(product)
+    return store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file())
+
+
+@pytest.mark.parametrize("product,kind", [(FAILING_LOT, "lot_not_verified"), (None, "lot_not_checked"),
+                                          (GOOD_PRODUCT, "consent")])
+def test_the_store_records_the_sheet_the_rule_allows(store, people, product, kind):
+    record = _finish(store, people, product)
+    assert record.sheet_kind == kind
+    text = pdf_text(record.pdf)
+    if kind == "consent":
+        assert "Patient signature" in text
+    else:
+        assert_nothing_to_sign(text)
+
+
+def test_the_store_refuses_a_past_treatment_date(store, people):
+    from screening_app.records.store import StoreError
+    with pytest.raises(StoreError, match="treatment.date: .* is in the past"):
+        _finish(store, people, GOOD_PRODUCT, treatment_date=(TODAY - dt.timedelta(days=1)).isoformat())
