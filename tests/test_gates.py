@@ -209,8 +209,7 @@ def test_impossible_product_values_are_refused_naming_the_field(write_screening,
 def test_infinite_and_nan_temperatures_are_refused(write_screening, tmp_path, raw):
     text = json.dumps(screening_file()).replace('"storage_c": -80', f'"storage_c": {raw}')
     assert raw in text
-    err = refused(write_screening, tmp_path, text, "")
-    assert "product.storage_c: must be a finite number" in err or "not a number JSON allows" in err
+    refused(write_screening, tmp_path, text, "product.storage_c: must be a finite number")
 
 
 def test_underscored_number_is_not_json(write_screening, tmp_path):

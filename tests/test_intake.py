@@ -42,13 +42,22 @@ def test_treatment_date_defaults_to_today_and_area_is_optional():
     ("[1, 2]", "screening file: must be a JSON object"),
     ('"text"', "screening file: must be a JSON object"),
     (b"\xff\xfe{", "screening file: not UTF-8 text"),
-    ('{"a": NaN}', "screening file: NaN is not a number JSON allows"),
     ('{"patient": {}, "patient": {}}', "screening file: the key 'patient' appears twice"),
     ("[" * 100000 + "]" * 100000, "screening file: nested too deeply"),
 ])
 def test_unreadable_files(raw, expected):
     problems = refusal(raw)
     assert len(problems) == 1 and problems[0].startswith(expected)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused_naming_their_field(constant):
+    # Changed with issue 11: they used to refuse the whole file without saying where they were.
+    raw = json.dumps(screening_file()).replace('"storage_c": -80', f'"storage_c": {constant}')
+    raw = raw.replace('"blood_donation": "no"', f'"blood_donation": {constant}')
+    problems = refusal(raw)
+    assert f"product.storage_c: must be a finite number, not {constant}" in problems
+    assert f'answers.blood_donation: must be "yes", "no" or "dont_know", not {constant}' in problems
 
 
 def test_huge_file_is_refused_before_parsing():

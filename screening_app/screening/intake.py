@@ -38,8 +38,11 @@ class InputRefused(Exception):
         self.problems = problems
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+def _non_finite(name: str) -> float:
+    # NaN and Infinity are not JSON, but refusing the whole file would not say where they are:
+    # they are read as numbers that no field accepts, so the refusal names the field
+    # (e.g. `product.storage_c: must be a finite number, not NaN`).
+    return float(name.replace("Infinity", "inf"))
 
 
 def _pairs_no_duplicates(pairs):
@@ -52,7 +55,7 @@ def _pairs_no_duplicates(pairs):
 
 
 def parse_json(raw: bytes | str) -> object:
-    """Decodes the file's JSON strictly: UTF-8, no duplicate keys, no NaN."""
+    """Decodes the file's JSON strictly: UTF-8, no duplicate keys; NaN is left for the fields to refuse."""
     if isinstance(raw, bytes):
         if len(raw) > MAX_FILE_BYTES:
             raise InputRefused([f"screening file: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"])
@@ -63,7 +66,7 @@ def parse_json(raw: bytes | str) -> object:
     if not raw.strip():
         raise InputRefused(["screening file: empty"])
     try:
-        return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_reject_constant)
+        return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_non_finite)
     except json.JSONDecodeError as exc:
         raise InputRefused([f"screening file: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from None
     except ValueError as exc:

@@ -14,6 +14,7 @@ endotoxin limit are clinic settings, off by default, and the product invents no 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import unicodedata
@@ -93,7 +94,7 @@ def _check_number(value, *, lowest: float, lowest_words: str) -> str | None:
         return f"must be a number, not {_json_type(value)}"
     number = _as_float(value)
     if number is None:
-        return "must be a finite number"
+        return f"must be a finite number, not {'a number too large' if isinstance(value, int) else json.dumps(value)}"
     if number < lowest:
         return f"{number:g} is {lowest_words}"
     return None
