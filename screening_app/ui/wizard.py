@@ -260,7 +260,7 @@ class TreatmentPage(_Page):
         # Microneedling and laser break the skin before a topical product: the rules ask about
         # bleeding for them as for a needle. Only the topical route has a procedure.
         self.procedures = QButtonGroup(self)
-        self.procedure_box = QGroupBox("&Before the product goes on the skin", self)
+        self.procedure_box = QGroupBox("&Procedure before the product goes on the skin", self)
         self.procedure_box.setAccessibleName("Procedure before the topical product")
         row = QHBoxLayout(self.procedure_box)
         for i, procedure in enumerate(Procedure):
