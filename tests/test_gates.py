@@ -450,16 +450,23 @@ def _finish(store, people, product, **draft_changes):
     return store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file())
 
 
-@pytest.mark.parametrize("product,kind", [(FAILING_LOT, "lot_not_verified"), (None, "lot_not_checked"),
-                                          (GOOD_PRODUCT, "consent")])
-def test_the_store_records_the_sheet_the_rule_allows(store, people, product, kind):
-    record = _finish(store, people, product)
-    assert record.sheet_kind == kind
-    text = pdf_text(record.pdf)
-    if kind == "consent":
-        assert "Patient signature" in text
-    else:
-        assert_nothing_to_sign(text)
+@pytest.mark.parametrize("product", [FAILING_LOT, None, {}], ids=["failing-lot", "no-lot", "empty-lot"])
+def test_the_store_finishes_no_treatable_screening_without_a_verified_lot(store, people, product):
+    from screening_app.records.store import StoreError
+    with pytest.raises(StoreError, match="needs a product lot that passed every check"):
+        _finish(store, people, product)
+
+
+def test_the_store_records_a_consent_with_a_verified_lot(store, people):
+    record = _finish(store, people, GOOD_PRODUCT)
+    assert record.sheet_kind == "consent" and record.lot_verified is True
+    assert "Patient signature" in pdf_text(record.pdf)
+
+
+def test_the_store_still_records_a_do_not_treat_sheet_without_a_lot(store, people):
+    record = _finish(store, people, None, answers=all_answers(active_malignancy="yes"))
+    assert record.sheet_kind == "do_not_treat"
+    assert_nothing_to_sign(pdf_text(record.pdf))
 
 
 def test_the_store_refuses_a_past_treatment_date(store, people):
