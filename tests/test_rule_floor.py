@@ -243,3 +243,27 @@ def test_the_floor_is_the_rule_table_of_the_brief():
             for procedure in Procedure.allowed_for(route):
                 result = evaluate(all_answers(**{qid: answer.value}), route, content=content, procedure=procedure)
                 assert result.outcome is by_route[route], (qid, answer, route, procedure)
+
+
+@pytest.mark.parametrize("old,new,words", [
+    ("max_storage_c = -80", "max_storage_c = -20", "product.max_storage_c: -20 C is warmer than"),
+    ("max_storage_c = -80", "max_storage_c = nan", "product.max_storage_c: must be a temperature"),
+    ("max_storage_c = -80", "max_storage_c = -300", "product.max_storage_c: must be a temperature"),
+    ("max_freeze_thaw_cycles = 1", "max_freeze_thaw_cycles = 3", "product.max_freeze_thaw_cycles: 3 allows repeated"),
+    ('required_markers = ["CD9", "CD63", "CD81"]', 'required_markers = ["CD9"]',
+     "product.required_markers: CD63, CD81 removed"),
+])
+def test_the_lot_check_cannot_be_loosened(copy, old, new, words):
+    new_version(copy)
+    edit(copy / "rules.toml", old, new)
+    assert words in problems(copy)
+
+
+def test_the_lot_check_can_be_made_stricter(copy):
+    new_version(copy)
+    edit(copy / "rules.toml", "max_storage_c = -80", "max_storage_c = -150")
+    edit(copy / "rules.toml", "max_freeze_thaw_cycles = 1", "max_freeze_thaw_cycles = 0")
+    edit(copy / "rules.toml", 'required_markers = ["CD9", "CD63", "CD81"]',
+         'required_markers = ["cd9", "CD63", "CD81", "TSG101"]')
+    settings = load_content(copy).product
+    assert settings.max_storage_c == -150 and settings.max_freeze_thaw_cycles == 0

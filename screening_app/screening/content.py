@@ -34,6 +34,11 @@ FLOOR: dict[tuple[str, Answer], dict[Route, Outcome]] = {
     ("systemic_inflammation", Answer.DONT_KNOW): {r: _REVIEW for r in Route},
 }
 
+# The floor of the lot check (clinical brief, "Product verification before use"): tetraspanin
+# markers CD9, CD63 and CD81 reported; stored at -80 C or below; no repeated freeze-thaw (one
+# thaw for use). A clinic may make these stricter, never looser.
+LOT_FLOOR = {"required_markers": ("CD9", "CD63", "CD81"), "max_storage_c": -80, "max_freeze_thaw_cycles": 1}
+
 # The digest of the text of every version the product shipped; an edited copy that keeps a
 # shipped version number is refused (it would be recorded as what it is not).
 SHIPPED_DIGESTS = "shipped_content.toml"
@@ -298,14 +303,26 @@ def _load_rules(data: dict, where: str, question_ids: set[str], problems: list[s
     if not isinstance(markers, list) or not all(isinstance(m, str) and m.strip() for m in markers):
         problems.append(f"{where}: product.required_markers: must be a list of marker names")
         markers = []
+    else:
+        missing = [m for m in LOT_FLOOR["required_markers"] if m.upper() not in {x.strip().upper() for x in markers}]
+        if missing:
+            problems.append(f"{where}: product.required_markers: {', '.join(missing)} removed; the clinical brief "
+                            f"requires {', '.join(LOT_FLOOR['required_markers'])} (a clinic may add markers, never drop one)")
     storage = prod.get("max_storage_c")
-    if isinstance(storage, bool) or not isinstance(storage, (int, float)):
-        problems.append(f"{where}: product.max_storage_c: must be a number")
-        storage = -80
+    if isinstance(storage, bool) or not isinstance(storage, (int, float)) or not math.isfinite(storage) \
+            or storage < -273.15:
+        problems.append(f"{where}: product.max_storage_c: must be a temperature in C, not below -273.15")
+        storage = LOT_FLOOR["max_storage_c"]
+    elif storage > LOT_FLOOR["max_storage_c"]:
+        problems.append(f"{where}: product.max_storage_c: {storage:g} C is warmer than the clinical brief's cold chain "
+                        f"({LOT_FLOOR['max_storage_c']} C or below); a clinic may make it colder, never warmer")
     cycles = prod.get("max_freeze_thaw_cycles")
     if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 0:
         problems.append(f"{where}: product.max_freeze_thaw_cycles: must be a whole number, 0 or more")
         cycles = 0
+    elif cycles > LOT_FLOOR["max_freeze_thaw_cycles"]:
+        problems.append(f"{where}: product.max_freeze_thaw_cycles: {cycles} allows repeated freeze-thaw; the "
+                        f"clinical brief allows at most {LOT_FLOOR['max_freeze_thaw_cycles']}")
     product = ProductSettings(tuple(m.strip() for m in markers), float(storage), cycles,
                               **_optional_product_settings(prod, where, problems))
     return version, effective, tuple(rules), blood, product
