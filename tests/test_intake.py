@@ -94,7 +94,7 @@ def test_unknown_fields_are_refused_not_ignored():
     (42, "patient.name: must be text, not a number"),
     (None, "patient.name: missing"),
     ("x" * 5000, "patient.name: too long (5000 characters; at most 200)"),
-    ("Ana\x00Bell", "patient.name: contains control characters"),
+    ("Ana\x00Bell", "patient.name: contains control characters: U+0000"),
 ])
 def test_bad_names(name, expected):
     assert refusal(with_patient(name=name)) == [expected]
