@@ -40,7 +40,11 @@ def pdf_text(data: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
 
 
+CLINIC_SECTION = {"name": "Riverside Skin & Wellness", "phone": "(217) 555-0147"}
+
+
 def screen_pdf(write_screening, tmp_path, data):
+    data = dict(data, clinic=data.get("clinic", CLINIC_SECTION))  # a sheet must say whom to call
     out = tmp_path / "sheet.pdf"
     proc = run("screen", str(write_screening(data)), "--json", "--pdf", str(out))
     assert proc.returncode == 0, proc.stderr.decode()
@@ -68,16 +72,16 @@ def test_consent_only_with_a_checked_and_verified_lot():
 
 def test_the_lot_given_explicitly_overrides_the_results_own():
     result = result_with(GOOD_PRODUCT)
-    assert sheet_kind(result, None, None) is SheetKind.LOT_NOT_CHECKED
-    assert sheet_kind(result, None, ProductCheck("EV-1", ("Expired.",), TODAY)) is SheetKind.LOT_NOT_VERIFIED
-    assert sheet_kind(result_with(None), None, ProductCheck("EV-1", (), TODAY)) is SheetKind.CONSENT
+    assert sheet_kind(result, product=None) is SheetKind.LOT_NOT_CHECKED
+    assert sheet_kind(result, product=ProductCheck("EV-1", ("Expired.",), TODAY)) is SheetKind.LOT_NOT_VERIFIED
+    assert sheet_kind(result_with(None), product=ProductCheck("EV-1", (), TODAY)) is SheetKind.CONSENT
 
 
 def test_a_lot_checked_for_an_earlier_day_is_no_check():
     yesterday = TODAY - dt.timedelta(days=1)
     stale = ProductCheck("EV-2291", (), yesterday)
-    assert sheet_kind(result_with(None), None, stale) is SheetKind.LOT_NOT_CHECKED
-    assert sheet_kind(result_with(None), None, stale, today=yesterday) is SheetKind.CONSENT
+    assert sheet_kind(result_with(None), product=stale) is SheetKind.LOT_NOT_CHECKED
+    assert sheet_kind(result_with(None), product=stale, today=yesterday) is SheetKind.CONSENT
 
 
 def test_outcome_and_review_still_come_first():
@@ -136,7 +140,7 @@ def test_lot_sheets_read_at_grade_8_or_lower(product):
 
 def test_procedure_is_printed_on_the_sheet():
     _, pdf = sheet_for(GOOD_PRODUCT, treatment={"route": "topical", "procedure": "microneedling"})
-    assert "On the skin, after microneedling" in pdf_text(pdf)
+    assert "Procedure Microneedling" in pdf_text(pdf)
 
 
 # --- screen, run as an integrator runs it -----------------------------------------------------

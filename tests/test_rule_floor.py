@@ -19,6 +19,7 @@ from screening_app.screening.model import Procedure
 from conftest import all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
+RULES = default_content().rules_version
 ACTIVE_CANCER_RULE = '''[[rule]]
 question = "active_malignancy"
 answers = ["yes"]
@@ -102,8 +103,8 @@ def test_deleting_the_active_cancer_rule_is_refused_naming_file_and_rule(copy, t
     else:
         edit(copy / "rules.toml", ACTIVE_CANCER_RULE, '[[rule]]\nquestion = "active_malignancy"\nanswers = ["no"]\n'
                                                       'outcome = "no_contraindication_found"')
-    text = problems(copy)  # with version 1.1.0 kept: refused for that too, and for the floor
-    assert "rules.toml: version 1.1.0 is a version the product shipped" in text
+    text = problems(copy)  # with the shipped version kept: refused for that too, and for the floor
+    assert f"rules.toml: version {RULES} is a version the product shipped" in text
     for route in Route:
         assert (f"rules.toml: question active_malignancy, answer yes, route {route.value}: "
                 f"gives no_contraindication_found") in text
@@ -123,8 +124,8 @@ def test_softening_uncontrolled_inflammation_to_review_is_refused(copy, tmp_path
     text = problems(copy)
     assert re.search(r"rules\.toml: question systemic_inflammation, answer yes, route topical: gives "
                      r"clinician_review \(rule\[\d+\]\), milder than do_not_treat", text)
-    # and it kept version 1.1.0: a shipped version with other text
-    assert "rules.toml: version 1.1.0 is a version the product shipped, but this text differs" in text
+    # and it kept the shipped version number: a shipped version with other text
+    assert f"rules.toml: version {RULES} is a version the product shipped, but this text differs" in text
     proc = screen_with(copy, screening_file(answers=all_answers(systemic_inflammation="yes")), tmp_path)
     assert proc.returncode == 1 and b"systemic_inflammation" in proc.stderr
 
@@ -176,7 +177,7 @@ def test_an_old_shipped_version_number_with_todays_text_is_refused(copy):
 def test_the_digest_record_comes_from_the_installation_not_the_clinics_copy(copy):
     edit(copy / "rules.toml", "Risk of bleeding and bruising.", "Risk of bleeding, bruising.")
     (copy / SHIPPED_DIGESTS).write_text('[questionnaire]\n[rules]\n', encoding="utf-8")
-    assert "version 1.1.0 is a version the product shipped" in problems(copy)
+    assert f"version {RULES} is a version the product shipped" in problems(copy)
 
 
 def test_a_stricter_rule_set_with_a_new_version_loads_and_screens_stricter(copy, tmp_path):
@@ -221,7 +222,7 @@ def test_bad_optional_product_settings_are_refused(copy, setting, words):
     new_version(copy)
     key = setting.split(" =")[0]
     text = (copy / "rules.toml").read_text(encoding="utf-8")
-    text = re.sub(rf"^{key} = .*$", "", text, flags=re.M) + f"\n{setting}\n"
+    text = re.sub(rf"^{key} = .*$", "", text, flags=re.M).replace("[product]\n", f"[product]\n{setting}\n", 1)
     (copy / "rules.toml").write_text(text, encoding="utf-8")
     assert words in problems(copy)
 

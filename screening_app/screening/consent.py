@@ -8,6 +8,8 @@ The rule (contract.md, second edition): a signable consent only when
 3. the product is present and verified on the day: no lot checked prints "the lot has not
    been checked yet", a lot that fails any check (expired by the treatment day, recalled, ...)
    prints "this lot has not passed its checks: it must not be used"; nothing to sign on either.
+A patient who read a consent and said no gets the declined record instead: what they read,
+marked as declined, with nothing to sign.
 
 `sheet_kind` is that rule; the wizard, `screen --pdf` and the store all call it, never their own.
 """
@@ -25,6 +27,7 @@ class SheetKind(str, Enum):
     DO_NOT_TREAT = "do_not_treat"
     DEFERRED = "deferred"
     AWAITING_REVIEW = "awaiting_review"
+    DECLINED = "declined"
     LOT_NOT_CHECKED = "lot_not_checked"
     LOT_NOT_VERIFIED = "lot_not_verified"
 
@@ -64,6 +67,19 @@ class Review:
         }
 
 
+@dataclass(frozen=True)
+class Declined:
+    """The patient read the consent and chose not to be treated; who recorded it and when."""
+
+    recorded_by: str
+    recorded_at: dt.datetime
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return {"recorded_by": self.recorded_by, "recorded_at": self.recorded_at.isoformat(timespec="minutes"),
+                "note": self.note}
+
+
 def needs_review(result: ScreeningResult) -> list[str]:
     """The questions whose findings a clinician must decide on."""
     return [f.question for f in result.findings if f.outcome is Outcome.CLINICIAN_REVIEW]
@@ -85,24 +101,26 @@ def review_problems(result: ScreeningResult, review: Review | None) -> list[str]
     return problems
 
 
-def sheet_kind(result: ScreeningResult, review: Review | None = None,
+def sheet_kind(result: ScreeningResult, review: Review | None = None, declined: Declined | None = None, *,
                product: ProductCheck | None = _FROM_RESULT,  # type: ignore[assignment]
-               *, today: dt.date | None = None) -> SheetKind:
+               today: dt.date | None = None) -> SheetKind:
     """The sheet this screening may print: CONSENT only when the answers, the review and the lot
     all allow it. `product` is the lot check to judge by (default: the one in `result`, made by
     `screen` for the later of today and the treatment date); None means no lot was checked.
     A check made for an earlier day than `today` (a draft left open overnight) is no check."""
     kind = treatment_kind(result, review)
-    if kind is not SheetKind.CONSENT:
-        return kind
-    check = result.product if product is _FROM_RESULT else product
-    today = today or dt.date.today()
-    if check is None or (isinstance(check, ProductCheck) and check.checked_for is not None
-                         and check.checked_for < today):
-        return SheetKind.LOT_NOT_CHECKED
-    if not isinstance(check, ProductCheck) or not check.verified or not check.lot:
-        return SheetKind.LOT_NOT_VERIFIED
-    return SheetKind.CONSENT
+    if kind is SheetKind.CONSENT:
+        check = result.product if product is _FROM_RESULT else product
+        today = today or dt.date.today()
+        if check is None or (isinstance(check, ProductCheck) and check.checked_for is not None
+                             and check.checked_for < today):
+            kind = SheetKind.LOT_NOT_CHECKED
+        elif not isinstance(check, ProductCheck) or not check.verified or not check.lot:
+            kind = SheetKind.LOT_NOT_VERIFIED
+    # Only a consent that was offered can be declined; any other sheet stays what it is.
+    if declined is not None and kind is SheetKind.CONSENT:
+        return SheetKind.DECLINED
+    return kind
 
 
 def treatment_kind(result: ScreeningResult, review: Review | None = None) -> SheetKind:
