@@ -15,6 +15,7 @@ from pathlib import Path
 from . import paths
 from .records import StoreError
 from .screening import ContentError, InputRefused, default_content, read_screening, screen_for_clinic
+from .screening.consent import SheetKind, sheet_kind
 from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
@@ -109,13 +110,32 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=88, initial_indent=indent, subsequent_indent=indent)
 
 
+SHEET_WORDS = {
+    SheetKind.CONSENT: "consent and risk sheet, to be signed",
+    SheetKind.DO_NOT_TREAT: "do-not-treat sheet: nothing to sign",
+    SheetKind.DEFERRED: "on-hold sheet: the clinician deferred treatment; nothing to sign",
+    SheetKind.AWAITING_REVIEW: "risks to read while a clinician reviews: nothing to sign",
+    SheetKind.LOT_NOT_CHECKED: "the lot has not been checked yet: nothing to sign",
+    SheetKind.LOT_NOT_VERIFIED: "this lot has not passed its checks: it must not be used; nothing to sign",
+    SheetKind.DECLINED: "the patient declined the consent: recorded, nothing to sign",
+}
+
+
+def screening_json(screening: Screening, result: ScreeningResult) -> dict:
+    """The `--json` object: contract.md, with the second edition's `sheet_kind`."""
+    out = result.to_json()
+    out["sheet_kind"] = sheet_kind(result, screening.review, screening.declined).value
+    return out
+
+
 def summary(screening: Screening, result: ScreeningResult) -> str:
     content = default_content()
     p, t = screening.patient, screening.treatment
     lines = [f"Outcome: {result.outcome.label.upper()}",
              f"Patient: {p.name}, born {p.date_of_birth.isoformat()}"
              + (f", id {p.patient_id}" if p.patient_id else ""),
-             f"Treatment: {t.route.value}" + (f", {t.area}" if t.area else "") + f", {t.date.isoformat()}"]
+             f"Treatment: {t.route.value}" + (f" after {t.procedure.value}" if t.procedure.value != "none" else "")
+             + (f", {t.area}" if t.area else "") + f", {t.date.isoformat()}"]
     if result.findings:
         lines.append("Findings, most severe first:")
         for f in result.findings:
@@ -138,6 +158,7 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
         lines.append(f"Product lot {lot}: {result.product.status.replace('_', ' ')}")
         for problem in result.product.problems:
             lines.append(f"  - {problem}")
+    lines.append(f"Sheet: {SHEET_WORDS[sheet_kind(result, screening.review, screening.declined)]}")
     lines.append(f"Questionnaire {result.questionnaire_version}, rules {result.rules_version}")
     return "\n".join(lines)
 
@@ -218,7 +239,7 @@ def cmd_screen(args) -> int:
     else:
         result = screen_for_clinic(screening, settings=settings, history=history)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(screening_json(screening, result), ensure_ascii=False, indent=2))
     else:
         print(summary(screening, result))
     return EXIT_OK

@@ -31,8 +31,10 @@ def test_screen_json_prints_one_object_with_the_contract_keys(write_screening):
     proc = run("screen", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version"]
-    assert out["outcome"] == "clinician_review"
+    # Second edition adds sheet_kind (contract.md); the first edition's keys keep their order.
+    assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version",
+                         "sheet_kind"]
+    assert out["outcome"] == "clinician_review" and out["sheet_kind"] == "awaiting_review"
     assert out["findings"][0]["question"] == "cancer_history"
     assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source", "references"}
     assert out["advice"][0]["topic"] == "blood_donation"
@@ -192,6 +194,7 @@ def test_export_csv_and_fhir(private_home):
     from screening_app.casework import Draft
     store, admin = seeded_store(private_home)
     doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
+    # With a verified lot since issue 11: without one the store records no consent to export.
     d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
               product=dict(GOOD_PRODUCT))
     row = store.new_draft(doc, d.to_json())

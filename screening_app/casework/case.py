@@ -146,10 +146,10 @@ class Case:
         self.draft.reviewed_at = (when or dt.datetime.now()).replace(second=0, microsecond=0).isoformat()
 
     def screening_file(self) -> dict:
-        """What is signed: the lot only with a consent, or a consent the patient declined
-        (nothing is given otherwise)."""
-        kind = self.flow.sheet_kind(self.draft)
-        return self.draft.to_screening_file(with_product=kind.value in ("consent", "declined"))
+        """What is signed: the lot whenever the answers and the review allow treatment (so a
+        failed lot is recorded as failed, not as unchecked); no lot otherwise (nothing is given)."""
+        allows = self.flow.evaluate(self.draft).review_allows_treatment
+        return self.draft.to_screening_file(with_product=allows)
 
     def decline(self, note: str, when: dt.datetime | None = None) -> None:
         """The patient read the consent and said no: the refusal is recorded, by the signed-in

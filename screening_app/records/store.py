@@ -860,7 +860,10 @@ class Store:
                                              "was made. Finish again.")
             result, kind = made.result, made.kind.value
             product = result.product
-            if kind == "consent" and (product is None or not product.verified):
+            # The core's rule never makes a consent without a verified lot; a screening that may be
+            # treated but whose lot is missing or failed is not finished either: check a good lot first.
+            if kind in ("lot_not_checked", "lot_not_verified") or (
+                    kind == "consent" and (product is None or not product.verified)):
                 raise StoreError("refused", "A consent needs a product lot that passed every check on the "
                                             "treatment date; this one has not.")
             if pdf is not None and pdf != made.pdf:

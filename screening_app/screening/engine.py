@@ -9,11 +9,11 @@ Safety properties (tested exhaustively and with hypothesis):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .content import Content, default_content
 from .history import CASE_FINDING_IDS, seen_before_finding
-from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult, age_on
+from .model import Advice, Answer, Finding, Outcome, Procedure, Route, ScreeningResult, age_on
 from .product import verify_product
 
 NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
@@ -21,10 +21,11 @@ NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
 DEFAULT_MINIMUM_AGE = 18
 
 
-def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route) -> Finding | None:
+def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route,
+                 procedure: Procedure) -> Finding | None:
     question = content.question(qid)
     counted_as = answer if answer is not None else Answer.DONT_KNOW
-    matching = [r for r in content.rules_for(qid) if r.matches(counted_as, route)]
+    matching = [r for r in content.rules_for(qid) if r.matches(counted_as, route, procedure)]
     worst = max(matching, key=lambda r: r.outcome.severity, default=None)
     if answer is None and question.required:
         # Nothing may be skipped: an unanswered required question always needs a clinician.
@@ -69,20 +70,30 @@ def evaluate(
     history: Sequence = (),
     date_of_birth: dt.date | None = None,
     minimum_age: int = DEFAULT_MINIMUM_AGE,
+    procedure: Procedure | str = Procedure.NONE,
+    recalled_lots: Collection[str] = (),
+    today: dt.date | None = None,
 ) -> ScreeningResult:
     """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
     `history` holds the patient's earlier screenings (history.EarlierScreening), as the
     records found them: one that stopped treatment raises a "seen before" finding.
-    With `date_of_birth`, a patient under `minimum_age` on the treatment date needs a clinician."""
+    With `date_of_birth`, a patient under `minimum_age` on the treatment date needs a clinician.
+
+    The lot is checked for the later of today and the treatment date (a lot that expires
+    before the day of treatment never passes), and never passes when it is in `recalled_lots`.
+    """
     content = content or default_content()
     route = Route(route)
+    procedure = Procedure(procedure)
+    if procedure not in Procedure.allowed_for(route):
+        raise ValueError(f"procedure {procedure.value} is not given with the {route.value} route")
     unknown = sorted(set(answers) - set(content.question_ids))
     if unknown:
         raise ValueError(f"answers for unknown questions: {', '.join(unknown)}")
     answers = {qid: Answer(a) for qid, a in answers.items()}
 
     findings = [f for qid in content.question_ids
-                if (f := _finding_for(content, qid, answers.get(qid), route)) is not None]
+                if (f := _finding_for(content, qid, answers.get(qid), route, procedure)) is not None]
     earlier = seen_before_finding(history, answers, content)
     if earlier is not None:
         findings.append(earlier)
@@ -100,7 +111,9 @@ def evaluate(
 
     checked = None
     if product is not None:
-        checked = verify_product(product, content.product, treatment_date or dt.date.today())
+        today = today or dt.date.today()
+        on_date = max(today, treatment_date) if treatment_date else today
+        checked = verify_product(product, content.product, on_date, recalled_lots)
 
     return ScreeningResult(outcome, tuple(findings), advice, checked,
                            content.questionnaire_version, content.rules_version)
