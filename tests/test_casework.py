@@ -396,3 +396,22 @@ def test_a_clinician_still_working_cannot_be_freed_by_another(store, people):
     case.save(Step.REVIEW)  # still typing
     with pytest.raises(StoreError, match="less than 30 minutes"):
         store.release(people["doc2"], sid, reason="Dr. Chen went home")
+
+
+def test_a_patient_who_turns_the_minimum_age_only_by_the_treatment_day_is_a_minor_today(store, people):
+    today = dt.date.today()
+    born = today.replace(year=today.year - 18) + dt.timedelta(days=3)  # 17 today, 18 in three days
+    draft = patient()
+    draft.date_of_birth = born.isoformat()
+    draft.treatment_date = (today + dt.timedelta(days=10)).isoformat()
+    case = review_case(store, people, handed_over(store, people, draft))
+    case.stamp_review()
+    record = case.finish()
+    assert "patient_is_minor" in [f["question"] for f in record.result["findings"]]
+    assert record.sheet_kind != "consent"
+
+
+def test_each_finished_screening_keeps_the_digest_of_the_content_it_was_screened_with(store, people):
+    from screening_app.screening import default_content
+    record = finished(store, people, patient()).record
+    assert record.content_digest == default_content().digest and len(record.content_digest) == 64

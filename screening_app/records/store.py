@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event, func, insert, intersect, make_url, 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .. import paths
-from ..screening import InputRefused, parse_screening
+from ..screening import InputRefused, default_content, parse_screening
 from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
 from . import StoreError
@@ -877,7 +877,7 @@ class Store:
                 sheet_kind=kind, questionnaire_version=result.questionnaire_version,
                 rules_version=result.rules_version, sheet_version=sheet_version or sheet_texts()["sheet"]["version"],
                 lot=product.lot if product else None, lot_verified=product.verified if product else None,
-                pdf=made.pdf, pdf_sha256=sha))
+                pdf=made.pdf, pdf_sha256=sha, content_digest=default_content().digest))
             signed = {"name": screening.patient.name, "date_of_birth": screening.patient.date_of_birth.isoformat(),
                       "treatment_date": screening.treatment.date.isoformat(),
                       "patient_id": screening.patient.patient_id or ""}

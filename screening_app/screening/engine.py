@@ -40,7 +40,8 @@ def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route
 
 
 def minor_finding(content: Content, date_of_birth: dt.date, on: dt.date, minimum_age: int) -> Finding | None:
-    """"Patient is a minor" when the patient is younger than the clinic's minimum age on the treatment date."""
+    """"Patient is a minor" when the patient is younger than the clinic's minimum age on `on`
+    (the day the consent would be signed)."""
     age = age_on(date_of_birth, on)
     if age >= minimum_age:
         return None
@@ -98,7 +99,10 @@ def evaluate(
     if earlier is not None:
         findings.append(earlier)
     if date_of_birth is not None:
-        minor = minor_finding(content, date_of_birth, treatment_date or dt.date.today(), minimum_age)
+        # The consent is signed before the treatment: the patient's age on the earlier of the two
+        # days decides (17 today and 18 next week still needs a parent's permission today).
+        signing_day = min(today or dt.date.today(), treatment_date or dt.date.today())
+        minor = minor_finding(content, date_of_birth, signing_day, minimum_age)
         if minor is not None:
             findings.append(minor)
     order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS, *content.checks))}

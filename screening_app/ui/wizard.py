@@ -987,6 +987,9 @@ class ScreeningWizard(QWizard):
         d = self.draft
         age = age_on(d.date_of_birth, d.treatment_date)
         route = Route(d.route).label if d.route in {r.value for r in Route} else "route not chosen"
+        procedure = getattr(d, "procedure", "") or "none"
+        if d.route == "topical" and procedure != "none":
+            route = f"on the skin after {procedure}"
         parts = [f"<b>{_escape(d.name) or '(no name)'}</b>",
                  f"born {_escape(d.date_of_birth)}" + (f" (age {age})" if age is not None else ""),
                  f"ID {_escape(d.patient_id)}" if d.patient_id.strip() else "no patient ID",
