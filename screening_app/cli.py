@@ -191,8 +191,10 @@ def _workstation_context(screening: Screening):
     except Exception as exc:  # noqa: BLE001 - a broken store must never stop a screening
         kind = getattr(exc, "kind", type(exc).__name__)
         print(f"warning: this workstation's records could not be read ({kind}); screened without the clinic's "
-              "settings or the patient's earlier screenings", file=sys.stderr)
-        return ClinicSettings(), ()
+              "settings, and the patient's earlier screenings could not be checked (a clinician must)",
+              file=sys.stderr)
+        from .screening.history import HISTORY_UNAVAILABLE
+        return ClinicSettings(), HISTORY_UNAVAILABLE
 
 
 def sheet_clinic(settings, screening: Screening):

@@ -350,8 +350,11 @@ def test_screen_still_screens_when_the_store_is_damaged(private_home):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / DB_NAME).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     out = run_screen(private_home, patient().to_screening_file())
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["outcome"] == "no_contraindication_found"
+    assert out.returncode == 0, out.stderr  # an unreadable store never stops screen...
+    result = json.loads(out.stdout)
+    # ...but what cannot be checked is never counted as clear: no plain consent without a clinician.
+    assert result["outcome"] == "clinician_review"
+    assert [f["question"] for f in result["findings"]] == ["records_unavailable"]
     assert b"could not be read" in out.stderr and b"Zo" not in out.stderr
 
 
@@ -415,3 +418,18 @@ def test_each_finished_screening_keeps_the_digest_of_the_content_it_was_screened
     from screening_app.screening import default_content
     record = finished(store, people, patient()).record
     assert record.content_digest == default_content().digest and len(record.content_digest) == 64
+
+
+def test_screen_pdf_with_unreadable_records_prints_nothing_to_sign(private_home, tmp_path):
+    from screening_app import paths
+    from screening_app.records.store import DB_NAME
+    folder = paths.data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DB_NAME).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    data = patient().to_screening_file()
+    data["clinic"] = {"name": "Riverside Clinic", "phone": "(217) 555-0147"}
+    out = run_screen(private_home, data, "--pdf", str(tmp_path / "sheet.pdf"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["sheet_kind"] != "consent"
+    text = pdf_text((tmp_path / "sheet.pdf").read_bytes())
+    assert "Patient signature" not in text
