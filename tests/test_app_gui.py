@@ -454,3 +454,15 @@ def test_a_patient_who_declines_is_recorded_with_the_sheet_they_read(qtbot, stor
     assert record.screening_file["declined"]["recorded_by"] == "Dr. Maya Chen"
     assert record.screening_file["declined"]["note"] == "Wants to think about it"
     assert record.lot == "EV-2291"  # what was read, lot included
+
+
+def test_a_draft_left_open_overnight_asks_for_the_new_treatment_date(qtbot, store):
+    import datetime as dt
+    desk = window(qtbot, store, "desk")
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    d = Draft(name="Ann Lee", date_of_birth="1980-04-02", route="topical", treatment_date=yesterday)
+    row = store.new_draft(desk.staff, d.to_json())
+    wizard = desk.resume(row.id)
+    assert wizard.currentId() == Step.TREATMENT
+    assert any("has passed" in text for text in desk.dialogs.told)
+    assert "in the past" in wizard.currentPage().status.text() or not wizard.currentPage().isComplete()

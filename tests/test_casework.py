@@ -433,3 +433,13 @@ def test_screen_pdf_with_unreadable_records_prints_nothing_to_sign(private_home,
     assert json.loads(out.stdout)["sheet_kind"] != "consent"
     text = pdf_text((tmp_path / "sheet.pdf").read_bytes())
     assert "Patient signature" not in text
+
+
+def test_a_draft_left_open_overnight_cannot_be_finished_for_a_past_day(store, people):
+    case = review_case(store, people, handed_over(store, people, patient()))
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    case.draft.treatment_date = yesterday  # as typed yesterday, opened today
+    assert case.date_has_passed()
+    with pytest.raises(StoreError, match="treatment.date"):
+        store.finish(people["doc"], case.sid, version=case.version,
+                     screening_file=case.draft.to_screening_file())

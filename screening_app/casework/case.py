@@ -78,6 +78,15 @@ class Case:
         self.flow.waiting_period = getattr(settings, "blood_donation_waiting_period", None)
         self.flow.minimum_age = getattr(settings, "minimum_age", self.flow.minimum_age)
 
+    def date_has_passed(self, today: dt.date | None = None) -> bool:
+        """A draft left open overnight: its planned treatment date is now in the past, and no
+        sheet may be made for a past day (the lot's expiry is checked against it): ask anew."""
+        try:
+            planned = dt.date.fromisoformat(self.draft.treatment_date)
+        except ValueError:
+            return False
+        return planned < (today or self.flow.today or dt.date.today())
+
     # --- an amendment, against its original ------------------------------------------------------
 
     def changes_from_original(self) -> list[tuple[str, str, str]]:

@@ -613,6 +613,12 @@ class MainWindow(QMainWindow):
 
     def _open_wizard(self, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
         session = ScreeningSession(self.store, self.staff, row, self, content=self.flow.content)
+        if session.case.date_has_passed():
+            # Left open overnight: the planned day has gone; the treatment page asks for the new one.
+            start = Step.TREATMENT
+            self.dialogs.tell(self, "New treatment date needed",
+                              f"The planned treatment date ({session.case.draft.treatment_date}) has passed. "
+                              "Enter the day the treatment will be given; the lot is checked for that day.")
         wizard = ScreeningWizard(dialogs=self.dialogs, session=session, start=start)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         wizard.finished.connect(lambda _code, w=wizard: self._closed(w))
