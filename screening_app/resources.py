@@ -16,6 +16,11 @@ def resource_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
+    return shipped_resource_dir()
+
+
+def shipped_resource_dir() -> Path:
+    """The resources that came with the program, whatever SCREENING_APP_RESOURCES says."""
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"

@@ -1,11 +1,17 @@
-"""Clinic settings: the sheet header, page size, idle lock and the blood donation wait.
+"""Clinic settings: the sheet header, page size, idle lock, the blood donation wait, and the
+system of the clinic's patient IDs (for exports).
 
 Kept in the store, so every workstation prints the same header; only admins change them.
 A malformed value never stops a screening: the default is used and the problem is named.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
+
+
+LOCAL_PATIENT_ID_SYSTEM = "urn:exosome-screening:local:patient-id"
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
 
 
 @dataclass(frozen=True)
@@ -17,6 +23,10 @@ class ClinicSettings:
     idle_lock_minutes: int = 5
     # The product ships no waiting period (no source gives one); a clinic may add its own.
     blood_donation_waiting_period: str = ""
+    # The `system` of the patient IDs this clinic types in, for FHIR exports: a URI the clinic
+    # owns (its EHR's, e.g. "urn:oid:…" or "https://clinic.example/patient-id"). The default
+    # says plainly that the IDs are local to this installation.
+    patient_id_system: str = LOCAL_PATIENT_ID_SYSTEM
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -47,4 +57,7 @@ class ClinicSettings:
         if not 1 <= values.get("idle_lock_minutes", 5) <= 240:
             problems.append("idle_lock_minutes: must be 1 to 240, default used")
             values.pop("idle_lock_minutes")
+        if not _URI.fullmatch(values.get("patient_id_system", LOCAL_PATIENT_ID_SYSTEM)):
+            problems.append("patient_id_system: must be a URI such as urn:oid:1.2.3 or https://…, default used")
+            values.pop("patient_id_system")
         return cls(**values), problems

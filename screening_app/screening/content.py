@@ -3,16 +3,21 @@
 Clinics edit these files by hand, so loading is strict: anything that could let a
 question slip through unanswered, or make "don't know" count for less than "no",
 is refused with a message naming the file and the entry.
+
+Every released version is also kept in `resources/history/` (questionnaire/<version>.toml,
+rules/<version>.toml), so a stored screening can be shown with the wording it was asked
+with: `questionnaire_for_version` and `content_for_version`.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..resources import resource_path
+from ..resources import resource_dir, resource_path, shipped_resource_dir
 from .model import Answer, Outcome, Route
 
 # The four questions of the clinical brief's rule table: every questionnaire has them.
@@ -262,10 +267,7 @@ def _check_dont_know_is_never_milder(rules: tuple[Rule, ...], question_ids, wher
                     f"than \"no\"; a don't-know must never count for less than a no")
 
 
-def load_content(directory: Path | None = None) -> Content:
-    """Reads questionnaire.toml and rules.toml; raises ContentError listing every problem."""
-    q_path = (directory / "questionnaire.toml") if directory else resource_path("questionnaire.toml")
-    r_path = (directory / "rules.toml") if directory else resource_path("rules.toml")
+def _load_pair(q_path: Path, r_path: Path) -> Content:
     problems: list[str] = []
     q_data = _read_toml(q_path, problems)
     r_data = _read_toml(r_path, problems)
@@ -280,7 +282,107 @@ def load_content(directory: Path | None = None) -> Content:
     return Content(q_version, q_effective, title, questions, r_version, r_effective, rules, blood, product)
 
 
+def load_content(directory: Path | None = None) -> Content:
+    """Reads questionnaire.toml and rules.toml; raises ContentError listing every problem."""
+    q_path = (directory / "questionnaire.toml") if directory else resource_path("questionnaire.toml")
+    r_path = (directory / "rules.toml") if directory else resource_path("rules.toml")
+    return _load_pair(q_path, r_path)
+
+
 @lru_cache(maxsize=1)
 def default_content() -> Content:
     """The shipped (or clinic's) content, loaded once per process."""
     return load_content()
+
+
+# --- released versions ----------------------------------------------------------------------
+
+HISTORY = "history"
+_VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+
+
+@dataclass(frozen=True)
+class QuestionnaireVersion:
+    """One released questionnaire: its version, date, title and questions in their order."""
+
+    version: str
+    effective: dt.date
+    title: str
+    questions: tuple[Question, ...]
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+
+def history_dirs() -> list[Path]:
+    """Where released versions are kept: the clinic's resources first, then the shipped ones."""
+    dirs = []
+    for base in (resource_dir(), shipped_resource_dir()):
+        d = base / HISTORY
+        if d not in dirs:
+            dirs.append(d)
+    return dirs
+
+
+def _history_file(kind: str, version: str) -> Path | None:
+    if not _VERSION_NAME.fullmatch(version or "") or ".." in version:
+        return None  # never a path outside the history folder
+    for d in history_dirs():
+        path = d / kind / f"{version}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def _current(current: Content | None) -> Content | None:
+    if current is not None:
+        return current
+    try:
+        return default_content()
+    except ContentError:
+        return None
+
+
+def questionnaire_for_version(version: str, current: Content | None = None) -> QuestionnaireVersion | None:
+    """The questionnaire released as `version`: its copy in the history, else the questionnaire
+    in use when it carries that version; None when this installation does not know it."""
+    path = _history_file("questionnaire", version)
+    if path is not None:
+        return _load_history_questionnaire(path, version)
+    now = _current(current)
+    if now is not None and now.questionnaire_version == version:
+        return QuestionnaireVersion(now.questionnaire_version, now.questionnaire_effective, now.title, now.questions)
+    return None
+
+
+@lru_cache(maxsize=32)
+def _load_history_questionnaire(path: Path, version: str) -> QuestionnaireVersion:
+    problems: list[str] = []
+    data = _read_toml(path, problems)
+    if not problems:
+        loaded = _load_questions(data, str(path), problems)
+        if not problems and loaded[0] != version:
+            problems.append(f"{path}: questionnaire.version: says {loaded[0]!r}, but the file is kept as {version!r}")
+    if problems:
+        raise ContentError(problems)
+    return QuestionnaireVersion(*loaded)
+
+
+def content_for_version(questionnaire_version: str, rules_version: str,
+                        current: Content | None = None) -> Content | None:
+    """The whole content a screening was screened with, from the history (or the content in use
+    when it carries both versions); None when either version is unknown here."""
+    path_q = _history_file("questionnaire", questionnaire_version)
+    path_r = _history_file("rules", rules_version)
+    if path_q is not None and path_r is not None:
+        content = _load_pair(path_q, path_r)
+        if (content.questionnaire_version, content.rules_version) != (questionnaire_version, rules_version):
+            raise ContentError([f"{path_q}, {path_r}: the versions inside do not match the names they are kept as"])
+        return content
+    now = _current(current)
+    if now is not None and (now.questionnaire_version, now.rules_version) == (questionnaire_version, rules_version):
+        return now
+    return None
