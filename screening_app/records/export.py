@@ -40,8 +40,10 @@ import datetime as dt
 import hashlib
 import html
 import io
+import json
 import tomllib
 import uuid
+from collections.abc import Iterator
 from functools import lru_cache
 
 from ..resources import resource_path
@@ -235,8 +237,8 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     else:
         b.add(_document(record, attachment, patient_ref, clinician_ref, org_ref), "sheet")
 
-    bundle = {"resourceType": "Bundle", "id": _uuid(sid, "bundle"),
-              "identifier": {"system": SCREENING_ID_SYSTEM, "value": f"urn:uuid:{_uuid(sid, 'bundle')}"},
+    bundle = {"resourceType": "Bundle", "id": bundle_id(sid),
+              "identifier": {"system": SCREENING_ID_SYSTEM, "value": f"urn:uuid:{bundle_id(sid)}"},
               "type": "collection", "entry": b.entries}
     if finished:
         bundle["timestamp"] = record.finished_at if "T" in record.finished_at else finished
@@ -245,11 +247,34 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
 
 def fhir_collection(bundles: list[dict]) -> dict:
     """Several screenings as one `collection` Bundle whose entries are their own Bundles."""
-    key = ",".join(sorted(b["id"] for b in bundles))
-    out = {"resourceType": "Bundle", "id": _uuid("collection", key), "type": "collection"}
+    out = {"resourceType": "Bundle", "id": collection_id([b["id"] for b in bundles]), "type": "collection"}
     if bundles:
         out["entry"] = [{"fullUrl": f"urn:uuid:{b['id']}", "resource": b} for b in bundles]
     return out
+
+
+def collection_id(bundle_ids: list[str]) -> str:
+    return _uuid("collection", ",".join(sorted(bundle_ids)))
+
+
+def bundle_id(sid: str) -> str:
+    return _uuid(sid, "bundle")
+
+
+def iter_fhir_collection(sids: list[str], load) -> Iterator[str]:
+    """The same collection as `fhir_collection`, as JSON text in pieces: one screening's Bundle
+    (with its PDF) in memory at a time, however long the range."""
+    head = {"resourceType": "Bundle", "id": collection_id([bundle_id(s) for s in sids]), "type": "collection"}
+    text = json.dumps(head, ensure_ascii=False, indent=2)
+    if not sids:
+        yield text + "\n"
+        return
+    yield text[:-2] + ',\n  "entry": [\n'
+    for i, sid in enumerate(sids):
+        bundle = load(sid)
+        entry = {"fullUrl": f"urn:uuid:{bundle['id']}", "resource": bundle}
+        yield ("" if i == 0 else ",\n") + json.dumps(entry, ensure_ascii=False, indent=2)
+    yield "\n  ]\n}\n"
 
 
 def export_screening(store, sid: str, current: Content | None = None) -> dict:
