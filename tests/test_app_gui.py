@@ -285,3 +285,30 @@ def test_idle_time_locks_by_itself_and_use_keeps_it_open(qtbot, store):
     assert w.isVisible()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)
     assert w.lock_dialog.isVisible()
+
+
+def test_records_export_fhir_writes_the_same_bundle_as_the_command(qtbot, store, tmp_path):
+    import json
+    from screening_app.records.export import export_screening
+    chen, _ = finish_do_not_treat(qtbot, store)
+    chen.run_search()
+    chen.results.selectRow(0)
+    target = tmp_path / "export.json"
+    chen.dialogs.ask_file = lambda *args: str(target)
+    chen.export_fhir()
+    (row,) = store.search(include_unfinished=False)
+    bundle = json.loads(target.read_text(encoding="utf-8"))
+    assert bundle == export_screening(store, row["id"])
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert "DocumentReference" in kinds and "Consent" not in kinds  # do not treat: nothing signable
+
+
+def test_saving_the_settings_form_keeps_the_patient_id_system(qtbot, store):
+    from screening_app.records.settings import ClinicSettings
+    admin = store.authenticate("admin", PASSWORD)
+    store.save_settings(admin, ClinicSettings(patient_id_system="urn:oid:1.2.3.4"))
+    w = window(qtbot, store, "admin")
+    w.set_name.setText("Riverside & Co")
+    w.save_settings()
+    assert store.settings().clinic_name == "Riverside & Co"
+    assert store.settings().patient_id_system == "urn:oid:1.2.3.4"

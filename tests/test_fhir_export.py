@@ -472,6 +472,16 @@ def test_an_old_record_exports_its_own_wording_after_the_questionnaire_changes(r
     assert NEW_WORDING in json.dumps(bundle, ensure_ascii=False)
 
 
+def test_a_questionnaire_edited_without_a_new_version_is_named_as_a_doubt(store, people, clinic_copy):
+    make, use = clinic_copy
+    record = finish(store, people)
+    current = use(make("1.0.0"))  # new wording, same version number: the mistake the history test guards
+    bundle = export_screening(store, record.screening_id, current)
+    assert NEW_WORDING not in json.dumps(bundle, ensure_ascii=False)  # the released 1.0.0, from the history
+    assert "cannot be told" in one(bundle, "QuestionnaireResponse")["text"]["div"]
+    assert "cannot be told" not in json.dumps(export_screening(store, record.screening_id, use(None)))
+
+
 def test_an_unknown_version_exports_what_the_record_holds_and_says_so(r4, store, people, clinic_copy):
     make, use = clinic_copy
     use(make("1.0.0-clinic", keep_history=False))

@@ -47,7 +47,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..resources import resource_path
-from ..screening.content import Content, QuestionnaireVersion, default_content, questionnaire_for_version
+from ..screening.content import (Content, ContentError, QuestionnaireVersion, default_content,
+                                 questionnaire_for_version)
 from ..screening.model import Answer, Outcome, Route
 from .settings import ClinicSettings
 from .store import FinishedRecord
@@ -136,7 +137,7 @@ def _outcome_concept(code: str) -> dict:
 
 def _answer_label(value: str | None) -> str:
     try:
-        return Answer(value).label if value else "not answered"
+        return Answer(value).label if value else _name("not_answered")
     except ValueError:
         return str(value)
 
@@ -178,7 +179,7 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     settings = settings or ClinicSettings()
     try:
         current = current or default_content()
-    except Exception:  # a broken content file must not stop an export of what is recorded
+    except ContentError:  # a broken content file must not stop an export of what is recorded
         current = None
     sid = record.screening_id
     sf = record.screening_file
@@ -211,7 +212,8 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     # --- what was asked and answered --------------------------------------------------------------
     if questionnaire is not None:
         b.add(_questionnaire(questionnaire, current), uid=_uuid(QUESTIONNAIRE_URL, questionnaire.version))
-    response_ref = b.add(_response(record, questionnaire, patient_ref, desk_ref, finished), "response")
+    response_ref = b.add(_response(record, questionnaire, patient_ref, desk_ref, finished,
+                                   _same_version_other_words(questionnaire, current)), "response")
 
     # --- outcome, findings, review -----------------------------------------------------------------
     findings = result.get("findings", [])
@@ -240,8 +242,8 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     bundle = {"resourceType": "Bundle", "id": bundle_id(sid),
               "identifier": {"system": SCREENING_ID_SYSTEM, "value": f"urn:uuid:{bundle_id(sid)}"},
               "type": "collection", "entry": b.entries}
-    if finished:
-        bundle["timestamp"] = record.finished_at if "T" in record.finished_at else finished
+    if finished and "T" in finished:  # an instant: only with a time and its zone
+        bundle["timestamp"] = finished
     return bundle
 
 
@@ -289,7 +291,7 @@ def export_screening(store, sid: str, current: Content | None = None) -> dict:
 def _patient(data: dict, settings: ClinicSettings) -> dict:
     name, dob = str(data.get("name", "")), data.get("date_of_birth")
     patient = {"resourceType": "Patient", "name": [{"text": name}]}
-    lines = [_t("patient", name=name, birth_date=dob or "unknown")]
+    lines = [_t("patient", name=name, birth_date=dob or _name("not_recorded"))]
     if data.get("patient_id"):
         patient["identifier"] = [{"use": "usual", "system": settings.patient_id_system,
                                   "value": str(data["patient_id"])}]
@@ -342,7 +344,14 @@ def _questionnaire(q: QuestionnaireVersion, current: Content | None) -> dict:
             "text": _narrative(*lines), "item": items}
 
 
-def _response(record, q: QuestionnaireVersion | None, patient_ref, desk_ref, authored) -> dict:
+def _same_version_other_words(q: QuestionnaireVersion | None, current: Content | None) -> bool:
+    """The questionnaire in use carries the record's version number but other wording (edited
+    without raising the version): the record cannot tell which one the patient heard."""
+    return (q is not None and current is not None and current.questionnaire_version == q.version
+            and current.questions != q.questions)
+
+
+def _response(record, q: QuestionnaireVersion | None, patient_ref, desk_ref, authored, ambiguous=False) -> dict:
     sf = record.screening_file
     answers: dict = sf.get("answers", {})
     follow_ups: dict = sf.get("follow_ups", {}) or {}
@@ -353,6 +362,8 @@ def _response(record, q: QuestionnaireVersion | None, patient_ref, desk_ref, aut
     else:
         order = list(answers)
         lines.append(_t("unknown_version", version=record.questionnaire_version))
+    if ambiguous:
+        lines.append(_t("version_reused", version=record.questionnaire_version))
     for qid in order:
         question = _question_or_none(q, qid)
         text = question.text if question else None
@@ -438,7 +449,7 @@ def _finding(f: dict, q, patient_ref, clinician_ref, response_ref, when) -> dict
     else:
         answer_component["dataAbsentReason"] = {"coding": [{"system": DATA_ABSENT, "code": "unknown",
                                                             "display": "Unknown"}],
-                                                "text": "Not answered"}
+                                                "text": _answer_label(None)}
     sources = [f.get("source", "")]
     for ref in f.get("references", []) or []:  # per-finding references, when the record has them
         if isinstance(ref, dict):
@@ -487,8 +498,8 @@ def _outcome(record, patient_ref, clinician_ref, response_ref, finding_refs, whe
     if when:
         obs["effectiveDateTime"] = when
     obs.update({"performer": [clinician_ref], "valueCodeableConcept": _outcome_concept(code),
-                "method": {"text": f"Rules version {record.rules_version}, questionnaire version "
-                                   f"{record.questionnaire_version}"},
+                "method": {"text": _t("method", rules_version=record.rules_version,
+                                      questionnaire_version=record.questionnaire_version)},
                 "note": [{"text": n} for n in notes], "derivedFrom": [response_ref]})
     if finding_refs:
         obs["hasMember"] = finding_refs
@@ -654,8 +665,9 @@ def _consent(record, attachment, patient_ref, org_ref, when) -> dict:
 def _document(record, attachment, patient_ref, clinician_ref, org_ref) -> dict:
     doc = {"resourceType": "DocumentReference", "status": "current",
            "type": {"text": _sheet_name(record.sheet_kind)}, "subject": patient_ref}
-    if "T" in (record.finished_at or ""):
-        doc["date"] = record.finished_at
+    created = _fhir_datetime(record.finished_at)
+    if created and "T" in created:  # an instant: only with a time and its zone
+        doc["date"] = created
     doc.update({"author": [clinician_ref], "custodian": org_ref, "content": [{"attachment": attachment}],
                 "text": _narrative(_t("document", sheet=_sheet_name(record.sheet_kind), sha256=record.pdf_sha256))})
     return doc

@@ -615,6 +615,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         settings, problems = ClinicSettings.checked({
+            **self.store.settings().to_json(),  # keeps what this form does not show (patient_id_system)
             "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
             "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
             "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text()})
