@@ -14,7 +14,8 @@ from pathlib import Path
 
 from . import paths
 from .records import StoreError
-from .screening import ContentError, InputRefused, default_content, read_screening, screen
+from .screening import ContentError, InputRefused, default_content, read_screening, screen_for_clinic
+from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
@@ -83,7 +84,7 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
         for f in result.findings:
             answer = f.answer.label if f.answer else "not answered"
             lines.append(f"  [{f.outcome.label}] {f.question}: {answer}")
-            lines.append(_wrap(f"Question: {content.question(f.question).text}", "      "))
+            lines.append(_wrap(f"About: {finding_title(content, f.question)}", "      "))
             lines.append(_wrap(f"Why: {f.reason}", "      "))
             lines.append(_wrap(f"Source: {f.source}", "      "))
     else:
@@ -110,40 +111,48 @@ def _check_pdf_target(name: str) -> Path:
     return path
 
 
-def _clinic_settings():
-    """The clinic's settings from its store, when this workstation has one; else defaults."""
+def _workstation_context(screening: Screening):
+    """The clinic's settings and the patient's earlier screenings from this workstation's
+    store, when it has one it can read; else defaults and no history. An unreadable store
+    never stops `screen`: it says so on stderr (no patient data) and screens without it."""
     from .records.settings import ClinicSettings
-    from .records.store import DB_NAME, Store
-    if not (paths.data_dir() / DB_NAME).exists():
-        return ClinicSettings()
+    from .records.store import DB_NAME, Store, configured_url
+    if configured_url() is None and not (paths.data_dir() / DB_NAME).exists():
+        return ClinicSettings(), ()
     try:
         store = Store.open()
         try:
-            return store.settings()
+            p = screening.patient
+            return store.settings(), tuple(store.earlier_screenings(
+                name=p.name, date_of_birth=p.date_of_birth.isoformat(), patient_id=p.patient_id or ""))
         finally:
             store.close()
-    except StoreError as exc:
-        print(f"warning: clinic settings not read, defaults used: {exc}", file=sys.stderr)
-        return ClinicSettings()
+    except Exception as exc:  # noqa: BLE001 - a broken store must never stop a screening
+        kind = getattr(exc, "kind", type(exc).__name__)
+        print(f"warning: this workstation's records could not be read ({kind}); screened without the clinic's "
+              "settings or the patient's earlier screenings", file=sys.stderr)
+        return ClinicSettings(), ()
 
 
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
-    settings = _clinic_settings()
-    result = screen(screening, waiting_period=settings.blood_donation_waiting_period)
+    settings, history = _workstation_context(screening)
     if pdf_target is not None:
-        from .sheets import Clinic, build_sheet  # only when asked: keeps plain screening quick
+        from .sheets import render  # only when asked: keeps plain screening quick
         from .screening.consent import review_problems
+        made = render(screening, settings=settings, history=history)
+        result = made.result
         refused = review_problems(result, screening.review)
         if refused:
             raise InputRefused(refused)
-        clinic = Clinic(settings.clinic_name, settings.clinic_address, settings.clinic_phone, settings.page_size)
         try:
-            paths.write_atomically(pdf_target, build_sheet(screening, result, clinic=clinic))
+            paths.write_atomically(pdf_target, made.pdf)
         except OSError as exc:
             print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_INTERNAL
+    else:
+        result = screen_for_clinic(screening, settings=settings, history=history)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

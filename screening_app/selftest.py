@@ -48,7 +48,7 @@ def _check_qt():
 
 def _check_store():
     from .records.store import Store
-    from .workflow import Draft
+    from .casework import Draft
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(Path(folder))
         admin = store.create_first_admin("selftest", "Self Test", "self-test-password")

@@ -17,11 +17,12 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from screening_app.records.accounts import Staff  # noqa: E402
 from screening_app.records.settings import ClinicSettings  # noqa: E402
 from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.wizard import ScreeningWizard  # noqa: E402
 from screening_app.sheets import Clinic, build_sheet  # noqa: E402
-from screening_app.workflow import Draft, Flow, Step  # noqa: E402
+from screening_app.casework import Draft, Flow, Step  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SETTINGS = ClinicSettings("Riverside Skin & Wellness", "12 Main St, Springfield, IL 62701", "(217) 555-0147")
@@ -62,8 +63,11 @@ def grab(app: QApplication, wizard, name: str) -> None:
     wizard.grab().save(str(OUT / f"{name}.png"))
 
 
+CLINICIAN = Staff(7, "chen", "Dr. Maya Chen", "clinician")
+
+
 def walk(app, theme: str, name: str, d: Draft, decisions=None, stop_at=None) -> ScreeningWizard:
-    wizard = ScreeningWizard(d, settings=SETTINGS)
+    wizard = ScreeningWizard(d, settings=SETTINGS, staff=CLINICIAN)
     wizard.resize(960, 760)
     wizard.show()
     for step in (Step.PATIENT, Step.TREATMENT, Step.QUESTIONS, Step.REVIEW, Step.PRODUCT, Step.SHEET):
@@ -71,7 +75,6 @@ def walk(app, theme: str, name: str, d: Draft, decisions=None, stop_at=None) -> 
             continue
         page = wizard.currentPage()
         if step is Step.REVIEW and decisions:
-            d.clinician = "Dr. Maya Chen"
             d.decisions.update(decisions)
             page.initializePage()
         if step is Step.PRODUCT:
@@ -130,9 +133,67 @@ def shell(app) -> None:
         del os.environ["SCREENING_APP_HOME"]
 
 
+def journeys(app) -> None:
+    """A refused patient re-screened minutes later, and a refused screening amended: what the
+    front desk and the clinician see (journey-*.png)."""
+    import os
+    from screening_app.casework import Case
+    from screening_app.records.store import Store
+    from screening_app.ui.main_window import MainWindow
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SCREENING_APP_HOME"] = home
+        store = Store.open()
+        admin = store.create_first_admin("admin", "Ada Admin", "correct horse battery")
+        store.save_settings(admin, SETTINGS)
+        store.add_staff(admin, "desk", "Dee Desk", "front_desk", "correct horse battery")
+        store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
+        desk = store.authenticate("desk", "correct horse battery")
+        doc = store.authenticate("chen", "correct horse battery")
+        first = Case(store, desk, draft=draft({"active_malignancy": "yes"}))
+        first.hand_over()
+        refused = Case(store, doc, row=store.claim(doc, first.sid))
+        refused.finish()
+        # Two minutes later the front desk starts again, every answer "no".
+        desk_window = MainWindow(store, desk, Flow())
+        again = desk_window.new_screening()
+        again.resize(960, 760)
+        d = again.draft
+        d.name, d.date_of_birth, d.patient_id = "ZOE ANGSTROM", "1980-04-02", "A-1001"
+        again.currentPage().initializePage()
+        again.session.save()
+        again.currentPage().refresh_messages()
+        grab(app, again, "journey-1-front-desk-seen-before")
+        d.route, d.area = "topical", "face"
+        d.answers.update(draft({}).answers)
+        again.session.save()
+        again.next()
+        again.next()
+        again.button(again.WizardButton.FinishButton).click()
+        doc_window = MainWindow(store, doc, Flow())
+        review = doc_window.review(again.session.sid)
+        review.resize(960, 760)
+        grab(app, review, "journey-2-clinician-seen-before")
+        review.reject()
+        # The clinician amends the refused screening: every change is shown against the original.
+        amendment = doc_window._open_wizard(store.amend(doc, first.sid))
+        amendment.resize(960, 760)
+        amendment.draft.answers["active_malignancy"] = "no"
+        amendment.session.save()
+        amendment.next()
+        amendment.next()
+        amendment.next()
+        grab(app, amendment, "journey-3-amendment-review")
+        amendment.reject()
+        store.close()
+        del os.environ["SCREENING_APP_HOME"]
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_application([])
+    journeys(app)
+    if "--journeys" in sys.argv:
+        return
     shell(app)
     for theme in ("light", "dark"):
         app.setPalette(dark_palette() if theme == "dark" else app.style().standardPalette())

@@ -5,19 +5,23 @@ import time
 
 from screening_app.records import StoreError
 from screening_app.records.store import Store
-from screening_app.workflow import Draft
+from screening_app.casework import Draft
 
 url, role, username, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 ANSWERS = {q: "no" for q in ["active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation",
                              "current_infection", "skin_problem_at_site", "immune_suppression", "biologic_reaction",
                              "known_allergy", "pregnant_or_breastfeeding", "bleeding_risk"]}
+# A lot that passes every check: without one the store records no consent.
+PRODUCT = {"lot": "EV-1", "coa_lot_matches": True, "markers": ["CD9", "CD63", "CD81"], "sterility_tested": True,
+           "endotoxin_tested": True, "mycoplasma_tested": True, "donor_screened": True, "gmp_facility": True,
+           "ind_number": "IND 12345", "storage_c": -80, "freeze_thaw_cycles": 0, "expiry": "2099-01-01"}
 store = Store.open(url=url)
 me = store.authenticate(username, "correct horse battery")
 done = []
 if role == "desk":
     for i in range(count):
         draft = Draft(name=f"{username} patient {i}", date_of_birth="1980-01-01", route="topical",
-                      answers=dict(ANSWERS))
+                      answers=dict(ANSWERS), product=dict(PRODUCT))
         row = store.new_draft(me, draft.to_json())
         version = row.row_version
         for edit in range(3):  # typing, saved as it goes
@@ -38,8 +42,7 @@ else:
             try:
                 claimed = store.claim(me, item.id)
                 draft = Draft.from_json(claimed.draft)
-                store.finish(me, item.id, version=claimed.row_version, screening_file=draft.to_screening_file(),
-                             pdf=f"%PDF signed by {username}".encode(), sheet_version="1.0.0")
+                store.finish(me, item.id, version=claimed.row_version, screening_file=draft.to_screening_file(), sheet_version="1.0.0")
                 done.append(item.id)
             except StoreError:
                 pass  # the other clinician was quicker: that is the point

@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QWizard
 from screening_app.records import StoreError
 from screening_app.records.store import Store
 from screening_app.ui.main_window import AppDialogs, MainWindow
-from screening_app.workflow import Draft, Flow, Step
+from screening_app.casework import Draft, Flow, Step
 from conftest import GOOD_PRODUCT, all_answers
 
 PASSWORD = "correct horse battery"
@@ -69,7 +69,8 @@ def test_tabs_follow_the_role(qtbot, store):
     tabs = lambda w: [w.tabs.tabText(i).replace("&", "") for i in range(w.tabs.count())]  # noqa: E731
     assert tabs(window(qtbot, store, "desk")) == ["Screenings", "Records"]
     assert tabs(window(qtbot, store, "chen")) == ["Screenings", "Review queue", "Records"]
-    assert tabs(window(qtbot, store, "admin")) == ["Records", "Accounts", "Settings", "Audit trail"]
+    # The admin sees the queue to free or withdraw a screening, but opens none for review.
+    assert tabs(window(qtbot, store, "admin")) == ["Review queue", "Records", "Accounts", "Settings", "Audit trail"]
 
 
 def test_typing_is_saved_without_pressing_anything(qtbot, store):
@@ -312,3 +313,73 @@ def test_saving_the_settings_form_keeps_the_patient_id_system(qtbot, store):
     w.save_settings()
     assert store.settings().clinic_name == "Riverside & Co"
     assert store.settings().patient_id_system == "urn:oid:1.2.3.4"
+# --- one owner for a screening's life, through the windows ---------------------------------------
+
+def hand_over_from_desk(qtbot, store, **answers) -> str:
+    desk = window(qtbot, store, "desk")
+    wizard = desk.new_screening()
+    fill_front_desk(wizard, **answers)
+    wizard.next()
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    return wizard.session.sid
+
+
+def test_every_clinician_page_shows_who_the_patient_is_and_the_signed_in_reviewer(qtbot, store):
+    sid = hand_over_from_desk(qtbot, store, cancer_history="yes")
+    chen = window(qtbot, store, "chen")
+    review = chen.review(sid)
+    page = review.currentPage()
+    banner = page.banner_widget.text()
+    assert page.banner_widget.isVisible()
+    assert "Zoë Ångström" in banner and "1980-04-02" in banner and "age " in banner
+    assert "On the skin" in banner and review.draft.treatment_date in banner
+    assert "Dr. Maya Chen" in page.clinician.text() and "signed in" in page.clinician.text()
+    assert not page.answers.isVisible()
+    page.answers_button.click()
+    assert page.answers.isVisible() and "Yes" in page.answers.text()
+
+
+def test_opening_a_screening_twice_brings_its_window_forward(qtbot, store):
+    sid = hand_over_from_desk(qtbot, store)
+    chen = window(qtbot, store, "chen")
+    first = chen.review(sid)
+    chen.refresh()
+    assert chen.review(sid) is first and chen.resume(sid) is first
+    assert len(chen.windows) == 1 and not chen.dialogs.told
+
+
+def test_withdraw_and_free_from_the_queue_ask_a_reason(qtbot, store, monkeypatch):
+    waiting = hand_over_from_desk(qtbot, store)
+    held = hand_over_from_desk(qtbot, store)
+    window(qtbot, store, "okafor").review(held)
+    admin = window(qtbot, store, "admin")
+    reasons = iter(["Duplicate of another screening", "Dr. Okafor went home"])
+    monkeypatch.setattr(admin.dialogs, "ask_reason", lambda *a: next(reasons), raising=False)
+    admin.refresh()
+    row = next(i for i in range(admin.queue.rowCount()) if admin.queue.item(i, 0).data(256) == waiting)
+    admin.queue.selectRow(row)
+    assert admin.withdraw_selected()
+    assert waiting not in [r.id for r in store.queue()]
+    row = next(i for i in range(admin.queue.rowCount()) if admin.queue.item(i, 0).data(256) == held)
+    admin.queue.selectRow(row)
+    assert not admin.release_selected()  # held for less than the clinic's time
+    assert "less than 30 minutes" in admin.dialogs.told[-1]
+
+
+def test_rescreening_a_refused_patient_in_the_app_reaches_no_consent_without_a_reason(qtbot, store):
+    finish_do_not_treat(qtbot, store)
+    desk = window(qtbot, store, "desk")
+    wizard = desk.new_screening()
+    fill_front_desk(wizard)  # every answer "no" this time
+    qtbot.waitUntil(lambda: wizard.pages[Step.PATIENT].seen.isVisibleTo(wizard.pages[Step.PATIENT]), timeout=3000)
+    assert "ended without treatment" in wizard.pages[Step.PATIENT].seen.text()
+    wizard.next()
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    chen = window(qtbot, store, "chen")
+    review = chen.review(wizard.session.sid)
+    page = review.currentPage()
+    assert "seen_before" in page.decision_groups
+    assert "Seen before" in page.banner_widget.text()
+    assert not review.button(QWizard.WizardButton.NextButton).isEnabled()

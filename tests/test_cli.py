@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from screening_app.cli import main
-from conftest import all_answers, screening_file
+from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -183,14 +183,14 @@ def test_audit_and_export_without_a_store_are_refused():
 
 
 def test_export_csv_and_fhir(private_home):
-    from screening_app.workflow import Draft
+    from screening_app.casework import Draft
     store, admin = seeded_store(private_home)
     doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
-    d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers())
+    d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
+              product=dict(GOOD_PRODUCT))
     row = store.new_draft(doc, d.to_json())
     claimed = store.claim(doc, row.id)
-    store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                 pdf=b"%PDF-1.4", sheet_version="1.0.0")
+    store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(), sheet_version="1.0.0")
     store.close()
     csv_out = run("export", "--csv")
     assert csv_out.returncode == 0

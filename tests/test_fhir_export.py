@@ -26,7 +26,7 @@ from screening_app.records.store import Store
 from screening_app.resources import ENV_VAR, shipped_resource_dir
 from screening_app.screening.content import (content_for_version, default_content, load_content,
                                              questionnaire_for_version)
-from screening_app.workflow import Draft
+from screening_app.casework import Draft
 from conftest import GOOD_PRODUCT, all_answers
 
 PASSWORD = "correct horse battery"
@@ -235,8 +235,9 @@ def people(store):
             "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)}
 
 
-def finish(store, people, answers=None, follow_ups=None, decisions=None, treatment_date=None, pdf=b"%PDF-1.4 sheet"):
-    d = Draft(name="Zoë Ångström <b>&", date_of_birth="1980-04-02", patient_id="A-1001", contact="555-0199",
+def finish(store, people, answers=None, follow_ups=None, decisions=None, treatment_date=None,
+           name="Zoë Ångström <b>&", patient_id="A-1001"):
+    d = Draft(name=name, date_of_birth="1980-04-02", patient_id=patient_id, contact="555-0199",
               route="topical", area="face", answers=all_answers(**(answers or {})), follow_ups=follow_ups or {})
     if treatment_date:
         d.treatment_date = treatment_date
@@ -246,8 +247,7 @@ def finish(store, people, answers=None, follow_ups=None, decisions=None, treatme
     d.product = dict(GOOD_PRODUCT)
     if decisions:
         d.clinician, d.reviewed_at, d.decisions = "Dr. Maya Chen", "2026-11-22T10:30", decisions
-    store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                 pdf=pdf, sheet_version="1.0.0")
+    store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file())
     return store.record(row.id)
 
 
@@ -308,6 +308,7 @@ def test_every_resource_passes_fhircraft_and_our_checks(r4, store, people, scena
 
 
 def test_what_each_kind_of_screening_says(store, people):
+    # three patients: one patient's earlier screening would raise a "seen before" finding in the next
     dnt = export_screening(store, finish(store, people, **SCENARIOS["do_not_treat"]).screening_id)
     outcome = next(r for r in resources(dnt, "Observation") if r["code"]["coding"][0]["code"] == "screening-outcome")
     assert outcome["valueCodeableConcept"]["coding"][0] == {
@@ -320,13 +321,15 @@ def test_what_each_kind_of_screening_says(store, people):
                                           "text": default_content().question("active_malignancy").follow_ups[0].prompt,
                                           "answer": [{"valueString": "Breast, on chemotherapy."}]}]
 
-    deferred = export_screening(store, finish(store, people, **SCENARIOS["deferral"]).screening_id)
+    deferred = export_screening(store, finish(store, people, **SCENARIOS["deferral"], name="Ana Ruiz",
+                                              patient_id="A-2002").screening_id)
     assert one(deferred, "ServiceRequest")["status"] == "on-hold"
     review = one(deferred, "ClinicalImpression")
     assert review["finding"][0]["basis"].endswith("Defer. Ask her oncologist first.")
     assert review["date"] == "2026-11-22"  # the review's local time has no zone: never guessed
 
-    reviewed = export_screening(store, finish(store, people, **SCENARIOS["reviewed_consent"]).screening_id)
+    reviewed = export_screening(store, finish(store, people, **SCENARIOS["reviewed_consent"], name="Li Wei",
+                                              patient_id="A-3003").screening_id)
     assert [f["basis"].split(": ")[-1] for f in one(reviewed, "ClinicalImpression")["finding"]] == [
         "Proceed. Skin cancer removed 2012, no recurrence.", "Proceed. No fever today, 36.8 C."]
     dont_know = next(i for i in one(reviewed, "QuestionnaireResponse")["item"] if i["linkId"] == "current_infection")
@@ -335,6 +338,19 @@ def test_what_each_kind_of_screening_says(store, people):
         "display": "Asked But Unknown"}
     assert one(reviewed, "ServiceRequest")["status"] == "active"
     assert one(reviewed, "Consent")["policy"] and one(reviewed, "Consent")["organization"]
+
+
+def test_a_patient_seen_before_exports_that_finding_and_its_decision(r4, store, people):
+    first = finish(store, people, **SCENARIOS["do_not_treat"])
+    again = finish(store, people, decisions={"seen_before": {"decision": "defer", "reason": "Oncology letter first."}})
+    bundle = export_screening(store, again.screening_id)
+    assert validate_bundle(r4, bundle) == [] and own_problems(bundle, again.screening_file, store.settings()) == []
+    (seen,) = [f for f in again.result["findings"] if f["question"] == "seen_before"]
+    obs = next(r for r in resources(bundle, "Observation") if r["code"]["coding"][0]["code"] == "screening-finding"
+               and r["component"][0]["valueCodeableConcept"]["coding"][0]["code"] == "seen_before")
+    assert [c["code"]["coding"][0]["code"] for c in obs["component"]] == ["case-finding"]  # no question, no answer
+    assert f"Reason: {seen['reason']}" in [n["text"] for n in obs["note"]] and first.finished_at[:10] in seen["reason"]
+    assert one(bundle, "ClinicalImpression")["finding"][0]["basis"].endswith("Defer. Oncology letter first.")
 
 
 def test_consent_status_follows_the_record_declined_and_signed(r4, store, people):

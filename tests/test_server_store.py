@@ -11,7 +11,7 @@ from sqlalchemy import make_url
 
 from screening_app.records import StoreError
 from screening_app.records.store import Store, copy_store
-from screening_app.workflow import Draft
+from screening_app.casework import Draft
 from conftest import GOOD_PRODUCT, all_answers, pg_schema_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,8 +83,7 @@ def fill(store: Store, screenings: int, finished: int):
         row = store.new_draft(desk if i >= finished else doc, d.to_json())
         if i < finished:
             claimed = store.claim(doc, row.id)
-            store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
-                         pdf=f"%PDF-1.4 sheet {i}".encode() * 50, sheet_version="1.0.0")
+            store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(), sheet_version="1.0.0")
     first = store.search(include_unfinished=False, limit=1)[0]["id"]
     store.amend(doc, first)
 

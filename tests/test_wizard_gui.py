@@ -9,9 +9,10 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QRadioButton, QWizard
 
 from screening_app.screening.consent import SheetKind
+from screening_app.records.accounts import Staff
 from screening_app.ui.dialogs import Dialogs
 from screening_app.ui.wizard import ScreeningWizard
-from screening_app.workflow import Step
+from screening_app.casework import Step
 from conftest import GOOD_PRODUCT
 
 NEXT = QWizard.WizardButton.NextButton
@@ -44,7 +45,8 @@ class AnsweringDialogs(Dialogs):
 
 @pytest.fixture
 def wizard(qtbot, tmp_path):
-    w = ScreeningWizard(dialogs=AnsweringDialogs(tmp_path))
+    # A wizard with no store, as the signed-in clinician Dr. Maya Chen would see it.
+    w = ScreeningWizard(dialogs=AnsweringDialogs(tmp_path), staff=Staff(7, "chen", "Dr. Maya Chen", "clinician"))
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -136,7 +138,7 @@ def test_all_clear_path_ends_in_a_printed_consent(qtbot, wizard):
     assert wizard.currentId() == Step.REVIEW
     review = page(wizard)
     assert "NO CONTRAINDICATION FOUND" in review.banner.text()
-    assert review.decision_groups == {} and not review.clinician_row.isVisible()
+    assert review.decision_groups == {} and not review.clinician.isVisible()
     go_next(qtbot, wizard)
     fill_product(qtbot, wizard)
     assert "Lot verified" in page(wizard).result_label.text()
@@ -154,7 +156,7 @@ def test_all_clear_path_ends_in_a_printed_consent(qtbot, wizard):
     assert "I agree to have this treatment" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(saved)).pages)
 
 
-def test_clinician_review_path_records_decision_name_and_time(qtbot, wizard):
+def test_clinician_review_path_records_decision_and_time_by_the_signed_in_clinician(qtbot, wizard):
     front_desk(qtbot, wizard, {"cancer_history": "yes"})
     q = page(wizard)
     (fu, edit, label) = q.follow_edits["cancer_history"][0]
@@ -165,7 +167,8 @@ def test_clinician_review_path_records_decision_name_and_time(qtbot, wizard):
     assert "CLINICIAN REVIEW NEEDED" in review.banner.text()
     assert list(review.decision_groups) == ["cancer_history"]
     assert not next_enabled(wizard)
-    type_into(qtbot, review.clinician, "Dr. Maya Chen")
+    # Nobody types a reviewer's name: the page shows the signed-in clinician.
+    assert "Dr. Maya Chen" in review.clinician.text() and not review.findChildren(QLineEdit, "reviewerName")
     proceed = next(b for b in review.decision_groups["cancer_history"].buttons() if b.text() == "Proceed")
     click(qtbot, proceed)
     assert not next_enabled(wizard)
@@ -185,7 +188,6 @@ def test_deferral_ends_at_the_on_hold_sheet(qtbot, wizard):
     front_desk(qtbot, wizard, {"current_infection": "yes"})
     go_next(qtbot, wizard)
     review = page(wizard)
-    type_into(qtbot, review.clinician, "Dr. Maya Chen")
     defer = next(b for b in review.decision_groups["current_infection"].buttons() if b.text() == "Defer")
     click(qtbot, defer)
     go_next(qtbot, wizard)

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from screening_app.screening.consent import SheetKind
-from screening_app.workflow import Draft, Flow, Step
+from screening_app.casework import Draft, Flow, Step
 from conftest import GOOD_PRODUCT, all_answers
 
 FLOW = Flow()
@@ -66,12 +66,13 @@ def test_do_not_treat_skips_the_product_and_ends_at_its_sheet():
     assert Step.PRODUCT not in FLOW.path(d)
 
 
-def test_clinician_review_needs_name_decision_and_reason():
+def test_clinician_review_needs_a_signed_in_clinician_a_decision_and_a_reason():
     d = front_desk_done(cancer_history="yes", current_infection="dont_know")
     assert FLOW.problems(d, Step.REVIEW) == {
-        "review.clinician": "enter the reviewing clinician's name",
+        "review.clinician": "only a clinician, signed in, can record the review",
         "review.decisions.cancer_history": "choose proceed or defer",
         "review.decisions.current_infection": "choose proceed or defer"}
+    assert "review.clinician" not in Flow(reviewer="Dr. Maya Chen").problems(d, Step.REVIEW)
     d.clinician = "Dr. Maya Chen"
     d.decisions = {"cancer_history": {"decision": "proceed"}, "current_infection": {"decision": "proceed",
                                                                                     "reason": "No fever today."}}

@@ -17,8 +17,8 @@ MIN_PASSWORD = 10
 # What each role may do; the store checks these on every call.
 PERMISSIONS = {
     "front_desk": {"screen"},
-    "clinician": {"screen", "review", "sign"},
-    "admin": {"manage_staff", "manage_settings", "view_audit"},
+    "clinician": {"screen", "review", "sign", "release", "withdraw"},
+    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw"},
 }
 ALL_ROLES = tuple(PERMISSIONS)
 ROLE_LABELS = {"front_desk": "Front desk", "clinician": "Clinician", "admin": "Admin"}

@@ -49,6 +49,7 @@ from functools import lru_cache
 from ..resources import resource_path
 from ..screening.content import (Content, ContentError, QuestionnaireVersion, default_content,
                                  questionnaire_for_version)
+from ..screening.history import CASE_FINDING_IDS, finding_title
 from ..screening.model import Answer, Outcome, Route
 from .settings import ClinicSettings
 from .store import FinishedRecord
@@ -59,6 +60,7 @@ QUESTIONNAIRE_NAME = "ExosomeHealthQuestions"
 CS_SCREENING = f"{BASE}/CodeSystem/screening"          # what an Observation is about
 CS_OUTCOME = f"{BASE}/CodeSystem/screening-outcome"    # do_not_treat, clinician_review, …
 CS_QUESTION = f"{BASE}/CodeSystem/question"            # the questionnaire's question ids
+CS_CASE_FINDING = f"{BASE}/CodeSystem/case-finding"    # findings the records raise (seen_before)
 CS_DECISION = f"{BASE}/CodeSystem/review-decision"     # proceed, defer
 CS_LOT_STATUS = f"{BASE}/CodeSystem/lot-status"        # verified, not_verified
 CS_COA = f"{BASE}/CodeSystem/coa-check"                # the product fields of the screening file
@@ -434,14 +436,22 @@ def _question_or_none(q: QuestionnaireVersion | None, qid: str):
         return None
 
 
+def _finding_label(q: QuestionnaireVersion | None, qid: str) -> str:
+    """What a finding is about: its question as the patient was asked it, or the title of a
+    finding the records raised (such as an earlier screening)."""
+    if qid in CASE_FINDING_IDS:
+        return finding_title(None, qid)
+    question = _question_or_none(q, qid)
+    return question.text if question else qid
+
+
 def _category() -> list[dict]:
     return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}]
 
 
 def _finding(f: dict, q, patient_ref, clinician_ref, response_ref, when) -> dict:
     qid = f.get("question", "")
-    question = _question_or_none(q, qid)
-    label = question.text if question else qid
+    label = _finding_label(q, qid)
     answer = f.get("answer")
     answer_component = {"code": {"coding": [{"system": CS_SCREENING, "code": "answer", "display": _name("answer")}]}}
     if answer in ANSWER_CODINGS:
@@ -455,6 +465,8 @@ def _finding(f: dict, q, patient_ref, clinician_ref, response_ref, when) -> dict
         if isinstance(ref, dict):
             sources.append(" ".join(str(ref.get(k)) for k in ("citation", "url") if ref.get(k)))
     notes = [_t("finding_reason", reason=f.get("reason", ""))] + [_t("finding_source", source=s) for s in sources if s]
+    if qid in CASE_FINDING_IDS:
+        answer = None
     obs = {"resourceType": "Observation", "status": "final", "category": _category(),
            "code": {"coding": [{"system": CS_SCREENING, "code": "screening-finding",
                                 "display": _name("screening_finding")}]},
@@ -469,7 +481,9 @@ def _finding(f: dict, q, patient_ref, clinician_ref, response_ref, when) -> dict
         "component": [
             {"code": {"coding": [{"system": CS_SCREENING, "code": "question", "display": _name("question")}]},
              "valueCodeableConcept": {"coding": [{"system": CS_QUESTION, "code": qid}], "text": label}},
-            answer_component],
+            answer_component] if qid not in CASE_FINDING_IDS else [
+            {"code": {"coding": [{"system": CS_SCREENING, "code": "case-finding", "display": _name("case_finding")}]},
+             "valueCodeableConcept": {"coding": [{"system": CS_CASE_FINDING, "code": qid}], "text": label}}],
         "text": _narrative(*notes, title=_t("finding", question=label, answer=_answer_label(answer),
                                             outcome=_outcome_concept(f.get("outcome", ""))["text"])),
     })
@@ -519,8 +533,7 @@ def _review(review: dict, findings, finding_refs, q, patient_ref, clinician_ref,
         qid = f.get("question")
         if f.get("outcome") != Outcome.CLINICIAN_REVIEW.value and qid not in decisions:
             continue
-        question = _question_or_none(q, qid)
-        label = question.text if question else qid
+        label = _finding_label(q, qid)
         d = decisions.get(qid)
         if isinstance(d, dict) and d.get("decision"):
             word = _words()["decisions"].get(d["decision"], d["decision"])

@@ -27,6 +27,9 @@ class ClinicSettings:
     # owns (its EHR's, e.g. "urn:oid:…" or "https://clinic.example/patient-id"). The default
     # says plainly that the IDs are local to this installation.
     patient_id_system: str = LOCAL_PATIENT_ID_SYSTEM
+    # How long a clinician's hold on a screening lasts before another clinician or an admin
+    # may free it (with a reason): someone who crashed or went home never blocks a patient.
+    claim_release_minutes: int = 30
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -60,4 +63,7 @@ class ClinicSettings:
         if not _URI.fullmatch(values.get("patient_id_system", LOCAL_PATIENT_ID_SYSTEM)):
             problems.append("patient_id_system: must be a URI such as urn:oid:1.2.3 or https://…, default used")
             values.pop("patient_id_system")
+        if not 1 <= values.get("claim_release_minutes", 30) <= 24 * 60:
+            problems.append("claim_release_minutes: must be 1 to 1440, default used")
+            values.pop("claim_release_minutes")
         return cls(**values), problems

@@ -10,8 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +18,14 @@ from sqlalchemy import create_engine, event, func, insert, intersect, make_url, 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .. import paths
-from ..screening import parse_screening, screen
-from ..screening.consent import sheet_kind as decide_sheet_kind
+from ..screening import InputRefused, parse_screening
+from ..screening.history import EarlierScreening
+from ..screening.model import Outcome
 from . import StoreError
 from . import schema as t
 from .accounts import (PermissionDenied, Staff, hash_password, password_problem, username_problem,
                        verify_password)
+from .identity import fold, name_words, patient_key
 from .settings import ClinicSettings
 
 DB_NAME = "screenings.sqlite3"
@@ -48,6 +48,8 @@ class DraftRow:
     claimed_by: str | None
     row_version: int
     amends: str | None
+    closed_reason: str | None = None
+    claimed_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,20 +68,12 @@ class FinishedRecord:
     pdf: bytes
     pdf_sha256: str
     amends: str | None
+    signer_name: str | None = None
+    content_digest: str | None = None
 
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a name, for search."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
-
-
-def name_words(text: str) -> list[str]:
-    return [w for w in re.split(r"[\s\-'’.,]+", fold(text)) if w]
 
 
 def _canonical(entry: dict) -> str:
@@ -224,6 +218,29 @@ class Store:
     def _read(self):
         return _Tx(self, read_only=True)
 
+    # --- who is acting ---------------------------------------------------------------------
+
+    def _acting(self, c, actor: Staff, permission: str | None, what: str) -> Staff:
+        """The acting account as the database has it now, never as the caller's object says.
+
+        A relabelled copy (`dataclasses.replace(desk, role="clinician")`), an object for an
+        account that was switched off after sign-in, or one with another id's name is refused."""
+        row = c.execute(select(t.staff.c.id, t.staff.c.username, t.staff.c.display_name, t.staff.c.role,
+                               t.staff.c.active).where(t.staff.c.id == getattr(actor, "id", None))).first()
+        if row is None or row.username != getattr(actor, "username", None):
+            raise PermissionDenied("This sign-in is not a known account. Sign in again.")
+        staff = Staff(row.id, row.username, row.display_name, row.role, bool(row.active))
+        if not staff.active:
+            raise PermissionDenied(f"{staff.display_name}'s account is switched off. Ask the admin.")
+        if permission is not None:
+            staff.require(permission, what)
+        return staff
+
+    def whoami(self, actor: Staff) -> Staff:
+        """The signed-in account as it stands in the database (role, name, switched on)."""
+        with self._read() as c:
+            return self._acting(c, actor, None, "")
+
     # --- staff ---------------------------------------------------------------------------
 
     def has_staff(self) -> bool:
@@ -240,8 +257,8 @@ class Store:
             return staff
 
     def add_staff(self, actor: Staff, username: str, display_name: str, role: str, password: str) -> Staff:
-        actor.require("manage_staff", "manage accounts")
         with self._write() as c:
+            actor = self._acting(c, actor, "manage_staff", "manage accounts")
             staff = self._insert_staff(c, username, display_name, role, password)
             self._audit(c, actor.username, "staff_created", None, {"username": username, "role": role})
             return staff
@@ -267,27 +284,40 @@ class Store:
         return Staff(result.inserted_primary_key[0], username, display_name.strip(), role)
 
     def set_staff_active(self, actor: Staff, username: str, active: bool) -> None:
-        actor.require("manage_staff", "manage accounts")
-        if username == actor.username and not active:
-            raise StoreError("refused", "You cannot switch off your own account.")
+        """Switches an account on or off. Switching off also hands back every screening the
+        account holds for review, so no claim outlives the person's access."""
         with self._write() as c:
-            c.execute(update(t.staff).where(t.staff.c.username == username).values(active=active))
+            actor = self._acting(c, actor, "manage_staff", "manage accounts")
+            if username == actor.username and not active:
+                raise StoreError("refused", "You cannot switch off your own account.")
+            target = c.execute(select(t.staff.c.id).where(t.staff.c.username == username)).scalar()
+            if target is None:
+                raise StoreError("refused", f"No account {username!r}.")
+            c.execute(update(t.staff).where(t.staff.c.id == target).values(active=active))
             self._audit(c, actor.username, "staff_enabled" if active else "staff_disabled", None,
                         {"username": username})
+            if not active:
+                held = c.execute(select(t.screenings.c.id).where(
+                    t.screenings.c.claimed_by == target, t.screenings.c.status == "in_review")).scalars().all()
+                for sid in held:
+                    self._unclaim(c, sid)
+                    self._audit(c, actor.username, "claim_released", sid,
+                                {"holder": username, "reason": "account switched off"})
 
     def set_password(self, actor: Staff, username: str, password: str) -> None:
-        if actor.username != username:
-            actor.require("manage_staff", "change another person's password")
-        if problem := password_problem(password):
-            raise StoreError("refused", f"password: {problem}")
         with self._write() as c:
+            actor = self._acting(c, actor, None, "")
+            if actor.username != username:
+                actor.require("manage_staff", "change another person's password")
+            if problem := password_problem(password):
+                raise StoreError("refused", f"password: {problem}")
             c.execute(update(t.staff).where(t.staff.c.username == username)
                       .values(password_hash=hash_password(password)))
             self._audit(c, actor.username, "password_set", None, {"username": username})
 
     def list_staff(self, actor: Staff) -> list[Staff]:
-        actor.require("manage_staff", "manage accounts")
         with self._read() as c:
+            self._acting(c, actor, "manage_staff", "manage accounts")
             rows = c.execute(select(t.staff).order_by(t.staff.c.username)).mappings()
             return [Staff(r["id"], r["username"], r["display_name"], r["role"], bool(r["active"])) for r in rows]
 
@@ -310,12 +340,20 @@ class Store:
         return ok
 
     # --- drafts and the queue ---------------------------------------------------------------
+    # Who may touch a screening, by status: its creator while it is a draft; nobody while it
+    # waits in the queue; the clinician who claimed it while it is in review. Finished ones
+    # are never changed (a trigger refuses it too); a correction is an amendment.
 
     def new_draft(self, actor: Staff, draft: dict, *, amends: str | None = None) -> DraftRow:
-        actor.require("screen", "start a screening")
         sid = str(uuid.uuid4())
         stamp = now()
         with self._write() as c:
+            actor = self._acting(c, actor, "screen", "start a screening")
+            if amends is not None:
+                actor.require("sign", "amend a finished screening")
+                if c.execute(select(t.finished.c.screening_id).where(t.finished.c.screening_id == amends)).first() \
+                        is None:
+                    raise StoreError("refused", "Only a finished screening can be amended.")
             c.execute(insert(t.screenings).values(
                 id=sid, status="draft", step=0, draft_json=_canonical(draft), created_by=actor.id,
                 created_at=stamp, updated_by=actor.id, updated_at=stamp, row_version=1, amends=amends,
@@ -327,67 +365,129 @@ class Store:
     def save_draft(self, actor: Staff, sid: str, draft: dict, *, step: int, version: int,
                    outcome: str | None = None, audit_step: bool = False) -> int:
         """Saves what is typed; returns the new version. Refuses a save over someone else's."""
-        actor.require("screen", "edit a screening")
+        s = t.screenings
         with self._write() as c:
-            result = c.execute(update(t.screenings).where(
-                t.screenings.c.id == sid, t.screenings.c.row_version == version,
-                t.screenings.c.status.in_(("draft", "handed_over", "in_review"))).values(
+            actor = self._acting(c, actor, "screen", "edit a screening")
+            result = c.execute(update(s).where(
+                s.c.id == sid, s.c.row_version == version,
+                or_((s.c.status == "draft") & (s.c.created_by == actor.id),
+                    (s.c.status == "in_review") & (s.c.claimed_by == actor.id))).values(
                 draft_json=_canonical(draft), step=step, updated_by=actor.id, updated_at=now(),
                 row_version=version + 1, **self._searchable(draft, outcome)))
             if result.rowcount != 1:
-                raise StoreError("conflict", "This screening was changed or finished at another workstation. "
-                                             "Your copy is kept on screen; reopen the screening to see theirs.")
+                raise StoreError("conflict", self._why_not_yours(c, sid, actor))
             self._index_name(c, sid, draft.get("name", ""))
             if audit_step:
                 self._audit(c, actor.username, "changed", sid, {"step": step})
         return version + 1
 
+    def _why_not_yours(self, c, sid: str, actor: Staff) -> str:
+        row = c.execute(select(t.screenings.c.status, t.screenings.c.created_by, t.screenings.c.claimed_by)
+                        .where(t.screenings.c.id == sid)).first()
+        if row is None:
+            return "This screening does not exist."
+        if row.status == "finished":
+            return "This screening is finished and can no longer change. A clinician can amend it."
+        if row.status == "discarded":
+            return "This screening was withdrawn or discarded."
+        if row.status == "handed_over":
+            return "This screening was handed over and waits for a clinician."
+        if row.status == "in_review" and row.claimed_by != actor.id:
+            holder = c.execute(select(t.staff.c.display_name).where(t.staff.c.id == row.claimed_by)).scalar()
+            return f"{holder} is reviewing this screening."
+        if row.status == "draft" and row.created_by != actor.id:
+            return "Someone else started this screening; only they can go on with it."
+        return ("This screening was changed in another window or at another workstation. Your copy is kept "
+                "on screen; reopen the screening to see theirs.")
+
     def hand_over(self, actor: Staff, sid: str, version: int) -> int:
-        actor.require("screen", "hand over a screening")
         with self._write() as c:
+            actor = self._acting(c, actor, "screen", "hand over a screening")
             result = c.execute(update(t.screenings).where(
                 t.screenings.c.id == sid, t.screenings.c.row_version == version,
-                t.screenings.c.status == "draft").values(
+                t.screenings.c.created_by == actor.id, t.screenings.c.status == "draft").values(
                 status="handed_over", updated_by=actor.id, updated_at=now(), row_version=version + 1))
             if result.rowcount != 1:
-                raise StoreError("conflict", "This screening was changed at another workstation.")
+                raise StoreError("conflict", self._why_not_yours(c, sid, actor))
             self._audit(c, actor.username, "handed_over", sid, {})
         return version + 1
 
     def claim(self, actor: Staff, sid: str) -> DraftRow:
-        """Takes a screening for review. Atomic: of two clinicians, exactly one gets it."""
-        actor.require("review", "review screenings")
+        """Takes a screening for review. Atomic: of two clinicians, exactly one gets it.
+        A draft can be claimed only by the clinician who started it (an amendment)."""
+        s = t.screenings
         with self._write() as c:
-            result = c.execute(update(t.screenings).where(
-                t.screenings.c.id == sid,
-                t.screenings.c.status.in_(("draft", "handed_over", "in_review")),
-                or_(t.screenings.c.claimed_by.is_(None), t.screenings.c.claimed_by == actor.id)).values(
+            actor = self._acting(c, actor, "review", "review screenings")
+            result = c.execute(update(s).where(
+                s.c.id == sid,
+                or_(s.c.status == "handed_over",
+                    (s.c.status == "in_review") & (s.c.claimed_by == actor.id),
+                    (s.c.status == "draft") & (s.c.created_by == actor.id))).values(
                 status="in_review", claimed_by=actor.id, claimed_at=now(),
-                row_version=t.screenings.c.row_version + 1))
+                row_version=s.c.row_version + 1))
             if result.rowcount != 1:
                 holder = c.execute(select(t.staff.c.display_name).join(
-                    t.screenings, t.screenings.c.claimed_by == t.staff.c.id).where(t.screenings.c.id == sid)).scalar()
+                    s, s.c.claimed_by == t.staff.c.id).where(s.c.id == sid, s.c.status == "in_review")).scalar()
                 raise StoreError("conflict", f"{holder} is reviewing this screening." if holder
                                  else "This screening is no longer waiting for review.")
             self._audit(c, actor.username, "opened", sid, {"for": "review"})
         return self.draft(sid)
 
-    def release(self, actor: Staff, sid: str) -> None:
-        with self._write() as c:
-            result = c.execute(update(t.screenings).where(
-                t.screenings.c.id == sid, t.screenings.c.claimed_by == actor.id,
-                t.screenings.c.status == "in_review").values(
-                status="handed_over", claimed_by=None, claimed_at=None,
-                row_version=t.screenings.c.row_version + 1))
-            if result.rowcount:
-                self._audit(c, actor.username, "released", sid, {})
+    def _unclaim(self, c, sid: str) -> None:
+        c.execute(update(t.screenings).where(t.screenings.c.id == sid, t.screenings.c.status == "in_review").values(
+            status="handed_over", claimed_by=None, claimed_at=None, row_version=t.screenings.c.row_version + 1))
 
-    def discard(self, actor: Staff, sid: str) -> None:
-        actor.require("screen", "discard a screening")
+    def release(self, actor: Staff, sid: str, *, reason: str = "") -> None:
+        """Hands a screening back to the queue. Its holder may always; another clinician or an
+        admin only when the claim is older than the clinic's limit, and with a reason."""
         with self._write() as c:
-            c.execute(update(t.screenings).where(t.screenings.c.id == sid, t.screenings.c.status == "draft")
-                      .values(status="discarded", updated_by=actor.id, updated_at=now(),
-                              row_version=t.screenings.c.row_version + 1))
+            actor = self._acting(c, actor, None, "")
+            row = c.execute(select(t.screenings.c.status, t.screenings.c.claimed_by, t.screenings.c.claimed_at,
+                                   t.staff.c.username).outerjoin(t.staff, t.staff.c.id == t.screenings.c.claimed_by)
+                            .where(t.screenings.c.id == sid)).first()
+            if row is None or row.status != "in_review":
+                return
+            if row.claimed_by == actor.id:
+                self._unclaim(c, sid)
+                self._audit(c, actor.username, "released", sid, {})
+                return
+            actor.require("release", "free another person's screening")
+            if not reason.strip():
+                raise StoreError("refused", "reason: say why the screening is freed (for example: "
+                                            "the clinician went home)")
+            limit = self._settings(c).claim_release_minutes
+            held_since = dt.datetime.fromisoformat(row.claimed_at)
+            if dt.datetime.now(dt.timezone.utc) - held_since < dt.timedelta(minutes=limit):
+                raise StoreError("refused", f"{row.username} opened this screening less than {limit} minutes ago. "
+                                            "Ask them, or wait.")
+            self._unclaim(c, sid)
+            self._audit(c, actor.username, "claim_released", sid, {"holder": row.username, "reason": reason.strip()})
+
+    def withdraw(self, actor: Staff, sid: str, reason: str) -> None:
+        """Takes an unfinished screening out of every queue (patient left, duplicate, wrong
+        patient). It is kept, marked withdrawn, with who, when and why."""
+        with self._write() as c:
+            actor = self._acting(c, actor, "withdraw", "withdraw a screening")
+            if not reason.strip():
+                raise StoreError("refused", "reason: say why the screening is withdrawn")
+            result = c.execute(update(t.screenings).where(
+                t.screenings.c.id == sid, t.screenings.c.status.in_(("draft", "handed_over", "in_review")))
+                .values(status="discarded", closed_reason=reason.strip()[:2000], claimed_by=None, claimed_at=None,
+                        updated_by=actor.id, updated_at=now(), row_version=t.screenings.c.row_version + 1))
+            if result.rowcount != 1:
+                raise StoreError("conflict", self._why_not_yours(c, sid, actor))
+            self._audit(c, actor.username, "withdrawn", sid, {"reason": reason.strip()[:2000]})
+
+    def discard(self, actor: Staff, sid: str, reason: str = "discarded by the person who started it") -> None:
+        """The person who started a draft may drop it; it stays in the records, marked."""
+        with self._write() as c:
+            actor = self._acting(c, actor, "screen", "discard a screening")
+            result = c.execute(update(t.screenings).where(
+                t.screenings.c.id == sid, t.screenings.c.status == "draft", t.screenings.c.created_by == actor.id)
+                .values(status="discarded", closed_reason=reason, updated_by=actor.id, updated_at=now(),
+                        row_version=t.screenings.c.row_version + 1))
+            if result.rowcount != 1:
+                raise StoreError("conflict", self._why_not_yours(c, sid, actor))
             self._audit(c, actor.username, "discarded", sid, {})
 
     def draft(self, sid: str) -> DraftRow:
@@ -401,8 +501,8 @@ class Store:
         """Unfinished screenings this person started or is reviewing: offered after a crash."""
         with self._read() as c:
             rows = c.execute(self._draft_query().where(
-                t.screenings.c.status.in_(("draft", "in_review")),
-                or_(t.screenings.c.created_by == actor.id, t.screenings.c.claimed_by == actor.id))
+                or_((t.screenings.c.status == "draft") & (t.screenings.c.created_by == actor.id),
+                    (t.screenings.c.status == "in_review") & (t.screenings.c.claimed_by == actor.id)))
                 .order_by(t.screenings.c.updated_at.desc())).mappings().all()
         return [self._draft_row(r) for r in rows]
 
@@ -424,14 +524,17 @@ class Store:
     def _draft_row(r) -> DraftRow:
         return DraftRow(r["id"], r["status"], r["step"], json.loads(r["draft_json"]), r["patient_name"],
                         r["date_of_birth"], r["treatment_date"], r["outcome"], r["creator_name"],
-                        r["updated_at"], r["claimer_name"], r["row_version"], r["amends"])
+                        r["updated_at"], r["claimer_name"], r["row_version"], r["amends"], r["closed_reason"],
+                        r["claimed_at"])
 
     @staticmethod
     def _searchable(draft: dict, outcome: str | None) -> dict:
         name = str(draft.get("name", ""))[:400]
-        values = {"patient_name": name, "name_key": fold(name)[:400],
-                  "date_of_birth": str(draft.get("date_of_birth", ""))[:10],
-                  "treatment_date": str(draft.get("treatment_date", ""))[:10]}
+        dob = str(draft.get("date_of_birth", ""))[:10]
+        values = {"patient_name": name, "name_key": fold(name)[:400], "date_of_birth": dob,
+                  "treatment_date": str(draft.get("treatment_date", ""))[:10],
+                  "patient_id": str(draft.get("patient_id", "")).strip()[:200] or None,
+                  "patient_key": patient_key(name, dob)}
         if outcome is not None:
             values["outcome"] = outcome
         return values
@@ -442,37 +545,109 @@ class Store:
         if words:
             c.execute(insert(t.name_tokens), [{"screening_id": sid, "token": w} for w in words])
 
+    # --- one patient, many screenings -----------------------------------------------------------
+
+    def patient_history(self, actor: Staff, *, name: str, date_of_birth: str, patient_id: str = "",
+                        exclude: str | None = None) -> list[EarlierScreening]:
+        """Every other screening of the same patient (same patient ID, or same folded name and
+        birth date), newest first, withdrawn ones included: a later screening must see them."""
+        with self._read() as c:
+            self._acting(c, actor, "screen", "look up a patient's screenings")
+            return self._history(c, name=name, date_of_birth=date_of_birth, patient_id=patient_id, exclude=exclude)
+
+    def earlier_screenings(self, *, name: str, date_of_birth: str, patient_id: str = "") -> list[EarlierScreening]:
+        """For the headless `screen` (no sign-in): the same look-up the app makes, so a sheet made
+        without the app is never a plain consent for a patient refused before. Nothing else of
+        the records leaves the store this way."""
+        with self._read() as c:
+            return self._history(c, name=name, date_of_birth=date_of_birth, patient_id=patient_id)
+
+    def _history(self, c, *, name: str, date_of_birth: str, patient_id: str = "",
+                 exclude: str | None = None) -> list[EarlierScreening]:
+        s, f = t.screenings, t.finished
+        same = []
+        key = patient_key(name, date_of_birth)
+        if key:
+            same.append(s.c.patient_key == key)
+        if patient_id and patient_id.strip():
+            same.append(s.c.patient_id == patient_id.strip()[:200])
+        if not same:
+            return []
+        query = (select(s.c.id, s.c.status, s.c.treatment_date, s.c.outcome, s.c.draft_json, s.c.closed_reason,
+                        f.c.sheet_kind, f.c.result_json, f.c.screening_json)
+                 .outerjoin(f, f.c.screening_id == s.c.id).where(or_(*same)))
+        if exclude:
+            query = query.where(s.c.id != exclude)
+        out = []
+        for r in c.execute(query.order_by(s.c.treatment_date.desc(), s.c.updated_at.desc()).limit(200)).mappings():
+            status = {"finished": "finished", "discarded": "withdrawn"}.get(r["status"], "in progress")
+            reasons: tuple[str, ...] = ()
+            if r["result_json"]:
+                result = json.loads(r["result_json"])
+                answers = json.loads(r["screening_json"]).get("answers", {})
+                reasons = tuple(x["reason"] for x in result.get("findings", []) if x.get("outcome") == "do_not_treat")
+                if r["sheet_kind"] == "deferred":
+                    decisions = json.loads(r["screening_json"]).get("review", {}).get("decisions", {})
+                    reasons = tuple(d.get("reason", "") for d in decisions.values()
+                                    if d.get("decision") == "defer" and d.get("reason"))
+            else:
+                answers = json.loads(r["draft_json"]).get("answers", {})
+            out.append(EarlierScreening(r["id"], r["treatment_date"], status, r["outcome"], r["sheet_kind"],
+                                        reasons, dict(answers), r["closed_reason"]))
+        return out
+
     # --- finishing, and never rewriting ----------------------------------------------------------
 
-    def finish(self, actor: Staff, sid: str, *, version: int, screening_file: dict, pdf: bytes,
-               sheet_version: str) -> FinishedRecord:
-        """Records the screening exactly as signed. The store decides the sheet kind itself, so
-        a do-not-treat screening can never be recorded as a consent."""
-        actor.require("sign", "sign screenings")
-        screening = parse_screening(screening_file)
-        result = screen(screening)
-        kind = decide_sheet_kind(result, screening.review).value
-        sha = hashlib.sha256(pdf).hexdigest()
-        product = result.product
+    def finish(self, actor: Staff, sid: str, *, version: int, screening_file: dict, pdf: bytes | None = None,
+               sheet_version: str | None = None) -> FinishedRecord:
+        """Records the screening exactly as signed, by the signed-in clinician.
+
+        The store trusts nothing the caller decides: it reads the signer from the database,
+        finds the patient's earlier screenings itself, takes the clinic's settings from its
+        own table, decides the sheet kind and makes the sheet itself (the same path the wizard
+        and `screen` use). A `pdf` given by the caller must be that very sheet, byte for byte."""
+        from ..sheets import render, sheet_texts  # reportlab only when a screening is finished
         with self._write() as c:
+            signer = self._acting(c, actor, "sign", "sign screenings")
             row = c.execute(select(t.screenings.c.claimed_by, t.screenings.c.status, t.screenings.c.row_version)
                             .where(t.screenings.c.id == sid)).first()
-            if row is None or row.status != "in_review" or row.claimed_by != actor.id or row.row_version != version:
+            if row is None or row.status != "in_review" or row.claimed_by != signer.id or row.row_version != version:
                 raise StoreError("conflict", "Only the clinician who opened this screening for review can "
                                              "finish it, and only from its latest version.")
+            screening_file = json.loads(_canonical(screening_file))  # a copy: the caller's dict is theirs
+            if isinstance(screening_file.get("review"), dict):
+                # The reviewer is whoever signs in and signs, by the name on their account.
+                screening_file["review"]["clinician"] = signer.display_name
+            try:
+                screening = parse_screening(screening_file)
+            except InputRefused as exc:
+                raise StoreError("refused", "The screening is not complete: " + "; ".join(exc.problems)) from None
+            history = self._history(c, name=screening.patient.name,
+                                    date_of_birth=screening.patient.date_of_birth.isoformat(),
+                                    patient_id=screening.patient.patient_id or "", exclude=sid)
+            made = render(screening, settings=self._settings(c), history=history)
+            result, kind = made.result, made.kind.value
+            product = result.product
+            if kind == "consent" and (product is None or not product.verified):
+                raise StoreError("refused", "A consent needs a product lot that passed every check on the "
+                                            "treatment date; this one has not.")
+            if pdf is not None and pdf != made.pdf:
+                raise StoreError("refused", "The sheet given is not the sheet for this screening as recorded; "
+                                            "make the sheet again and finish from it.")
+            sha = hashlib.sha256(made.pdf).hexdigest()
             stamp = now()
             c.execute(insert(t.finished).values(
-                screening_id=sid, finished_at=stamp, finished_by=actor.id,
+                screening_id=sid, finished_at=stamp, finished_by=signer.id, signer_name=signer.display_name,
                 screening_json=_canonical(screening_file), result_json=_canonical(result.to_json()),
                 sheet_kind=kind, questionnaire_version=result.questionnaire_version,
-                rules_version=result.rules_version, sheet_version=sheet_version,
+                rules_version=result.rules_version, sheet_version=sheet_version or sheet_texts()["sheet"]["version"],
                 lot=product.lot if product else None, lot_verified=product.verified if product else None,
-                pdf=pdf, pdf_sha256=sha))
+                pdf=made.pdf, pdf_sha256=sha))
             c.execute(update(t.screenings).where(t.screenings.c.id == sid).values(
-                status="finished", outcome=result.outcome.value, updated_by=actor.id, updated_at=stamp,
-                row_version=version + 1))
-            self._audit(c, actor.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
-                                                             "pdf_sha256": sha})
+                status="finished", outcome=result.outcome.value, updated_by=signer.id, updated_at=stamp,
+                claimed_by=None, row_version=version + 1))
+            self._audit(c, signer.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
+                                                              "pdf_sha256": sha, "signer": signer.display_name})
         return self.record(sid)
 
     def record(self, sid: str) -> FinishedRecord:
@@ -483,20 +658,22 @@ class Store:
                             .where(t.finished.c.screening_id == sid)).mappings().first()
         if row is None:
             raise StoreError("refused", f"No finished screening {sid}.")
-        return FinishedRecord(row["screening_id"], row["finished_at"], row["display_name"],
+        return FinishedRecord(row["screening_id"], row["finished_at"], row["signer_name"] or row["display_name"],
                               json.loads(row["screening_json"]), json.loads(row["result_json"]), row["sheet_kind"],
                               row["questionnaire_version"], row["rules_version"], row["sheet_version"],
-                              row["lot"], row["lot_verified"], bytes(row["pdf"]), row["pdf_sha256"], row["amends"])
+                              row["lot"], row["lot_verified"], bytes(row["pdf"]), row["pdf_sha256"], row["amends"],
+                              row["signer_name"], row["content_digest"])
 
     def amend(self, actor: Staff, original: str) -> DraftRow:
-        """A correction is a new screening that points to the original; the original stays."""
+        """A correction is a new screening that points to the original; the original stays.
+        Only clinicians amend; the amendment starts as the clinician's own draft."""
         rec = self.record(original)
-        # new_draft's "created" audit entry names the original it amends.
         return self.new_draft(actor, self.draft(original).draft, amends=rec.screening_id)
 
     def log(self, actor: Staff, action: str, sid: str | None, detail: dict | None = None) -> None:
         """Records that someone opened, printed or exported a screening."""
         with self._write() as c:
+            actor = self._acting(c, actor, None, "")
             self._audit(c, actor.username, action, sid, detail or {})
 
     # --- search -----------------------------------------------------------------------------
@@ -535,13 +712,17 @@ class Store:
 
     def settings(self) -> ClinicSettings:
         with self._read() as c:
-            raw = c.execute(select(t.settings.c.value).where(t.settings.c.key == "clinic")).scalar()
+            return self._settings(c)
+
+    @staticmethod
+    def _settings(c) -> ClinicSettings:
+        raw = c.execute(select(t.settings.c.value).where(t.settings.c.key == "clinic")).scalar()
         return ClinicSettings.from_json(json.loads(raw)) if raw else ClinicSettings()
 
     def save_settings(self, actor: Staff, settings: ClinicSettings) -> None:
-        actor.require("manage_settings", "change clinic settings")
         value = _canonical(settings.to_json())
         with self._write() as c:
+            actor = self._acting(c, actor, "manage_settings", "change clinic settings")
             if c.execute(update(t.settings).where(t.settings.c.key == "clinic").values(value=value)).rowcount == 0:
                 c.execute(insert(t.settings).values(key="clinic", value=value))
             self._audit(c, actor.username, "settings_changed", None, settings.to_json())
@@ -558,11 +739,11 @@ class Store:
         c.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=entry["seq"], hash=digest))
 
     def audit_entries(self, actor: Staff, *, screening_id: str | None = None, limit: int = 500) -> list[dict]:
-        actor.require("view_audit", "view the audit trail")
         query = select(t.audit).order_by(t.audit.c.seq.desc()).limit(limit)
         if screening_id:
             query = query.where(t.audit.c.screening_id == screening_id)
         with self._read() as c:
+            self._acting(c, actor, "view_audit", "view the audit trail")
             return [dict(r) for r in c.execute(query).mappings()]
 
     def verify_audit(self) -> tuple[bool, str]:

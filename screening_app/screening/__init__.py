@@ -13,15 +13,24 @@ from .model import (Advice, Answer, Finding, Outcome, Patient, ProductCheck, Rou
 
 
 def screen(screening: Screening, *, content: Content | None = None,
-           waiting_period: str | None = None) -> ScreeningResult:
-    """Screens a validated screening file."""
+           waiting_period: str | None = None, history=()) -> ScreeningResult:
+    """Screens a validated screening file; `history`: the patient's earlier screenings."""
     return evaluate(screening.answers, screening.treatment.route, content=content,
                     product=screening.product, treatment_date=screening.treatment.date,
-                    waiting_period=waiting_period)
+                    waiting_period=waiting_period, history=history)
+
+
+def screen_for_clinic(screening: Screening, *, settings=None, content: Content | None = None,
+                      history=()) -> ScreeningResult:
+    """Screens with the clinic's settings (any object with their attributes, or None) and the
+    patient's earlier screenings: the one path the wizard, the store and `screen` share."""
+    waiting = getattr(settings, "blood_donation_waiting_period", None) if settings is not None else None
+    return screen(screening, content=content, waiting_period=waiting, history=history)
 
 
 __all__ = [
     "Advice", "Answer", "Content", "ContentError", "Finding", "InputRefused", "Outcome",
     "Patient", "ProductCheck", "Route", "Screening", "ScreeningResult", "Treatment",
     "default_content", "evaluate", "load_content", "parse_screening", "read_screening", "screen",
+    "screen_for_clinic",
 ]

@@ -9,9 +9,10 @@ Safety properties (tested exhaustively and with hypothesis):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .content import Content, default_content
+from .history import CASE_FINDING_IDS, seen_before_finding
 from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult
 from .product import verify_product
 
@@ -53,8 +54,11 @@ def evaluate(
     product: Mapping | None = None,
     treatment_date: dt.date | None = None,
     waiting_period: str | None = None,
+    history: Sequence = (),
 ) -> ScreeningResult:
-    """Screens one patient. `answers` may be incomplete; unknown question ids are an error."""
+    """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
+    `history` holds the patient's earlier screenings (history.EarlierScreening), as the
+    records found them: one that stopped treatment raises a "seen before" finding."""
     content = content or default_content()
     route = Route(route)
     unknown = sorted(set(answers) - set(content.question_ids))
@@ -64,7 +68,10 @@ def evaluate(
 
     findings = [f for qid in content.question_ids
                 if (f := _finding_for(content, qid, answers.get(qid), route)) is not None]
-    order = {qid: i for i, qid in enumerate(content.question_ids)}
+    earlier = seen_before_finding(history, answers, content)
+    if earlier is not None:
+        findings.append(earlier)
+    order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS))}
     findings.sort(key=lambda f: (-f.outcome.severity, order[f.question]))
     outcome = Outcome.most_severe(f.outcome for f in findings)
 

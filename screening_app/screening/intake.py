@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from .content import Content, default_content
 from .consent import Decision, Review, ReviewDecision
+from .history import CASE_FINDING_IDS
 from .model import Answer, Patient, Route, Screening, Treatment
 from .product import PRODUCT_FIELDS
 
@@ -97,11 +98,12 @@ class _Checker:
         for extra in sorted(set(value) - set(allowed)):
             self.fail(f"{field}.{extra}", "unknown field")
 
-    def per_question(self, raw: Mapping | None, field: str, content: Content):
-        """(question id, field name, entry) for each entry of an object keyed by question id."""
+    def per_question(self, raw: Mapping | None, field: str, content: Content, also: tuple[str, ...] = ()):
+        """(question id, field name, entry) for each entry of an object keyed by question id
+        (or by one of `also`, the findings that come from the records)."""
         for qid, entry in (raw or {}).items():
             name = f"{field}.{qid}"
-            if qid not in content.question_ids:
+            if qid not in content.question_ids and qid not in also:
                 self.fail(name, "not a question in the questionnaire")
             elif not isinstance(entry, dict):
                 self.fail(name, "must be an object")
@@ -311,7 +313,7 @@ def _check_review(c: _Checker, data: dict, content: Content) -> Review | None:
             c.fail("review.reviewed_at", f"{stamp[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)")
     decisions: dict[str, ReviewDecision] = {}
     raw_decisions = c.table(raw, "decisions", None, required=False, field="review.decisions")
-    for qid, field, entry in c.per_question(raw_decisions, "review.decisions", content):
+    for qid, field, entry in c.per_question(raw_decisions, "review.decisions", content, also=CASE_FINDING_IDS):
         c.unknown_fields(field, entry, ("decision", "reason"))
         try:
             decision = Decision(entry.get("decision"))

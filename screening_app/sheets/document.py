@@ -26,6 +26,7 @@ from ..screening import Screening, ScreeningResult, default_content
 from ..screening.consent import Review, SheetKind, sheet_kind
 from ..screening.content import Content
 from ..screening.model import Outcome
+from ..screening.history import finding_title
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
 
 # Binary streams instead of ASCII85: PDFs are ~20% smaller and quicker to write; every reader
@@ -195,7 +196,7 @@ class _SheetBuilder:
                _p(labels["reviewed_by"].format(clinician=self.review.clinician, when=when))]
         for qid, decision in self.review.decisions.items():
             if decision.reason:
-                out.append(_p(labels["review_note"].format(question=self.content.question(qid).text,
+                out.append(_p(labels["review_note"].format(question=finding_title(self.content, qid),
                                                            reason=decision.reason), "small"))
         return out
 

@@ -4,7 +4,7 @@ Never test by exec()-ing a real dialog: pass a subclass whose methods answer ins
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 
 class Dialogs:
@@ -27,3 +27,8 @@ class Dialogs:
 
     def tell(self, parent, title: str, text: str, error: bool = False) -> None:
         (QMessageBox.warning if error else QMessageBox.information)(parent, title, text)
+
+    def ask_reason(self, parent, title: str, label: str) -> str | None:
+        """A short reason in the person's words; None when they cancel."""
+        text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, "")
+        return text.strip() if ok else None

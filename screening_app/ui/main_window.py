@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBo
 
 from .. import paths
 from ..records import StoreError
-from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff
+from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff, hash_password, verify_password
 from ..records.settings import ClinicSettings
 from ..screening import ContentError
 from ..screening.model import Outcome
-from ..workflow import Draft, Flow, Step
+from ..casework import Flow, Step
 from .session import ScreeningSession
 from .application import make_application  # noqa: F401 (the launcher's entry)
 from .dialogs import Dialogs
@@ -28,7 +28,7 @@ from .wizard import ScreeningWizard
 
 QUEUE_REFRESH_MS = 5000
 STATUS_LABELS = {"draft": "Draft", "handed_over": "Waiting for review", "in_review": "In review",
-                 "finished": "Finished", "discarded": "Discarded"}
+                 "finished": "Finished", "discarded": "Withdrawn"}
 
 
 class AppDialogs(Dialogs):
@@ -51,6 +51,10 @@ def _labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: s
         caption.setBuddy(widget)
         widget.setAccessibleName(accessible_prefix + label.replace("&", ""))
         form.addRow(caption, widget)
+    # Tab follows the rows as they are read, whatever order the fields were made in: someone
+    # typing in field order must never put their name into a hidden password box.
+    for first, second in zip([w for _, w in rows], [w for _, w in rows][1:]):
+        QWidget.setTabOrder(first, second)
     return form
 
 
@@ -100,6 +104,9 @@ class SignInDialog(QDialog):
     def __init__(self, store, *, first_admin: bool, parent=None):
         super().__init__(parent)
         self.store, self.first_admin, self.staff = store, first_admin, None
+        # A hash of this person's password kept in memory only, so the idle lock can still be
+        # opened by them while the records server is unreachable.
+        self.verifier: str | None = None
         self.setWindowTitle("Create the admin account" if first_admin else "Sign in")
         self.username = QLineEdit(self)
         self.password = _password_field(self)
@@ -147,34 +154,60 @@ class SignInDialog(QDialog):
         except (StoreError, PermissionDenied) as exc:
             self.error.setText(str(exc))
             return
+        self.verifier = hash_password(self.password.text())
         self.accept()
 
 
 class LockDialog(QDialog):
     """Shown after the idle time: the same person's password opens everything as it was."""
 
-    def __init__(self, store, staff: Staff, parent=None):
+    switch_user = Signal()
+
+    def __init__(self, store, staff: Staff, parent=None, verifier: str | None = None):
         super().__init__(parent)
-        self.store, self.staff = store, staff
+        self.store, self.staff, self.verifier = store, staff, verifier
+        self.offline = False
         self.setWindowTitle("Locked")
         self.setModal(True)
         self.password = _password_field(self)
         self.password.setAccessibleName("Password")
         self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setObjectName("lockError")
         text = QLabel(f"Locked after a time without use. {staff.display_name}, enter your password to go on. "
-                      "Open screenings are kept.", self)
+                      "Open screenings are kept. Someone else? Switch user: the open screenings are saved "
+                      "and stay in their drafts or the review queue.", self)
         text.setWordWrap(True)
         unlock = QPushButton("&Unlock", self)
         unlock.setDefault(True)
         unlock.clicked.connect(self.submit)
+        other = QPushButton("&Switch user", self)
+        other.clicked.connect(self.switch_user.emit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(unlock)
+        buttons.addWidget(other)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(self.password)
         layout.addWidget(self.error)
-        layout.addWidget(unlock)
+        layout.addLayout(buttons)
 
     def submit(self) -> None:
-        if self.store.check_password(self.staff, self.password.text()):
+        try:
+            ok = self.store.check_password(self.staff, self.password.text())
+        except StoreError as exc:
+            # The records cannot be reached: the same person may still unlock with the password
+            # they signed in with (checked against a hash kept in memory since sign-in).
+            if self.verifier and verify_password(self.password.text(), self.verifier):
+                self.offline = True
+                self.accept()
+                return
+            self.password.clear()
+            self.error.setText(f"The records cannot be reached, so the password cannot be checked now: {exc} "
+                               "Try again in a moment, or Switch user.")
+            return
+        if ok:
             self.accept()
         else:
             self.password.clear()
@@ -185,25 +218,96 @@ class LockDialog(QDialog):
 
 
 class IdleLock(QObject):
-    """Locks every window after the clinic's idle time; any key or mouse use resets it."""
+    """Locks every window after the clinic's idle time; any key or mouse use resets it.
+    Warns WARN_MS before (WCAG 2.2.1 asks for 20 seconds), and any use or "Keep working"
+    puts the lock off again."""
 
     locked = Signal()
+    warning = Signal(int)  # seconds left
+    resumed = Signal()
+    WARN_MS = 20_000
 
     def __init__(self, minutes: int, parent=None):
         super().__init__(parent)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self.timer.setInterval(max(1, minutes) * 60_000)
         self.timer.timeout.connect(self.locked.emit)
+        self.warn_timer = QTimer(self)
+        self.warn_timer.setSingleShot(True)
+        self.warn_timer.timeout.connect(lambda: self.warning.emit(self.WARN_MS // 1000))
+        self.warned = False
+        self.set_minutes(minutes)
         self.active = True
         QApplication.instance().installEventFilter(self)
+        self.restart()
+
+    def set_minutes(self, minutes: int) -> None:
+        self.timer.setInterval(max(1, minutes) * 60_000)
+        self.warn_timer.setInterval(max(0, self.timer.interval() - self.WARN_MS))
+
+    def restart(self) -> None:
         self.timer.start()
+        self.warn_timer.start()
+        if self.warned:
+            self.warned = False
+            self.resumed.emit()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.warn_timer.stop()
 
     def eventFilter(self, obj, event):
         if self.active and event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
                                             QEvent.Type.MouseMove, QEvent.Type.Wheel):
-            self.timer.start()
+            self.restart()
         return False
+
+
+class LockWarning(QDialog):
+    """Says the screen will lock soon, with a countdown; "Keep working" puts it off."""
+
+    def __init__(self, idle: IdleLock, parent=None):
+        super().__init__(parent)
+        self.idle = idle
+        self.setWindowTitle("About to lock")
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setObjectName("lockWarning")
+        keep = QPushButton("&Keep working", self)
+        keep.setDefault(True)
+        keep.clicked.connect(self._keep)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(keep)
+        self.left = 0
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self._count)
+        idle.warning.connect(self.start)
+        idle.resumed.connect(self.stop)
+        idle.locked.connect(self.stop)
+
+    def start(self, seconds: int) -> None:
+        self.idle.warned = True
+        self.left = seconds
+        self._show_left()
+        self.tick.start()
+        self.show()
+
+    def _count(self) -> None:
+        self.left = max(0, self.left - 1)
+        self._show_left()
+
+    def _show_left(self) -> None:
+        self.text.setText(f"The screen locks in {self.left} seconds to keep patient data private. "
+                          "Open screenings are kept. Press Keep working, or use the mouse or keyboard, to go on.")
+
+    def _keep(self) -> None:
+        self.idle.restart()
+
+    def stop(self) -> None:
+        self.tick.stop()
+        self.hide()
 
 
 def _button_row(parent, buttons: list[tuple[str, object]]) -> QHBoxLayout:
@@ -243,9 +347,13 @@ def _selected_key(table: QTableWidget) -> str | None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store, staff: Staff, flow: Flow, dialogs: AppDialogs | None = None):
+    signed_out = Signal()
+
+    def __init__(self, store, staff: Staff, flow: Flow, dialogs: AppDialogs | None = None, *,
+                 verifier: str | None = None, owns_store: bool = True):
         super().__init__()
         self.store, self.staff, self.flow = store, staff, flow
+        self.verifier, self.owns_store = verifier, owns_store
         self.dialogs = dialogs or AppDialogs()
         self.windows: list[ScreeningWizard] = []
         self.setWindowTitle(f"Exosome screening: {staff.display_name} ({ROLE_LABELS[staff.role]})")
@@ -253,7 +361,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         if staff.can("screen"):
             self.tabs.addTab(self._home_tab(), "&Screenings")
-        if staff.can("review"):
+        if staff.can("review") or staff.can("withdraw"):
             self.tabs.addTab(self._queue_tab(), "Review &queue")
         self.tabs.addTab(self._records_tab(), "&Records")
         if staff.can("manage_staff"):
@@ -263,8 +371,13 @@ class MainWindow(QMainWindow):
         if staff.can("view_audit"):
             self.tabs.addTab(self._audit_tab(), "A&udit trail")
         self.statusBar().showMessage(f"Signed in as {staff.display_name}")
+        sign_out = QPushButton(f"Sign &out {staff.display_name}", self)
+        sign_out.setAccessibleName("Sign out or switch user")
+        sign_out.clicked.connect(self.sign_out)
+        self.statusBar().addPermanentWidget(sign_out)
         self.idle = IdleLock(store.settings().idle_lock_minutes, self)
         self.idle.locked.connect(self.lock)
+        self.lock_warning = LockWarning(self.idle, self)
         # Only the queue changes behind this window's back; polling it alone keeps the
         # 5-second refresh to one small query (a server store gets it from every workstation).
         self.queue_timer = QTimer(self)
@@ -290,15 +403,17 @@ class MainWindow(QMainWindow):
 
     def _queue_tab(self) -> QWidget:
         tab = QWidget()
-        self.queue = _table(["Patient", "Date of birth", "Outcome", "Status", "From", "Waiting since"])
+        self.queue = _table(["Patient", "Date of birth", "Outcome", "Status", "From", "Waiting since", "Note"])
         self.queue.setAccessibleName("Screenings waiting for a clinician")
-        self.queue.doubleClicked.connect(lambda _i: self.review_selected())
-        open_button = QPushButton("&Open for review", tab)
-        open_button.clicked.connect(self.review_selected)
+        buttons = []
+        if self.staff.can("review"):
+            self.queue.doubleClicked.connect(lambda _i: self.review_selected())
+            buttons.append(("&Open for review", self.review_selected))
+        buttons += [("&Free a held screening…", self.release_selected), ("&Withdraw…", self.withdraw_selected)]
         layout = QVBoxLayout(tab)
         layout.addWidget(QLabel("Handed over by the front desk. Refreshes by itself.", tab))
         layout.addWidget(self.queue)
-        layout.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(_button_row(tab, buttons))
         return tab
 
     def _records_tab(self) -> QWidget:
@@ -328,8 +443,11 @@ class MainWindow(QMainWindow):
         self.results.setAccessibleName("Screenings found")
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
-        layout.addLayout(_button_row(tab, [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
-                                           ("Export &CSV…", self.export_csv), ("&Amend…", self.amend_selected)]))
+        buttons = [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
+                   ("Export &CSV…", self.export_csv)]
+        if self.staff.can("sign"):  # only clinicians amend a finished screening
+            buttons.append(("&Amend…", self.amend_selected))
+        layout.addLayout(_button_row(tab, buttons))
         layout.addWidget(self.results)
         self.run_search()
         return tab
@@ -356,11 +474,15 @@ class MainWindow(QMainWindow):
         self.set_idle = QSpinBox(tab)
         self.set_idle.setRange(1, 240)
         self.set_idle.setValue(s.idle_lock_minutes)
+        self.set_claim = QSpinBox(tab)
+        self.set_claim.setRange(1, 24 * 60)
+        self.set_claim.setValue(s.claim_release_minutes)
         self.set_wait = QLineEdit(s.blood_donation_waiting_period, tab)
         self.set_wait.setPlaceholderText("optional, e.g. Our clinic asks you not to give blood for 12 months.")
         form = _labelled_form(tab, [("Clinic &name", self.set_name), ("&Address", self.set_address),
                                     ("&Phone", self.set_phone), ("Page si&ze", self.set_page),
                                     ("&Lock after (minutes idle)", self.set_idle),
+                                    ("Free a held screening after (&minutes)", self.set_claim),
                                     ("Blood donation &wait (printed)", self.set_wait)])
         save = QPushButton("&Save settings", tab)
         save.clicked.connect(self.save_settings)
@@ -427,7 +549,9 @@ class MainWindow(QMainWindow):
             return
         _fill(self.queue, [[r.patient_name, r.date_of_birth, Outcome(r.outcome).label if r.outcome else "",
                             STATUS_LABELS[r.status] + (f" ({r.claimed_by})" if r.claimed_by else ""),
-                            r.created_by, r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
+                            r.created_by, r.updated_at.replace("T", " ")[:16],
+                            "Amendment of a finished screening" if r.amends else ""] for r in rows],
+              [r.id for r in rows])
 
     def run_search(self) -> None:
         try:
@@ -442,10 +566,18 @@ class MainWindow(QMainWindow):
 
     # --- screenings --------------------------------------------------------------------------
 
-    def _open_wizard(self, draft: Draft, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
-        session = ScreeningSession(self.store, self.staff, row, self)
-        wizard = ScreeningWizard(draft, flow=self.flow, settings=self.store.settings(), dialogs=self.dialogs,
-                                 session=session, hands_over=not self.staff.can("review"), start=start)
+    def window_for(self, sid: str) -> ScreeningWizard | None:
+        return next((w for w in self.windows if w.session is not None and w.session.sid == sid), None)
+
+    def _bring_forward(self, wizard: ScreeningWizard) -> ScreeningWizard:
+        wizard.show()
+        wizard.raise_()
+        wizard.activateWindow()
+        return wizard
+
+    def _open_wizard(self, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
+        session = ScreeningSession(self.store, self.staff, row, self, content=self.flow.content)
+        wizard = ScreeningWizard(dialogs=self.dialogs, session=session, start=start)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         wizard.finished.connect(lambda _code, w=wizard: self._closed(w))
         self.windows.append(wizard)
@@ -468,13 +600,15 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def new_screening(self) -> ScreeningWizard:
-        return self._open_wizard(Draft())
+        return self._open_wizard()
 
     def resume(self, sid: str) -> ScreeningWizard:
+        if (open_already := self.window_for(sid)) is not None:
+            return self._bring_forward(open_already)
         row = self.store.draft(sid)
         self.store.log(self.staff, "opened", sid, {"for": "resume"})
         start = Step.REVIEW if row.status == "in_review" else Step.PATIENT
-        return self._open_wizard(Draft.from_json(row.draft), row, start)
+        return self._open_wizard(row, start)
 
     def resume_selected(self) -> None:
         sid = _selected_key(self.drafts)
@@ -489,18 +623,52 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def review(self, sid: str) -> ScreeningWizard | None:
+        if (open_already := self.window_for(sid)) is not None:
+            return self._bring_forward(open_already)
         try:
             row = self.store.claim(self.staff, sid)
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, "Cannot open", str(exc), error=True)
             self.refresh()
             return None
-        return self._open_wizard(Draft.from_json(row.draft), row, Step.REVIEW)
+        return self._open_wizard(row, Step.REVIEW)
 
     def review_selected(self) -> None:
         sid = _selected_key(self.queue)
         if sid:
             self.review(sid)
+
+    def release_selected(self) -> bool:
+        """Frees a screening another clinician holds (crashed, went home), with a reason."""
+        sid = _selected_key(self.queue)
+        if not sid:
+            return False
+        reason = self.dialogs.ask_reason(self, "Free a held screening",
+                                         "Why is it freed? (for example: the clinician went home)")
+        if reason is None:
+            return False
+        return self._queue_action(lambda: self.store.release(self.staff, sid, reason=reason), "Not freed")
+
+    def withdraw_selected(self) -> bool:
+        """Takes a screening out of every queue (patient left, duplicate, wrong patient)."""
+        sid = _selected_key(self.queue)
+        if not sid:
+            return False
+        reason = self.dialogs.ask_reason(self, "Withdraw this screening",
+                                         "Why is it withdrawn? (patient left, duplicate, wrong patient…)")
+        if reason is None:
+            return False
+        return self._queue_action(lambda: self.store.withdraw(self.staff, sid, reason), "Not withdrawn")
+
+    def _queue_action(self, action, title: str) -> bool:
+        try:
+            action()
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, title, str(exc), error=True)
+            return False
+        finally:
+            self.refresh()
+        return True
 
     def offer_resume(self) -> ScreeningWizard | None:
         """After a crash or a closed window: offer what was left unfinished."""
@@ -579,7 +747,7 @@ class MainWindow(QMainWindow):
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, "Cannot amend", str(exc), error=True)
             return None
-        return self._open_wizard(Draft.from_json(row.draft), row)
+        return self._open_wizard(row)
 
     # --- admin -------------------------------------------------------------------------------
 
@@ -618,7 +786,8 @@ class MainWindow(QMainWindow):
             **self.store.settings().to_json(),  # keeps what this form does not show (patient_id_system)
             "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
             "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
-            "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text()})
+            "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text(),
+            "claim_release_minutes": self.set_claim.value()})
         if problems:
             self.dialogs.tell(self, "Settings", "\n".join(problems), error=True)
             return
@@ -627,7 +796,8 @@ class MainWindow(QMainWindow):
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, "Not saved", str(exc), error=True)
             return
-        self.idle.timer.setInterval(settings.idle_lock_minutes * 60_000)
+        self.idle.set_minutes(settings.idle_lock_minutes)
+        self.idle.restart()
         self.statusBar().showMessage("Settings saved.")
 
     def verify_audit(self) -> None:
@@ -645,20 +815,50 @@ class MainWindow(QMainWindow):
         for w in windows:
             w.hide()
         self.idle.active = False
-        self.lock_dialog = LockDialog(self.store, self.staff)
+        self.idle.stop()
+        self.lock_dialog = LockDialog(self.store, self.staff, verifier=self.verifier)
         self.lock_dialog.accepted.connect(lambda: self._unlock(windows))
+        self.lock_dialog.switch_user.connect(self._switch_from_lock)
         self.lock_dialog.show()
 
     def _unlock(self, windows) -> None:
         for w in windows:
             w.show()
+        if self.lock_dialog.offline:
+            self.statusBar().showMessage("Unlocked while the records cannot be reached: what you type is kept on "
+                                         "screen and saved when they are back.")
         self.idle.active = True
-        self.idle.timer.start()
+        self.idle.restart()
+
+    def _switch_from_lock(self) -> None:
+        self.lock_dialog.hide()
+        self.lock_dialog.deleteLater()
+        self.sign_out()
+
+    def sign_out(self) -> None:
+        """The next person signs in here. Every open screening is saved first and left in this
+        person's drafts or back in the review queue; nothing of it is shown to the next one."""
+        for w in list(self.windows):
+            w.reject()
+        self.idle.active = False
+        self.idle.stop()
+        self.lock_warning.stop()
+        try:
+            self.store.log(self.staff, "signed_out", None, {})
+        except (StoreError, PermissionDenied):
+            pass  # the sign-out itself never fails for want of an audit line
+        self.owns_store = False
+        self.hide()
+        self.signed_out.emit()
+        self.close()
 
     def closeEvent(self, event) -> None:
         for w in list(self.windows):
             w.close()
-        self.store.close()
+        self.idle.active = False
+        self.idle.stop()
+        if self.owns_store:
+            self.store.close()
         super().closeEvent(event)
 
 
@@ -668,6 +868,34 @@ def acquire_instance_lock() -> QLockFile | None:
     lock = QLockFile(str(folder / "instance.lock"))
     lock.setStaleLockTime(0)  # a crashed copy's lock is taken over (Qt checks the process is gone)
     return lock if lock.tryLock(200) else None
+
+
+class Workstation(QObject):
+    """Who is at the keyboard: sign-in, then the main window, and sign-in again after a sign-out."""
+
+    def __init__(self, store, flow: Flow):
+        super().__init__()
+        self.store, self.flow = store, flow
+        self.window: MainWindow | None = None
+        self.sign_in: SignInDialog | None = None
+
+    def ask(self) -> None:
+        self.sign_in = SignInDialog(self.store, first_admin=not self.store.has_staff())
+        self.sign_in.accepted.connect(self._signed_in)
+        self.sign_in.rejected.connect(self._gave_up)
+        self.sign_in.show()
+
+    def _signed_in(self) -> None:
+        staff, verifier = self.sign_in.staff, self.sign_in.verifier
+        self.window = MainWindow(self.store, staff, self.flow, verifier=verifier, owns_store=False)
+        self.window.signed_out.connect(self.ask)
+        self.window.show()
+        if staff.can("screen"):
+            self.window.offer_resume()
+
+    def _gave_up(self) -> None:
+        if self.window is None or not self.window.isVisible():
+            QApplication.instance().quit()
 
 
 def run_gui(argv: list[str]) -> int:
@@ -694,14 +922,9 @@ def run_gui(argv: list[str]) -> int:
     except StoreError as exc:
         QMessageBox.critical(None, "Records cannot be opened", str(exc))
         return 1
-    sign_in = SignInDialog(store, first_admin=not store.has_staff())
-    if sign_in.exec() != QDialog.DialogCode.Accepted:
-        store.close()
-        return 0
-    window = MainWindow(store, sign_in.staff, flow)
-    window.show()
-    if sign_in.staff.can("screen"):
-        window.offer_resume()
+    workstation = Workstation(store, flow)
+    workstation.ask()
     code = app.exec()
+    store.close()
     lock.unlock()
     return code

@@ -1,8 +1,10 @@
 """Keeps the open screening in the store while staff type: nothing typed is lost.
 
-Every edit is saved shortly after it is made, and every step as it is completed. When the
-store cannot take it (locked, full, unwritable) the draft stays on screen, the problem is
-shown, and the save is tried again until it goes through.
+The screening's life (save, hand over, claim, finish) belongs to `casework.Case`; this Qt
+object only adds the timer: every edit is saved shortly after it is made, and every step as
+it is completed. When the store cannot take it (locked, full, unwritable) the draft stays on
+screen, the problem is shown, and the save is tried again until it goes through. "Saved" is
+shown only after a save that went through.
 """
 from __future__ import annotations
 
@@ -10,43 +12,59 @@ import datetime as dt
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..casework import Case, Step
 from ..records import StoreError
 from ..records.accounts import PermissionDenied, Staff
 from ..screening import InputRefused
 
 SAVE_DELAY_MS = 400
 RETRY_MS = 5000
+REFUSALS = (StoreError, PermissionDenied, InputRefused)
 
 
 class ScreeningSession(QObject):
     """One screening being worked on by one signed-in person."""
 
     status = Signal(str, bool)  # message, is_problem
+    history_changed = Signal()  # the patient's earlier screenings were found or changed
 
-    def __init__(self, store, staff: Staff, row=None, parent=None):
+    def __init__(self, store, staff: Staff, row=None, parent=None, *, case: Case | None = None, content=None):
         super().__init__(parent)
-        self.store, self.staff = store, staff
-        self.sid = row.id if row else None
-        self.version = row.row_version if row else None
-        self.amends = row.amends if row else None
+        self.case = case or Case(store, staff, row=row, content=content)
         self.wizard = None
-        self.snapshot: tuple[dict, int, str | None] | None = None  # what to save once the window is gone
+        self.step = Step.PATIENT
         self.unsaved = False
         self.last_problem: str | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.save)
 
+    # The case's identity, for the windows that list and find screenings.
+    @property
+    def sid(self) -> str | None:
+        return self.case.sid
+
+    @property
+    def amends(self) -> str | None:
+        return self.case.amends
+
+    @property
+    def staff(self) -> Staff:
+        return self.case.staff
+
     def attach(self, wizard) -> None:
         self.wizard = wizard
         wizard.draft_changed.connect(self.schedule)
-        wizard.currentIdChanged.connect(lambda _id: self.save(audit_step=True))
+        wizard.currentIdChanged.connect(self._entered)
+
+    def _entered(self, page_id: int) -> None:
+        if page_id >= 0:
+            self.step = Step(page_id)
+            self.save(audit_step=True)
 
     def detach(self) -> None:
-        """The window is closing: keep what it showed, so a failed save is retried from it."""
-        if self.wizard is not None:
-            self.snapshot = (self.wizard.draft.to_json(), max(self.wizard.currentId(), 0), self._outcome())
-            self.wizard = None
+        """The window is closing; the case keeps the draft, so a failed save is retried from it."""
+        self.wizard = None
 
     def schedule(self) -> None:
         # A throttle, not a debounce: steady typing is still saved every SAVE_DELAY_MS,
@@ -55,27 +73,13 @@ class ScreeningSession(QObject):
         if not self._timer.isActive():
             self._timer.start(SAVE_DELAY_MS)
 
-    def _outcome(self) -> str | None:
-        try:
-            return self.wizard.flow.result(self.wizard.draft).outcome.value
-        except InputRefused:
-            return None
-
     def save(self, audit_step: bool = False) -> bool:
         """Saves now; True when the store has everything typed so far."""
-        if self.wizard is not None:
-            draft, step, outcome = self.wizard.draft.to_json(), max(self.wizard.currentId(), 0), self._outcome()
-        elif self.snapshot is not None:
-            draft, step, outcome = self.snapshot
-        else:
-            return False
+        if self.case.status in ("finished", "discarded", "handed_over"):
+            return True  # nothing of it is this person's to save any more
         try:
-            if self.sid is None:
-                row = self.store.new_draft(self.staff, draft, amends=self.amends)
-                self.sid, self.version = row.id, row.row_version
-            self.version = self.store.save_draft(self.staff, self.sid, draft, step=step, version=self.version,
-                                                 outcome=outcome, audit_step=audit_step)
-        except (StoreError, PermissionDenied) as exc:
+            found_more = self.case.save(self.step, audit_step=audit_step)
+        except REFUSALS as exc:
             self.unsaved = True
             self.last_problem = str(exc)
             self.status.emit(f"Not saved yet: {exc} Trying again…", True)
@@ -85,50 +89,40 @@ class ScreeningSession(QObject):
         self.unsaved = False
         self.last_problem = None
         self.status.emit(f"Saved {dt.datetime.now().strftime('%H:%M:%S')}", False)
+        if found_more:
+            self.history_changed.emit()
         return True
 
     # --- the steps that change who holds the screening ---------------------------------------
 
-    def hand_over(self) -> str | None:
-        if not self.save():
-            return self.last_problem
+    def _act(self, action, *args) -> str | None:
         try:
-            self.version = self.store.hand_over(self.staff, self.sid, self.version)
-        except (StoreError, PermissionDenied) as exc:
+            action(*args)
+        except REFUSALS as exc:
             return str(exc)
         return None
+
+    def hand_over(self) -> str | None:
+        return self._act(self.case.hand_over)
 
     def claim_for_review(self) -> str | None:
         """Before the clinician sees the findings: only one clinician may hold a screening."""
-        if not self.save():
-            return self.last_problem
-        try:
-            row = self.store.claim(self.staff, self.sid)
-        except (StoreError, PermissionDenied) as exc:
-            return str(exc)
-        self.version = row.row_version
-        return None
+        return self._act(self.case.claim)
 
-    def finish(self, screening_file: dict, pdf: bytes) -> str | None:
-        from ..sheets import sheet_texts
-        if not self.save(audit_step=True):
-            return self.last_problem
-        try:
-            self.store.finish(self.staff, self.sid, version=self.version, screening_file=screening_file, pdf=pdf,
-                              sheet_version=sheet_texts()["sheet"]["version"])
-        except (StoreError, PermissionDenied, InputRefused) as exc:
-            return str(exc)
-        return None
+    def finish(self, pdf: bytes | None = None) -> str | None:
+        return self._act(self.case.finish, pdf)
+
+    def withdraw(self, reason: str) -> str | None:
+        return self._act(self.case.withdraw, reason)
 
     def log(self, action: str, detail: dict | None = None) -> None:
         try:
-            self.store.log(self.staff, action, self.sid, detail)
-        except StoreError as exc:
+            self.case.log(action, detail)
+        except REFUSALS as exc:
             self.status.emit(f"Not recorded in the audit trail: {exc}", True)
 
     def release(self) -> None:
-        if self.sid is not None:
-            try:
-                self.store.release(self.staff, self.sid)
-            except StoreError:
-                pass
+        try:
+            self.case.release()
+        except REFUSALS:
+            pass  # the claim lapses for others after the clinic's time; nothing is lost

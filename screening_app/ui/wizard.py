@@ -19,9 +19,11 @@ from ..records.settings import ClinicSettings
 from ..screening import InputRefused, ScreeningResult
 from ..screening.consent import Decision, SheetKind
 from ..screening.model import Answer, Outcome, Route
-from ..workflow import Draft, Flow, Step
+from ..casework import Case, Draft, Flow, Step
+from ..records.accounts import Staff
 from .dialogs import Dialogs
 
+PREVIEW_STAFF = Staff(0, "preview", "", "clinician")
 ANSWER_KEYS = {Qt.Key.Key_Y: Answer.YES, Qt.Key.Key_N: Answer.NO, Qt.Key.Key_D: Answer.DONT_KNOW}
 SEVERITY_ICON = {
     Outcome.DO_NOT_TREAT: QStyle.StandardPixmap.SP_MessageBoxCritical,
@@ -68,6 +70,19 @@ def _escape(text: str | None) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _plain(html: str) -> str:
+    import re
+    return re.sub(r"<[^>]+>", " ", html).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def age_on(born: str, on: str) -> int | None:
+    try:
+        b, d = dt.date.fromisoformat(born), dt.date.fromisoformat(on)
+    except ValueError:
+        return None
+    return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+
+
 class _Page(QWizardPage):
     """A page of the flow: complete when the Flow finds nothing wrong with its step."""
 
@@ -88,6 +103,19 @@ class _Page(QWizardPage):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.status, 1)
         row.addWidget(self.saved, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+        # Who the patient is, on every clinician page: a decision is never made blind.
+        self.banner_widget = QLabel(self)
+        self.banner_widget.setObjectName("patientBanner")
+        self.banner_widget.setWordWrap(True)
+        self.banner_widget.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner_widget.setMargin(6)
+        self.banner_widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner_widget.setVisible(self.step.for_clinician)
+
+    def show_patient(self) -> None:
+        text = self.w.patient_banner()
+        self.banner_widget.setText(text)
+        self.banner_widget.setAccessibleName("Patient: " + _plain(text))
 
     @property
     def draft(self) -> Draft:
@@ -186,8 +214,13 @@ class PatientPage(_Page):
                                    "optional")
         self.contact = self.fields.add("contact", "patient.contact", "&Contact", "Phone or email (optional)",
                                        "phone or email (optional)")
+        self.seen = QLabel(self)
+        self.seen.setObjectName("seenBefore")
+        self.seen.setWordWrap(True)
+        self.seen.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.seen)
         layout.addStretch(1)
         layout.addWidget(self.footer)
 
@@ -198,6 +231,12 @@ class PatientPage(_Page):
     def refresh_messages(self):
         super().refresh_messages()
         self.fields.show(self.problems())
+        note = self.w.history_note()
+        if note:
+            colour = severity_colour(Outcome.CLINICIAN_REVIEW, self.palette()).name()
+            self.seen.setText(f'<b style="color:{colour}">⚠ Seen before.</b> {_escape(note)}')
+            self.seen.setAccessibleName("Seen before: " + note)
+        self.seen.setVisible(bool(note))
 
 
 class TreatmentPage(_Page):
@@ -371,9 +410,6 @@ class QuestionsPage(_Page):
             self._show_follow_ups(qid)
         self.refresh_messages()
 
-    def nextId(self) -> int:
-        return -1 if self.w.hands_over else super().nextId()
-
     def validatePage(self) -> bool:
         session = self.w.session
         if session is None:
@@ -410,16 +446,23 @@ class ReviewPage(_Page):
         top = QHBoxLayout()
         top.addWidget(self.banner_icon)
         top.addWidget(self.banner, 1)
-        self.clinician = QLineEdit(self)
-        self.clinician.setAccessibleName("Reviewing clinician's name")
-        self.clinician.setMaxLength(200)
-        self.clinician.textEdited.connect(self._clinician_edited)
-        self.clinician_row = QWidget(self)
-        row = QFormLayout(self.clinician_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.clinician_label = QLabel("Reviewing &clinician", self)
-        self.clinician_label.setBuddy(self.clinician)
-        row.addRow(self.clinician_label, self.clinician)
+        # The reviewer is the signed-in clinician; nobody types a name.
+        self.clinician = QLabel(self)
+        self.clinician.setObjectName("reviewer")
+        self.clinician.setWordWrap(True)
+        self.answers_button = QToolButton(self)
+        self.answers_button.setText("Show the patient's &answers")
+        self.answers_button.setCheckable(True)
+        self.answers_button.setAccessibleName("Show the patient's answers")
+        self.answers = QLabel(self)
+        self.answers.setObjectName("answersGiven")
+        self.answers.setWordWrap(True)
+        self.answers.setVisible(False)
+        self.answers_button.toggled.connect(self.answers.setVisible)
+        self.changes = QLabel(self)
+        self.changes.setObjectName("amendmentChanges")
+        self.changes.setWordWrap(True)
+        self.changes.setVisible(False)
         self.list_widget = QWidget()
         self.list_layout = QVBoxLayout(self.list_widget)
         scroll = QScrollArea(self)
@@ -427,17 +470,16 @@ class ReviewPage(_Page):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner_widget)
         layout.addLayout(top)
-        layout.addWidget(self.clinician_row)
+        layout.addWidget(self.clinician)
+        layout.addWidget(self.changes)
+        layout.addWidget(self.answers_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.answers)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.footer)
         self.decision_groups: dict[str, QButtonGroup] = {}
         self.reason_edits: dict[str, QLineEdit] = {}
-
-    def _clinician_edited(self, text: str) -> None:
-        self.draft.clinician = text
-        self.draft.reviewed_at = ""  # any change means the review is recorded anew
-        self.changed()
 
     def initializePage(self):
         self.result = self.w.flow.result(self.draft)
@@ -453,10 +495,29 @@ class ReviewPage(_Page):
         }[outcome]
         self.banner.setText(f'<b style="color:{colour}">{outcome.label.upper()}</b><br/>{_escape(explain)}')
         self.banner.setAccessibleName(f"Outcome: {outcome.label}. {explain}")
-        self.clinician.setText(self.draft.clinician)
-        self.clinician_row.setVisible(outcome is Outcome.CLINICIAN_REVIEW)
+        reviewer = self.w.flow.reviewer
+        self.clinician.setText(f"Reviewing clinician: <b>{_escape(reviewer)}</b> (signed in)" if reviewer else
+                               "Only a signed-in clinician can record this review.")
+        self.clinician.setVisible(outcome is Outcome.CLINICIAN_REVIEW)
+        self.answers.setText(self._answers_text())
+        self.show_patient()
+        if self.w.case.amends:
+            changes = self.w.case.changes_from_original()
+            items = "".join(f"<li>{_escape(what)}: {_escape(before)} → <b>{_escape(now)}</b></li>"
+                            for what, before, now in changes) or "<li>Nothing has changed yet.</li>"
+            self.changes.setText(f"<b>This amends a finished screening.</b> Changes against the original "
+                                 f"(which stays as it was):<ul>{items}</ul>")
+        self.changes.setVisible(bool(self.w.case.amends))
         self._build_findings()
         self.refresh_messages()
+
+    def _answers_text(self) -> str:
+        rows = []
+        for number, q in enumerate(self.w.flow.content.questions, 1):
+            value = self.draft.answers.get(q.id)
+            answer = Answer(value).label if value in {a.value for a in Answer} else "Not answered"
+            rows.append(f"{number}. {_escape(q.text)} <b>{_escape(answer)}</b>")
+        return "<br/>".join(rows)
 
     def _build_findings(self):
         while self.list_layout.count():
@@ -469,7 +530,7 @@ class ReviewPage(_Page):
         if not self.result.findings:
             self.list_layout.addWidget(QLabel("No answer raised a finding.", self.list_widget))
         for f in self.result.findings:
-            self.list_layout.addWidget(self._finding_box(content.question(f.question), f))
+            self.list_layout.addWidget(self._finding_box(self.w.flow.title(f.question), f))
         for advice in self.result.advice:
             note = QLabel(f"<b>Advice for the patient ({_escape(advice.topic.replace('_', ' '))}):</b> "
                           f"{_escape(advice.text)}", self.list_widget)
@@ -477,18 +538,18 @@ class ReviewPage(_Page):
             self.list_layout.addWidget(note)
         self.list_layout.addStretch(1)
 
-    def _finding_box(self, question, finding) -> QGroupBox:
+    def _finding_box(self, title: str, finding) -> QGroupBox:
         colour = severity_colour(finding.outcome, self.palette()).name()
         box = QGroupBox(self.list_widget)
-        box.setAccessibleName(f"Finding: {finding.outcome.label}: {question.text}")
+        box.setAccessibleName(f"Finding: {finding.outcome.label}: {title}")
         grid = QGridLayout(box)
         icon = QLabel(box)
         icon.setPixmap(self.style().standardIcon(SEVERITY_ICON[finding.outcome]).pixmap(24, 24))
         answer = finding.answer.label if finding.answer else "Not answered"
         follow = "; ".join(self.draft.follow_ups.get(finding.question, {}).values())
         text = QLabel(
-            f'<b style="color:{colour}">{finding.outcome.label}</b> &nbsp; {_escape(question.text)} '
-            f"<b>{_escape(answer)}</b>"
+            f'<b style="color:{colour}">{finding.outcome.label}</b> &nbsp; {_escape(title)} '
+            + (f"<b>{_escape(answer)}</b>" if finding.question in self.w.flow.content.question_ids else "")
             + (f"<br/>Patient's details: <i>{_escape(follow)}</i>" if follow.strip() else "")
             + f"<br/>Why: {_escape(finding.reason)}<br/><small>Source: {_escape(finding.source)}</small>", box)
         text.setWordWrap(True)
@@ -497,7 +558,7 @@ class ReviewPage(_Page):
         grid.addWidget(text, 0, 1, 1, 3)
         grid.setColumnStretch(3, 1)
         if finding.outcome is Outcome.CLINICIAN_REVIEW:
-            self._decision_row(grid, finding.question, question.text)
+            self._decision_row(grid, finding.question, title)
         return box
 
     def _decision_row(self, grid: QGridLayout, qid: str, text: str) -> None:
@@ -526,16 +587,15 @@ class ReviewPage(_Page):
         self.changed()
 
     def validatePage(self) -> bool:
-        # Recording the review is what Next does here: who and when are stamped now.
+        # Recording the review is what Next does here: the signed-in clinician and the time.
         if self.result.outcome is Outcome.CLINICIAN_REVIEW:
-            self.draft.reviewed_at = dt.datetime.now().replace(second=0, microsecond=0).isoformat()
-            self.w.draft_changed.emit()
+            self.w.stamp_review()
         return True
 
     def describe(self, field: str, message: str) -> str:
         if field.startswith("review.decisions."):
             qid = field.split(".")[2]
-            return f"\u201c{self.w.flow.content.question(qid).text}\u201d: {message}"
+            return f"\u201c{self.w.flow.title(qid)}\u201d: {message}"
         return message
 
 
@@ -588,6 +648,7 @@ class ProductPage(_Page):
         self.result_label.setWordWrap(True)
         self.result_label.setObjectName("lotResult")
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner_widget)
         layout.addLayout(form)
         layout.addWidget(checks)
         layout.addWidget(self.result_label)
@@ -614,6 +675,7 @@ class ProductPage(_Page):
         self.changed()
 
     def initializePage(self):
+        self.show_patient()
         product = self.draft.product
         for key, edit in self.texts.items():
             value = product.get(key)
@@ -662,23 +724,20 @@ class SheetPage(_Page):
         self.preview = None  # made on first use: QtPdf and reportlab stay out of start-up
         self.kind: SheetKind | None = None
         self.page_layout = QVBoxLayout(self)
+        self.page_layout.addWidget(self.banner_widget)
         self.page_layout.addWidget(self.footer)
 
     def initializePage(self):
-        from ..sheets import Clinic, build_sheet
         from .sheet_view import SheetPreview
         if self.preview is None:
             self.preview = SheetPreview(self.w.dialogs, self)
             self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            self.page_layout.insertWidget(0, self.preview, 1)
-        flow, draft = self.w.flow, self.draft
-        with_product = self.w.flow.sheet_kind(draft) is SheetKind.CONSENT
-        screening = flow.screening(draft, with_product=with_product)
-        result = flow.result(draft, with_product=with_product)
-        self.kind = flow.sheet_kind(draft)
-        s = self.w.settings
-        clinic = Clinic(s.clinic_name, s.clinic_address, s.clinic_phone, s.page_size)
-        pdf = build_sheet(screening, result, clinic=clinic, review=flow.review(draft), content=flow.content)
+            self.page_layout.insertWidget(1, self.preview, 1)
+        self.show_patient()
+        draft = self.draft
+        made = self.w.case.sheet()
+        self.kind = made.kind
+        pdf = made.pdf
         self.setSubTitle({
             SheetKind.CONSENT: "Consent and risk sheet: print it for the patient to read and sign.",
             SheetKind.DO_NOT_TREAT: "Do-not-treat sheet: no consent, nothing to sign. Give it to the patient.",
@@ -695,8 +754,7 @@ class SheetPage(_Page):
         session = self.w.session
         if session is None:
             return True
-        with_product = self.kind is SheetKind.CONSENT
-        problem = session.finish(self.draft.to_screening_file(with_product=with_product), self.preview.data)
+        problem = session.finish(self.preview.data)
         if problem:
             self.w.dialogs.tell(self, "Not finished", f"The screening was not recorded: {problem}", error=True)
             return False
@@ -708,15 +766,22 @@ class ScreeningWizard(QWizard):
 
     def __init__(self, draft: Draft | None = None, *, flow: Flow | None = None,
                  settings: ClinicSettings | None = None, dialogs: Dialogs | None = None, session=None,
-                 hands_over: bool = False, start: Step = Step.PATIENT, parent=None):
+                 hands_over: bool | None = None, start: Step = Step.PATIENT, staff: Staff | None = None,
+                 parent=None):
         super().__init__(parent)
-        self.draft = draft or Draft()
-        self.flow = flow or Flow()
-        self.settings = settings or ClinicSettings()
+        # The case owns the draft, the flow and the person; the pages only show and edit.
+        if session is not None:
+            self.case = session.case
+        else:  # nothing is stored (tests, previews): a clinician who signs nothing
+            self.case = Case(None, staff or PREVIEW_STAFF, draft=draft or Draft(), flow=flow,
+                             settings=settings or ClinicSettings())
+            if hands_over is not None:
+                self.case.flow.hands_over = hands_over
+        self.draft, self.flow, self.settings = self.case.draft, self.case.flow, self.case.settings
         self.dialogs = dialogs or Dialogs()
-        self.session = session  # None: nothing is stored (tests, previews)
+        self.session = session
         # The front desk hands over after the questions; a clinician goes on to the review.
-        self.hands_over = hands_over
+        self.hands_over = self.flow.hands_over
         self.setWindowTitle("Exosome screening")
         # Modern everywhere: the Aero style on Windows ignores the palette (dark mode).
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -730,12 +795,55 @@ class ScreeningWizard(QWizard):
             self.pages[page.step] = page
         self.setStartId(int(start))
         self.currentIdChanged.connect(self._entered)
-        if hands_over:
+        if self.hands_over:
             self.pages[Step.QUESTIONS].setButtonText(QWizard.WizardButton.FinishButton, "&Hand over to clinician")
         if session is not None:
             session.attach(self)
             session.status.connect(self._show_save_state)
+            session.history_changed.connect(self._history_changed)
         self.resize(900, 720)
+
+    def _history_changed(self) -> None:
+        page = self.currentPage()
+        if isinstance(page, _Page):
+            page.refresh_messages()
+            page.completeChanged.emit()
+
+    def stamp_review(self) -> None:
+        self.case.stamp_review()
+        self.draft_changed.emit()
+
+    def history_note(self) -> str:
+        """For the front desk: this patient has been screened here before."""
+        history = self.case.history
+        if not history:
+            return ""
+        latest = history[0]
+        outcome = Outcome(latest.outcome).label.lower() if latest.outcome else "not finished"
+        stopped = sum(1 for e in history if e.stops_treatment)
+        text = (f"{len(history)} earlier screening(s) of this patient; the latest for {latest.date}: {outcome}"
+                f" ({latest.status}).")
+        if stopped:
+            text += f" {stopped} ended without treatment: a clinician will review this before any consent."
+        return text
+
+    def patient_banner(self) -> str:
+        d = self.draft
+        age = age_on(d.date_of_birth, d.treatment_date)
+        route = Route(d.route).label if d.route in {r.value for r in Route} else "route not chosen"
+        parts = [f"<b>{_escape(d.name) or '(no name)'}</b>",
+                 f"born {_escape(d.date_of_birth)}" + (f" (age {age})" if age is not None else ""),
+                 f"ID {_escape(d.patient_id)}" if d.patient_id.strip() else "no patient ID",
+                 _escape(route), f"treatment {_escape(d.treatment_date)}"]
+        line = " · ".join(parts)
+        extra = []
+        if self.case.amends:
+            extra.append("<b>Amends</b> a finished screening: every change is shown against the original.")
+        if any(e.stops_treatment for e in self.case.history):
+            extra.append("<b>Seen before</b>: an earlier screening ended without treatment (see the findings).")
+        elif self.case.history:
+            extra.append(f"Seen before: {len(self.case.history)} earlier screening(s).")
+        return line + ("<br/>" + " ".join(extra) if extra else "")
 
     def _show_save_state(self, message: str, problem: bool) -> None:
         colour = severity_colour(Outcome.DO_NOT_TREAT if problem else Outcome.NO_CONTRAINDICATION_FOUND,

@@ -1,0 +1,162 @@
+"""One screening's life for one signed-in person: save, hand over, claim, review, finish.
+
+The store, the signed-in staff member and the clinic's settings are given once, here; the
+pages and the Qt session only call these actions. Every promise is also kept by the store
+(it re-reads the account, decides the sheet and refuses what breaks the rules), so this
+class is the convenient door, not the only guard.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..records.accounts import Staff
+from ..records.identity import patient_key
+from ..screening.history import EarlierScreening
+from .flow import Draft, Flow, Step
+
+
+class Case:
+    def __init__(self, store, staff: Staff, *, content=None, settings=None, row=None, draft: Draft | None = None,
+                 today: dt.date | None = None, flow: Flow | None = None):
+        """`store` None: nothing is kept (a preview); then `staff` is taken as given."""
+        self.store = store
+        # Who is acting is what the database says now, not what the caller's object says.
+        self.staff = store.whoami(staff) if store is not None else staff
+        self.settings = settings if settings is not None else (store.settings() if store is not None else None)
+        self.flow = flow or Flow(content, today)
+        self.flow.reviewer = self.staff.display_name if self.staff.can("sign") else ""
+        self.flow.hands_over = not self.staff.can("review")
+        self.flow.waiting_period = getattr(self.settings, "blood_donation_waiting_period", None)
+        self.draft = draft if draft is not None else (Draft.from_json(row.draft) if row is not None else Draft())
+        self.sid: str | None = row.id if row is not None else None
+        self.version: int | None = row.row_version if row is not None else None
+        self.amends: str | None = row.amends if row is not None else None
+        self.status: str = row.status if row is not None else "new"
+        self.record = None
+        self._original: dict | None = None
+        self._history_key: tuple | None = None
+        self.refresh_history()
+
+    # --- the patient's earlier screenings -------------------------------------------------------
+
+    @property
+    def history(self) -> tuple[EarlierScreening, ...]:
+        return self.flow.history
+
+    def refresh_history(self) -> bool:
+        """Looks the patient up again when who they are has changed; True when it found more."""
+        if self.store is None:
+            return False
+        d = self.draft
+        key = (patient_key(d.name, d.date_of_birth), d.patient_id.strip())
+        if key == self._history_key:
+            return False
+        self._history_key = key
+        found = tuple(self.store.patient_history(self.staff, name=d.name, date_of_birth=d.date_of_birth,
+                                                 patient_id=d.patient_id, exclude=self.sid)) if any(key) else ()
+        changed = [e.screening_id for e in found] != [e.screening_id for e in self.flow.history]
+        self.flow.history = found
+        return changed
+
+    # --- an amendment, against its original ------------------------------------------------------
+
+    def changes_from_original(self) -> list[tuple[str, str, str]]:
+        """(what, before, now) for every field an amendment changed; the original is untouched."""
+        if not self.amends or self.store is None:
+            return []
+        if self._original is None:
+            self._original = self.store.record(self.amends).screening_file
+        before = _flatten({k: v for k, v in self._original.items() if k != "review"})
+        now = _flatten({k: v for k, v in self.draft.to_screening_file().items() if k != "review"})
+        out = []
+        for key in sorted(set(before) | set(now)):
+            if before.get(key) != now.get(key):
+                section, _, rest = key.partition(".")
+                what = self.flow.title(rest) if section == "answers" and rest in self.flow.content.question_ids \
+                    else key.replace("_", " ")
+                out.append((what, before.get(key, "(none)"), now.get(key, "(none)")))
+        return out
+
+    # --- the actions ---------------------------------------------------------------------------
+
+    def outcome(self) -> str | None:
+        result = self.flow.evaluate(self.draft).result
+        return result.outcome.value if result is not None else None
+
+    def save(self, step: Step | int, *, audit_step: bool = False) -> bool:
+        """Saves what is typed; raises StoreError or PermissionDenied when the store refuses.
+        Returns True when the patient's earlier screenings changed (the pages show them)."""
+        draft = self.draft.to_json()
+        if self.sid is None:
+            row = self.store.new_draft(self.staff, draft, amends=self.amends)
+            self.sid, self.version, self.status = row.id, row.row_version, row.status
+        found_more = self.refresh_history()
+        self.version = self.store.save_draft(self.staff, self.sid, draft, step=int(step), version=self.version,
+                                             outcome=self.outcome(), audit_step=audit_step)
+        return found_more
+
+    def hand_over(self) -> None:
+        self.save(Step.QUESTIONS, audit_step=True)
+        self.version = self.store.hand_over(self.staff, self.sid, self.version)
+        self.status = "handed_over"
+
+    def claim(self) -> None:
+        """Before the clinician sees the findings: only one clinician may hold a screening."""
+        if self.sid is None or self.status == "draft":
+            self.save(Step.QUESTIONS)
+        row = self.store.claim(self.staff, self.sid)
+        self.version, self.status = row.row_version, row.status
+
+    def release(self) -> None:
+        if self.sid is not None and self.status == "in_review":
+            self.store.release(self.staff, self.sid)
+            self.status = "handed_over"
+
+    def withdraw(self, reason: str) -> None:
+        self.store.withdraw(self.staff, self.sid, reason)
+        self.status = "discarded"
+
+    def stamp_review(self, when: dt.datetime | None = None) -> None:
+        """Records who reviewed and when: the signed-in clinician, by their account's name."""
+        if not self.staff.can("sign"):
+            return
+        self.draft.clinician = self.staff.display_name
+        self.draft.reviewed_at = (when or dt.datetime.now()).replace(second=0, microsecond=0).isoformat()
+
+    def screening_file(self) -> dict:
+        """What is signed: the lot only with a consent (nothing is given otherwise)."""
+        kind = self.flow.sheet_kind(self.draft)
+        return self.draft.to_screening_file(with_product=kind.value == "consent")
+
+    def sheet(self):
+        """The sheet through the one path the store and `screen` use (sheets.render)."""
+        from ..screening import parse_screening
+        from ..sheets import render
+        screening = parse_screening(self.screening_file(), content=self.flow.content, today=self.flow.today)
+        return render(screening, settings=self.settings, content=self.flow.content, history=self.history)
+
+    def finish(self, pdf: bytes | None = None):
+        """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""
+        from ..sheets import sheet_texts
+        self.save(Step.SHEET, audit_step=True)
+        self.record = self.store.finish(self.staff, self.sid, version=self.version,
+                                        screening_file=self.screening_file(), pdf=pdf,
+                                        sheet_version=sheet_texts()["sheet"]["version"])
+        self.status = "finished"
+        return self.record
+
+    def log(self, action: str, detail: dict | None = None) -> None:
+        self.store.log(self.staff, action, self.sid, detail)
+
+
+def _flatten(data: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        elif isinstance(value, list):
+            out[name] = ", ".join(str(v) for v in value)
+        elif value is not None:
+            out[name] = str(value)
+    return out

@@ -1,0 +1,99 @@
+"""A patient's earlier screenings, and the finding they raise in a later one.
+
+Clinical brief, "One patient, many screenings": an earlier do-not-treat or deferred
+screening is never invisible. A new screening or an amendment of that patient gets a
+finding of at least clinician review naming the earlier date, outcome and reason and the
+answers that changed since; the clinician records a reason to go on.
+
+The records find the earlier screenings; this module only reads them, so the rule is the
+same for the wizard, `screen` and the store.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..resources import resource_path
+from .model import Answer, Finding, Outcome
+
+SEEN_BEFORE = "seen_before"
+# Findings that come from the records, not from a question; a review may decide on them.
+CASE_FINDING_IDS = (SEEN_BEFORE,)
+
+
+@dataclass(frozen=True)
+class EarlierScreening:
+    """What a later screening needs to know of an earlier one of the same patient."""
+
+    screening_id: str
+    date: str                      # the treatment date it was for (YYYY-MM-DD)
+    status: str                    # finished, withdrawn, in progress
+    outcome: str | None            # Outcome value
+    sheet_kind: str | None         # for finished ones
+    reasons: tuple[str, ...] = ()  # the findings' reasons, or the clinician's reasons to defer
+    answers: dict[str, str] = field(default_factory=dict)
+    closed_reason: str | None = None
+
+    @property
+    def stops_treatment(self) -> bool:
+        """Ended (or is heading) without treatment: a later screening must not ignore it."""
+        return self.outcome == Outcome.DO_NOT_TREAT.value or self.sheet_kind == "deferred"
+
+    @property
+    def ending(self) -> str:
+        return "deferred" if self.sheet_kind == "deferred" and self.outcome != "do_not_treat" else "do_not_treat"
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict:
+    with open(resource_path("case_findings.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def finding_title(content, qid: str) -> str:
+    """What a finding is about, in words: its question, or the case finding's title."""
+    if qid in CASE_FINDING_IDS:
+        return _texts()[qid]["title"]
+    return content.question(qid).text
+
+
+def _label(value: str | None) -> str:
+    if value in {a.value for a in Answer}:
+        return Answer(value).label.lower()
+    return _texts()[SEEN_BEFORE]["not_answered"]
+
+
+def _changes(earlier: EarlierScreening, answers: dict[str, Answer], content) -> list[str]:
+    out = []
+    for qid in content.question_ids:
+        before, now = earlier.answers.get(qid), answers.get(qid)
+        now_value = now.value if isinstance(now, Answer) else now
+        if before and before != now_value:
+            out.append(f"{qid.replace('_', ' ')}: {_label(before)} → {_label(now_value)}")
+    return out
+
+
+def seen_before_finding(history, answers: dict[str, Answer], content) -> Finding | None:
+    """The finding for the most recent earlier screening that stopped treatment, if any."""
+    stopping = sorted((e for e in history if e.stops_treatment), key=lambda e: e.date, reverse=True)
+    if not stopping:
+        return None
+    t = _texts()
+    latest = stopping[0]
+    why = ""
+    if latest.reasons:
+        why = f" ({'; '.join(r.rstrip('.') for r in latest.reasons[:3])})"
+    if latest.status == "withdrawn":
+        why += t[SEEN_BEFORE]["withdrawn"].format(reason=latest.closed_reason or "no reason given")
+    elif latest.status != "finished":
+        why += t[SEEN_BEFORE]["in_progress"]
+    changed = _changes(latest, answers, content)
+    changes = (t[SEEN_BEFORE]["changes_some"].format(list="; ".join(changed)) if changed
+               else t[SEEN_BEFORE]["changes_none"])
+    more = len(stopping) - 1
+    reason = t[SEEN_BEFORE]["reason"].format(date=latest.date, outcome=t["outcomes"][latest.ending], why=why,
+                                             changes=changes)
+    if more:
+        reason += t[SEEN_BEFORE]["more"].format(n=more)
+    return Finding(SEEN_BEFORE, None, Outcome.CLINICIAN_REVIEW, reason, t[SEEN_BEFORE]["source"])
