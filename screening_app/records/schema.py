@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Int
 
 from .accounts import ALL_ROLES as ROLES
 
-SCHEMA_HEAD = "0002"  # the newest file in migrations/versions (a test checks)
+SCHEMA_HEAD = "0003"  # the newest file in migrations/versions (a test checks)
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
 
 
@@ -114,6 +114,22 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# What happened to the sheet on paper: printed, saved, not printed (with why), signed copy back.
+PAPER_EVENTS = ("printed", "saved", "not_printed", "signed_copy_received")
+paper = Table(
+    "paper", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False),
+    Column("event", String(30), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("scan", LargeBinary),
+    Column("scan_sha256", String(64)),
+    _one_of("event", PAPER_EVENTS, "paper_event"),
+)
+Index("ix_paper_screening", paper.c.screening_id)
+
 settings = Table(
     "settings", metadata,
     Column("key", String(64), primary_key=True),
@@ -122,7 +138,7 @@ settings = Table(
 
 # Finished screenings and audit entries are protected by triggers made in migration 0001
 # (spelled out there, as they stood): nothing may update or delete them.
-PROTECTED = ("finished", "audit")
+PROTECTED = ("finished", "audit", "paper")
 
 
 def current_revision(connection) -> str | None:

@@ -41,6 +41,10 @@ class AppDialogs(Dialogs):
         path, _ = QFileDialog.getSaveFileName(parent, title, suggested, pattern)
         return path or None
 
+    def ask_open_file(self, parent, title: str, pattern: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), pattern)
+        return path or None
+
 
 def _labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: str = "") -> QFormLayout:
     """A form whose labels are buddies (so Alt+letter jumps to the field) and whose fields
@@ -341,6 +345,24 @@ def _fill(table: QTableWidget, rows: list[list[str]], keys: list[str]) -> None:
             table.setItem(r, c, item)
 
 
+def paper_label(events: list[str], status: str) -> str:
+    """What happened to a finished screening's sheet on paper, in a few words."""
+    if status != "finished" and not events:
+        return ""
+    parts = []
+    if "printed" in events:
+        parts.append("printed")
+    elif "saved" in events:
+        parts.append("saved as PDF")
+    elif "not_printed" in events:
+        parts.append("not printed")
+    else:
+        parts.append("not printed or saved")
+    if "signed_copy_received" in events:
+        parts.append("signed copy received")
+    return ", ".join(parts)
+
+
 def _selected_key(table: QTableWidget) -> str | None:
     items = table.selectedItems()
     return items[0].data(Qt.ItemDataRole.UserRole) if items else None
@@ -439,12 +461,13 @@ class MainWindow(QMainWindow):
         for edit in (self.search_name, self.search_dob, self.search_from, self.search_to):
             edit.textEdited.connect(lambda _t: self.search_timer.start())
         self.search_outcome.currentIndexChanged.connect(lambda _i: self.search_timer.start())
-        self.results = _table(["Patient", "Date of birth", "Treatment date", "Outcome", "Status", "Amends"])
+        self.results = _table(["Patient", "Date of birth", "Treatment date", "Outcome", "Status", "Sheet on paper",
+                               "Amends"])
         self.results.setAccessibleName("Screenings found")
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
-        buttons = [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
-                   ("Export &CSV…", self.export_csv)]
+        buttons = [("Open &sheet", self.open_sheet), ("Signed copy &received…", self.signed_copy_received),
+                   ("Export &FHIR…", self.export_fhir), ("Export &CSV…", self.export_csv)]
         if self.staff.can("sign"):  # only clinicians amend a finished screening
             buttons.append(("&Amend…", self.amend_selected))
         layout.addLayout(_button_row(tab, buttons))
@@ -559,8 +582,10 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             self.statusBar().showMessage(f"Search failed: {exc}")
             return
+        paper = self.store.paper_summaries([r["id"] for r in rows])
         _fill(self.results, [[r["patient_name"], r["date_of_birth"], r["treatment_date"],
                               Outcome(r["outcome"]).label if r["outcome"] else "", STATUS_LABELS[r["status"]],
+                              paper_label(paper.get(r["id"], []), r["status"]),
                               "yes" if r["amends"] else ""] for r in rows], [r["id"] for r in rows])
         self.statusBar().showMessage(f"{len(rows)} found" + (" (first 200)" if len(rows) == 200 else ""))
 
@@ -701,7 +726,16 @@ class MainWindow(QMainWindow):
         from .sheet_view import SheetPreview
         self.store.log(self.staff, "opened", record.screening_id, {"for": "sheet"})
         dialog = QDialog(self)
-        dialog.setWindowTitle(f"Sheet as printed on {record.finished_at[:10]} (SHA-256 {record.pdf_sha256[:12]}…)")
+        events = self.store.paper_events(record.screening_id)
+        printed = [e for e in events if e["event"] == "printed"]
+        if printed:
+            how = f"Sheet as printed on {printed[0]['at'][:10]} by {printed[0]['display_name']}"
+        else:
+            why = next((e["detail"] for e in events if e["event"] == "not_printed"), "")
+            saved = any(e["event"] == "saved" for e in events)
+            how = (f"Sheet as recorded on {record.finished_at[:10]} ("
+                   + ("saved as PDF, not printed" if saved else f"not printed: {why}" if why else "not printed") + ")")
+        dialog.setWindowTitle(f"{how} (SHA-256 {record.pdf_sha256[:12]}…)")
         preview = SheetPreview(self.dialogs, dialog)
         preview.set_pdf(record.pdf, f"sheet-{record.screening_id[:8]}")
         preview.printed.connect(lambda n: self.store.log(self.staff, "printed", record.screening_id, {"pages": n}))
@@ -710,6 +744,25 @@ class MainWindow(QMainWindow):
         dialog.resize(800, 900)
         dialog.show()
         return dialog
+
+    def signed_copy_received(self) -> bool:
+        """The patient's signed paper came back: recorded, optionally with a scan (PDF)."""
+        record = self._finished_selected()
+        if record is None:
+            return False
+        path = self.dialogs.ask_open_file(self, "Scan of the signed copy (PDF, optional: Cancel for none)",
+                                          "PDF (*.pdf)")
+        try:
+            scan = Path(path).read_bytes() if path else None
+            self.store.record_paper(self.staff, record.screening_id, "signed_copy_received", scan=scan)
+        except OSError as exc:
+            self.dialogs.tell(self, "Not recorded", f"The scan could not be read: {exc.strerror or exc}.", error=True)
+            return False
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, "Not recorded", str(exc), error=True)
+            return False
+        self.run_search()
+        return True
 
     def export_fhir(self) -> None:
         from ..records.export import export_screening
