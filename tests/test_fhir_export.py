@@ -353,23 +353,41 @@ def test_a_patient_seen_before_exports_that_finding_and_its_decision(r4, store, 
     assert one(bundle, "ClinicalImpression")["finding"][0]["basis"].endswith("Defer. Oncology letter first.")
 
 
-def test_consent_status_follows_the_record_declined_and_signed(r4, store, people):
-    """The store cannot yet record "signed copy received" or "declined"; the export reads them
-    from the record when present. A record that carries them is simulated here."""
+SCAN = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_the_consent_is_active_only_once_the_signed_copy_is_recorded(r4, store, people):
     record = finish(store, people)
-    fields = dataclasses.asdict(record)
-    signed = types.SimpleNamespace(**fields, signed_copy_received=True)
-    declined = types.SimpleNamespace(**fields, declined=True)
-    both = types.SimpleNamespace(**fields, signed_copy_received=True, declined=True)
+    sid = record.screening_id
+    store.record_paper(people["doc"], sid, "printed")
+    assert one(export_screening(store, sid), "Consent")["status"] == "proposed"  # printed is not signed
+    store.record_paper(people["desk"], sid, "signed_copy_received", scan=SCAN)
+    bundle = export_screening(store, sid)
+    assert validate_bundle(r4, bundle) == [] and own_problems(bundle, record.screening_file, store.settings()) == []
+    consent = one(bundle, "Consent")
+    assert consent["status"] == "active" and "Signed copy received on" in consent["text"]["div"]
+    scan = one(bundle, "DocumentReference")
+    att = scan["content"][0]["attachment"]
+    assert base64.b64decode(att["data"]) == SCAN and att["hash"] == base64.b64encode(hashlib.sha1(SCAN).digest()).decode()
+    assert att["extension"][0]["valueString"] == hashlib.sha256(SCAN).hexdigest()
+    assert scan["context"]["related"] == [{"reference": next(e["fullUrl"] for e in bundle["entry"]
+                                                              if e["resource"] is consent)}]
+    assert base64.b64decode(consent["sourceAttachment"]["data"]) == record.pdf  # the sheet as printed
+
+
+def test_a_declined_consent_is_rejected(r4, store, people):
+    """The store cannot record "declined" yet; the export reads it from the record or from a
+    paper event when present. A record that carries it is simulated here."""
+    record = finish(store, people)
+    declined = types.SimpleNamespace(**dataclasses.asdict(record), declined=True)
     assert consent_status(record) == "proposed"
-    assert consent_status(signed) == "active"
-    assert consent_status(declined) == consent_status(both) == "rejected"
-    for rec, status, provision in ((signed, "active", "permit"), (declined, "rejected", "deny")):
-        bundle = fhir_bundle(rec, settings=store.settings(), front_desk="Dee Desk")
-        assert validate_bundle(r4, bundle) == [] and own_problems(bundle, rec.screening_file, store.settings()) == []
-        consent = one(bundle, "Consent")
-        assert (consent["status"], consent["provision"]["type"]) == (status, provision)
-    assert one(fhir_bundle(declined), "ServiceRequest")["status"] == "revoked"
+    assert consent_status(declined) == consent_status(record, [{"event": "declined"}]) == "rejected"
+    assert consent_status(declined, [{"event": "signed_copy_received"}]) == "rejected"
+    bundle = fhir_bundle(declined, settings=store.settings(), front_desk="Dee Desk")
+    assert validate_bundle(r4, bundle) == [] and own_problems(bundle, record.screening_file, store.settings()) == []
+    consent = one(bundle, "Consent")
+    assert (consent["status"], consent["provision"]["type"]) == ("rejected", "deny")
+    assert one(bundle, "ServiceRequest")["status"] == "revoked"
 
 
 def test_the_checks_can_fail(r4, store, people):

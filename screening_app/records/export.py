@@ -144,15 +144,19 @@ def _answer_label(value: str | None) -> str:
         return str(value)
 
 
-def consent_status(record) -> str:
-    """`rejected` when the record says the patient declined, `active` when it says the signed
-    copy is recorded, else `proposed`. Read defensively: older records carry neither."""
+def consent_status(record, paper: list[dict] | None = None) -> str:
+    """`rejected` when the patient declined, `active` once the signed copy is recorded as
+    received (`Store.paper_events`), else `proposed`: a printout is not a signed consent.
+    Read defensively: the store records no "declined" yet, and older records carry neither."""
+    events = {e.get("event") for e in paper or ()}
     explicit = getattr(record, "consent_status", None)
     if explicit in ("proposed", "active", "rejected"):
         return explicit
-    if record.sheet_kind == "declined" or getattr(record, "declined", None) or getattr(record, "declined_at", None):
+    if (record.sheet_kind == "declined" or "declined" in events or getattr(record, "declined", None)
+            or getattr(record, "declined_at", None)):
         return "rejected"
-    if any(getattr(record, name, None) for name in ("signed_copy_received", "signed_copy_at", "signed_copy_sha256")):
+    if "signed_copy_received" in events or any(
+            getattr(record, name, None) for name in ("signed_copy_received", "signed_copy_at", "signed_copy_sha256")):
         return "active"
     return "proposed"
 
@@ -172,12 +176,14 @@ class _Builder:
 
 
 def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
-                settings: ClinicSettings | None = None, front_desk: str | None = None) -> dict:
+                settings: ClinicSettings | None = None, front_desk: str | None = None,
+                paper: list[dict] | None = None, signed_scan: bytes | None = None) -> dict:
     """The finished screening `record` as one `collection` Bundle (see the module's notes).
 
     `current` is the content in use (for telling a retired questionnaire version from the one
     in force); the record's own versions decide which wording is exported. `front_desk` is the
-    display name of whoever filled in the questions (`Store.draft(id).created_by`)."""
+    display name of whoever filled in the questions (`Store.draft(id).created_by`); `paper` what
+    happened to the sheet on paper (`Store.paper_events`), `signed_scan` the signed copy's scan."""
     settings = settings or ClinicSettings()
     try:
         current = current or default_content()
@@ -237,9 +243,11 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     # --- the sheet: a Consent when one was asked for, else the document ---------------------------
     attachment = _attachment(record, finished)
     if record.sheet_kind in CONSENT_SHEETS:
-        b.add(_consent(record, attachment, patient_ref, org_ref, finished), "consent")
+        consent_ref = b.add(_consent(record, attachment, patient_ref, org_ref, finished, paper or []), "consent")
+        if signed_scan:
+            b.add(_scan(record, signed_scan, paper or [], patient_ref, org_ref, consent_ref), "signed-copy")
     else:
-        b.add(_document(record, attachment, patient_ref, clinician_ref, org_ref), "sheet")
+        b.add(_document(record, attachment, patient_ref, clinician_ref, org_ref, paper or []), "sheet")
 
     bundle = {"resourceType": "Bundle", "id": bundle_id(sid),
               "identifier": {"system": SCREENING_ID_SYSTEM, "value": f"urn:uuid:{bundle_id(sid)}"},
@@ -284,7 +292,8 @@ def iter_fhir_collection(sids: list[str], load) -> Iterator[str]:
 def export_screening(store, sid: str, current: Content | None = None) -> dict:
     """The Bundle for finished screening `sid`, with the clinic's settings and front desk."""
     record = store.record(sid)
-    return fhir_bundle(record, current, settings=store.settings(), front_desk=store.draft(sid).created_by)
+    return fhir_bundle(record, current, settings=store.settings(), front_desk=store.draft(sid).created_by,
+                       paper=store.paper_events(sid), signed_scan=store.signed_copy(sid))
 
 
 # --- the resources ----------------------------------------------------------------------------
@@ -652,8 +661,10 @@ def _attachment(record, created) -> dict:
     return att
 
 
-def _consent(record, attachment, patient_ref, org_ref, when) -> dict:
-    status = consent_status(record)
+def _consent(record, attachment, patient_ref, org_ref, when, paper: list[dict]) -> dict:
+    status = consent_status(record, paper)
+    lines = [_t("consent", status=_words()["consent_status"][status], sha256=record.pdf_sha256)]
+    lines += _paper_lines(paper)
     consent = {"resourceType": "Consent", "status": status,
                "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                                      "code": "treatment", "display": "Treatment"}]},
@@ -670,19 +681,42 @@ def _consent(record, attachment, patient_ref, org_ref, when) -> dict:
         "policy": [{"uri": f"{BASE}/consent-sheet/{record.sheet_version}"}],
         "policyRule": {"text": _name("consent_policy", sheet_version=record.sheet_version)},
         "provision": {"type": "deny" if status == "rejected" else "permit"},
-        "text": _narrative(_t("consent", status=_words()["consent_status"][status], sha256=record.pdf_sha256)),
+        "text": _narrative(*lines),
     })
     return consent
 
 
-def _document(record, attachment, patient_ref, clinician_ref, org_ref) -> dict:
+def _scan(record, scan: bytes, paper: list[dict], patient_ref, org_ref, consent_ref) -> dict:
+    received = [e for e in paper if e.get("event") == "signed_copy_received"]
+    sha = hashlib.sha256(scan).hexdigest()
+    att = {"extension": [{"url": EXT_SHA256, "valueString": sha}], "contentType": "application/pdf",
+           "data": base64.b64encode(scan).decode("ascii"), "size": len(scan),
+           "hash": base64.b64encode(hashlib.sha1(scan).digest()).decode("ascii"), "title": _name("signed_copy")}
+    doc = {"resourceType": "DocumentReference", "status": "current", "type": {"text": _name("signed_copy")},
+           "subject": patient_ref}
+    at = _fhir_datetime(received[-1].get("at")) if received else None
+    if at and "T" in at:
+        doc["date"] = at
+    doc.update({"custodian": org_ref, "content": [{"attachment": att}], "context": {"related": [consent_ref]},
+                "text": _narrative(_t("document", sheet=_name("signed_copy"), sha256=sha))})
+    return doc
+
+
+def _paper_lines(paper: list[dict]) -> list[str]:
+    return [_t("paper", event=_words()["paper"].get(e.get("event"), e.get("event")), at=e.get("at", ""),
+               by=e.get("display_name", ""), detail=(": " + e["detail"]) if e.get("detail") else "")
+            for e in paper]
+
+
+def _document(record, attachment, patient_ref, clinician_ref, org_ref, paper: list[dict]) -> dict:
     doc = {"resourceType": "DocumentReference", "status": "current",
            "type": {"text": _sheet_name(record.sheet_kind)}, "subject": patient_ref}
     created = _fhir_datetime(record.finished_at)
     if created and "T" in created:  # an instant: only with a time and its zone
         doc["date"] = created
     doc.update({"author": [clinician_ref], "custodian": org_ref, "content": [{"attachment": attachment}],
-                "text": _narrative(_t("document", sheet=_sheet_name(record.sheet_kind), sha256=record.pdf_sha256))})
+                "text": _narrative(_t("document", sheet=_sheet_name(record.sheet_kind), sha256=record.pdf_sha256),
+                                   *_paper_lines(paper))})
     return doc
 
 
