@@ -453,6 +453,16 @@ def test_every_kept_version_loads_under_its_own_name():
     assert questionnaire_for_version("../questionnaire") is None and questionnaire_for_version("9.9.9") is None
 
 
+def test_a_history_file_kept_under_another_version_is_refused(tmp_path, monkeypatch):
+    from screening_app.screening.content import ContentError
+    target = tmp_path / "resources"
+    shutil.copytree(shipped_resource_dir(), target, ignore=shutil.ignore_patterns("fonts"))
+    shutil.copy(target / "questionnaire.toml", target / "history" / "questionnaire" / "2.0.0.toml")
+    monkeypatch.setenv(ENV_VAR, str(target))
+    with pytest.raises(ContentError, match="says '1.0.0', but the file is kept as '2.0.0'"):
+        questionnaire_for_version("2.0.0")
+
+
 NEW_WORDING = "Do you have cancer today, or are doctors checking you for cancer?"
 
 
