@@ -459,7 +459,8 @@ def test_a_history_file_kept_under_another_version_is_refused(tmp_path, monkeypa
     shutil.copytree(shipped_resource_dir(), target, ignore=shutil.ignore_patterns("fonts"))
     shutil.copy(target / "questionnaire.toml", target / "history" / "questionnaire" / "2.0.0.toml")
     monkeypatch.setenv(ENV_VAR, str(target))
-    with pytest.raises(ContentError, match="says '1.0.0', but the file is kept as '2.0.0'"):
+    now = default_content().questionnaire_version
+    with pytest.raises(ContentError, match=f"says '{now}', but the file is kept as '2.0.0'"):
         questionnaire_for_version("2.0.0")
 
 
@@ -498,41 +499,71 @@ def test_an_old_record_exports_its_own_wording_after_the_questionnaire_changes(r
                                                                                 keep_history):
     make, use = clinic_copy
     old_text = default_content().question("active_malignancy").text
+    old_version = default_content().questionnaire_version
     old = finish(store, people, answers={"active_malignancy": "yes"})
-    current = use(make("1.1.0", keep_history))
+    current = use(make("9.0.0", keep_history))
     assert current.question("active_malignancy").text == NEW_WORDING
     bundle = export_screening(store, old.screening_id, current)
     text = json.dumps(bundle, ensure_ascii=False)
     assert NEW_WORDING not in text and old_text in text
     q = one(bundle, "Questionnaire")
-    assert (q["version"], q["status"]) == ("1.0.0", "retired")
-    assert one(bundle, "QuestionnaireResponse")["questionnaire"] == f"{QUESTIONNAIRE_URL}|1.0.0"
+    assert (q["version"], q["status"]) == (old_version, "retired")
+    assert one(bundle, "QuestionnaireResponse")["questionnaire"] == f"{QUESTIONNAIRE_URL}|{old_version}"
     assert validate_bundle(r4, bundle) == [] and own_problems(bundle, old.screening_file, store.settings()) == []
     # a screening done with the new version shows the new wording, as the version in force
     new = finish(store, people, answers={"active_malignancy": "yes"})
-    assert new.questionnaire_version == "1.1.0"
+    assert new.questionnaire_version == "9.0.0"
     bundle = export_screening(store, new.screening_id, current)
-    assert (one(bundle, "Questionnaire")["version"], one(bundle, "Questionnaire")["status"]) == ("1.1.0", "active")
+    assert (one(bundle, "Questionnaire")["version"], one(bundle, "Questionnaire")["status"]) == ("9.0.0", "active")
     assert NEW_WORDING in json.dumps(bundle, ensure_ascii=False)
+
+
+def test_a_record_of_the_first_release_exports_the_first_wording(r4, store, people, tmp_path, monkeypatch):
+    """A real upgrade: screened with questionnaire 1.0.0 and rules 1.0.0 as released, exported
+    after the shipped questionnaire moved on (1.1.0 rewrote texts for readability)."""
+    history = shipped_resource_dir() / "history"
+    first = tmp_path / "first-release"
+    shutil.copytree(shipped_resource_dir(), first, ignore=shutil.ignore_patterns("history", "fonts"))
+    shutil.copy(history / "questionnaire" / "1.0.0.toml", first / "questionnaire.toml")
+    shutil.copy(history / "rules" / "1.0.0.toml", first / "rules.toml")
+    first_q = questionnaire_for_version("1.0.0")
+    now = load_content(shipped_resource_dir())
+    changed = [q.id for q in now.questions if q.text != first_q.question(q.id).text]
+    assert changed, "the first release and today's questionnaire should differ somewhere"
+    monkeypatch.setenv(ENV_VAR, str(first))
+    default_content.cache_clear()
+    try:
+        record = finish(store, people)
+    finally:
+        monkeypatch.delenv(ENV_VAR)
+        default_content.cache_clear()
+    assert record.questionnaire_version == "1.0.0"
+    bundle = export_screening(store, record.screening_id)
+    items = {i["linkId"]: i["text"] for i in one(bundle, "QuestionnaireResponse")["item"]}
+    for qid in changed:
+        assert items[qid] == first_q.question(qid).text != now.question(qid).text
+    assert one(bundle, "Questionnaire")["status"] == "retired"
+    assert validate_bundle(r4, bundle) == [] and own_problems(bundle, record.screening_file, store.settings()) == []
 
 
 def test_a_questionnaire_edited_without_a_new_version_is_named_as_a_doubt(store, people, clinic_copy):
     make, use = clinic_copy
     record = finish(store, people)
-    current = use(make("1.0.0"))  # new wording, same version number: the mistake the history test guards
+    current = use(make(record.questionnaire_version))  # new wording, same number: what the history test guards
     bundle = export_screening(store, record.screening_id, current)
-    assert NEW_WORDING not in json.dumps(bundle, ensure_ascii=False)  # the released 1.0.0, from the history
+    assert NEW_WORDING not in json.dumps(bundle, ensure_ascii=False)  # the released wording, from the history
     assert "cannot be told" in one(bundle, "QuestionnaireResponse")["text"]["div"]
     assert "cannot be told" not in json.dumps(export_screening(store, record.screening_id, use(None)))
 
 
 def test_an_unknown_version_exports_what_the_record_holds_and_says_so(r4, store, people, clinic_copy):
     make, use = clinic_copy
-    use(make("1.0.0-clinic", keep_history=False))
+    clinic_version = default_content().questionnaire_version + "-clinic"
+    use(make(clinic_version, keep_history=False))
     record = finish(store, people, answers={"active_malignancy": "yes", "cancer_history": "dont_know"},
                     follow_ups={"active_malignancy": {"details": "Breast, on chemotherapy."}})
-    assert record.questionnaire_version == "1.0.0-clinic"
-    shipped = use(None)  # back to the shipped questionnaire: it does not know 1.0.0-clinic
+    assert record.questionnaire_version == clinic_version
+    shipped = use(None)  # back to the shipped questionnaire: it does not know the clinic's version
     bundle = export_screening(store, record.screening_id, shipped)
     assert not resources(bundle, "Questionnaire")
     response = one(bundle, "QuestionnaireResponse")
