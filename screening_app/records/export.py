@@ -358,8 +358,11 @@ def _questionnaire(q: QuestionnaireVersion, current: Content | None) -> dict:
 def _same_version_other_words(q: QuestionnaireVersion | None, current: Content | None) -> bool:
     """The questionnaire in use carries the record's version number but other wording (edited
     without raising the version): the record cannot tell which one the patient heard."""
+    def asked(questions):  # what the patient heard, in order; not the sources behind it
+        return [(x.id, x.text, [(f.id, f.prompt, sorted(a.value for a in f.when)) for f in x.follow_ups])
+                for x in questions]
     return (q is not None and current is not None and current.questionnaire_version == q.version
-            and current.questions != q.questions)
+            and asked(current.questions) != asked(q.questions))
 
 
 def _response(record, q: QuestionnaireVersion | None, patient_ref, desk_ref, authored, ambiguous=False) -> dict:

@@ -96,4 +96,5 @@ def seen_before_finding(history, answers: dict[str, Answer], content) -> Finding
                                              changes=changes)
     if more:
         reason += t[SEEN_BEFORE]["more"].format(n=more)
-    return Finding(SEEN_BEFORE, None, Outcome.CLINICIAN_REVIEW, reason, t[SEEN_BEFORE]["source"])
+    references = tuple(content.references[r] for r in t[SEEN_BEFORE].get("references", ()) if r in content.references)
+    return Finding(SEEN_BEFORE, None, Outcome.CLINICIAN_REVIEW, reason, t[SEEN_BEFORE]["source"], references)
