@@ -236,7 +236,7 @@ def people(store):
 
 
 def finish(store, people, answers=None, follow_ups=None, decisions=None, treatment_date=None,
-           name="Zoë Ångström <b>&", patient_id="A-1001"):
+           name="Zoë Ångström <b>&", patient_id="A-1001", extra=None):
     d = Draft(name=name, date_of_birth="1980-04-02", patient_id=patient_id, contact="555-0199",
               route="topical", area="face", answers=all_answers(**(answers or {})), follow_ups=follow_ups or {})
     if treatment_date:
@@ -247,7 +247,8 @@ def finish(store, people, answers=None, follow_ups=None, decisions=None, treatme
     d.product = dict(GOOD_PRODUCT)
     if decisions:
         d.clinician, d.reviewed_at, d.decisions = "Dr. Maya Chen", "2026-11-22T10:30", decisions
-    store.finish(people["doc"], row.id, version=claimed.row_version, screening_file=d.to_screening_file())
+    store.finish(people["doc"], row.id, version=claimed.row_version,
+                 screening_file={**d.to_screening_file(), **(extra or {})})
     return store.record(row.id)
 
 
@@ -263,6 +264,8 @@ SCENARIOS = {
                      decisions={"cancer_history": {"decision": "defer", "reason": "Ask her oncologist first."}}),
     "do_not_treat": dict(answers={"active_malignancy": "yes"},
                          follow_ups={"active_malignancy": {"details": "Breast, on chemotherapy."}}),
+    "declined": dict(extra={"declined": {"recorded_by": "Dee Desk", "recorded_at": "2026-11-22T11:05",
+                                         "note": "Wants to think about it."}}),
 }
 
 
@@ -295,9 +298,9 @@ def test_every_resource_passes_fhircraft_and_our_checks(r4, store, people, scena
     assert "&lt;b&gt;&amp;" in one(bundle, "Patient")["text"]["div"]
     # the sheet: a Consent only where a consent was printed, else the document itself
     pdf_hash = base64.b64encode(hashlib.sha1(record.pdf).digest()).decode()
-    if record.sheet_kind == "consent":
-        consent = one(bundle, "Consent")
-        assert consent["status"] == "proposed"  # a printout is not a signed consent
+    if record.sheet_kind in ("consent", "declined"):
+        consent = one(bundle, "Consent")  # a printout is not a signed consent; a refusal is recorded
+        assert consent["status"] == {"consent": "proposed", "declined": "rejected"}[record.sheet_kind]
         att = consent["sourceAttachment"]
         assert not resources(bundle, "DocumentReference")
     else:
@@ -376,8 +379,13 @@ def test_the_consent_is_active_only_once_the_signed_copy_is_recorded(r4, store, 
 
 
 def test_a_declined_consent_is_rejected(r4, store, people):
-    """The store cannot record "declined" yet; the export reads it from the record or from a
-    paper event when present. A record that carries it is simulated here."""
+    """Through the store (the screening file's `declined`, sheet kind "declined"), and the other
+    spellings the export reads defensively (a record attribute, a paper event)."""
+    through_store = finish(store, people, **SCENARIOS["declined"])
+    assert through_store.sheet_kind == "declined" and consent_status(through_store) == "rejected"
+    consent = one(export_screening(store, through_store.screening_id), "Consent")
+    assert (consent["status"], consent["provision"]["type"]) == ("rejected", "deny")
+    assert "Wants to think about it." in consent["text"]["div"]
     record = finish(store, people)
     declined = types.SimpleNamespace(**dataclasses.asdict(record), declined=True)
     assert consent_status(record) == "proposed"

@@ -147,7 +147,8 @@ def _answer_label(value: str | None) -> str:
 def consent_status(record, paper: list[dict] | None = None) -> str:
     """`rejected` when the patient declined, `active` once the signed copy is recorded as
     received (`Store.paper_events`), else `proposed`: a printout is not a signed consent.
-    Read defensively: the store records no "declined" yet, and older records carry neither."""
+    The store records a refusal as the sheet kind "declined" (the screening file's `declined`);
+    the other spellings are read defensively, and older records carry neither."""
     events = {e.get("event") for e in paper or ()}
     explicit = getattr(record, "consent_status", None)
     if explicit in ("proposed", "active", "rejected"):
@@ -668,6 +669,10 @@ def _consent(record, attachment, patient_ref, org_ref, when, paper: list[dict]) 
     status = consent_status(record, paper)
     lines = [_t("consent", status=_words()["consent_status"][status], sha256=record.pdf_sha256)]
     lines += _paper_lines(paper)
+    declined = record.screening_file.get("declined")
+    if isinstance(declined, dict):
+        lines.append(_t("declined", by=declined.get("recorded_by", ""), at=declined.get("recorded_at", ""),
+                        note=(": " + declined["note"]) if declined.get("note") else ""))
     consent = {"resourceType": "Consent", "status": status,
                "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                                      "code": "treatment", "display": "Treatment"}]},
