@@ -58,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_store.add_argument("--grant-to", metavar="ROLE", help="migrate: the workstation login to give exactly "
                          "the table rights it needs (scripts/postgres-roles.sql creates it)")
     p_export = sub.add_parser("export", help="export finished screenings")
-    p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
+    p_export.add_argument("--fhir", nargs="?", const="", metavar="SCREENING_ID",
+                          help="one finished screening as a FHIR R4 Bundle; without an id, with --from/--to, "
+                               "every finished screening in that range as one collection Bundle of Bundles")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
+    p_export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="treatment dates from this day on")
+    p_export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="treatment dates up to this day")
     p_export.add_argument("--user", metavar="NAME", help=user_help)
     return parser
 
@@ -340,23 +344,58 @@ def cmd_audit(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .records.export import csv_export, fhir_bundle
-    if bool(args.fhir) == bool(args.csv):
-        raise InputRefused(["export: give either --fhir SCREENING_ID or --csv"])
+    from .records.export import csv_export, export_screening, iter_fhir_collection
+    fhir = args.fhir is not None
+    problems = [] if fhir != bool(args.csv) else ["export: give either --fhir (a SCREENING_ID, or --from/--to) or --csv"]
+    for option, value in (("--from", args.date_from), ("--to", args.date_to)):
+        if value is not None and not _iso_date(value):
+            problems.append(f"{option}: {value[:40]!r} is not a date (YYYY-MM-DD)")
+    if not problems and args.date_from and args.date_to and args.date_from > args.date_to:
+        problems.append(f"--from: {args.date_from} is after --to {args.date_to}")
+    ranged = args.date_from is not None or args.date_to is not None
+    if fhir and args.fhir and ranged:
+        problems.append("--fhir: give one SCREENING_ID or a range (--from/--to), not both")
+    if fhir and not args.fhir and not ranged:
+        problems.append("--fhir: give a SCREENING_ID, or --from and/or --to for every finished screening in a range")
+    if problems:
+        raise InputRefused(problems)
     store = _open_store()
     try:
         staff = _sign_in(store, args, "export", "export records")
         if args.csv:
-            rows = store.search(limit=10_000_000)
+            rows = store.search(date_from=args.date_from or "", date_to=args.date_to or "", limit=10_000_000)
             store.log(staff, "exported", None, {"as": "csv", "rows": len(rows), "via": "command"})
             sys.stdout.write(csv_export(rows))
-        else:
-            bundle = fhir_bundle(store.record(args.fhir))
+        elif args.fhir:
+            bundle = export_screening(store, args.fhir)
             store.log(staff, "exported", args.fhir, {"as": "fhir", "via": "command"})
             print(json.dumps(bundle, ensure_ascii=False, indent=2))
+        else:
+            rows = store.search(date_from=args.date_from or "", date_to=args.date_to or "",
+                                include_unfinished=False, limit=10_000_000)
+            sids = [r["id"] for r in sorted(rows, key=lambda r: (r["treatment_date"], r["updated_at"], r["id"]))]
+            for chunk in iter_fhir_collection(sids, lambda sid: export_screening(store, sid)):
+                sys.stdout.write(chunk)
+            for sid in sids:  # each exported screening has its own entry in its audit trail
+                store.log(staff, "exported", sid, {"as": "fhir", "via": "command", "range": [args.date_from,
+                                                                                            args.date_to]})
+            if not sids:
+                print("export: no finished screening in that range", file=sys.stderr)
     finally:
         store.close()
     return EXIT_OK
+
+
+def _iso_date(text: str) -> bool:
+    import datetime as dt
+    import re
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

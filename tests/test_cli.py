@@ -206,11 +206,13 @@ def test_export_csv_and_fhir(private_home):
     assert b"'=HYPERLINK" in csv_out.stdout and csv_out.stdout.startswith(b"id,status,patient_name")
     fhir = run("export", "--fhir", row.id, "--user", "chen", password="correct horse battery")
     bundle = json.loads(fhir.stdout)
-    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds == ["Questionnaire", "QuestionnaireResponse", "Consent"]
-    response = bundle["entry"][1]["resource"]
+    by_kind = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    assert {"Patient", "Organization", "Questionnaire", "QuestionnaireResponse", "Observation", "Consent"} <= set(by_kind)
+    response = by_kind["QuestionnaireResponse"]
+    assert response["item"][0]["linkId"] == "active_malignancy"  # questionnaire order, not alphabetical
     assert response["item"][0]["answer"][0]["valueCoding"]["code"] == "N"
-    assert bundle["entry"][2]["resource"]["sourceAttachment"]["contentType"] == "application/pdf"
+    assert by_kind["Consent"]["sourceAttachment"]["contentType"] == "application/pdf"
+    assert by_kind["Organization"]["name"] == "Clínica Sol & Mar"
     assert run("export", "--fhir", "no-such-id", "--user", "chen", password="correct horse battery").returncode == 2
 
 

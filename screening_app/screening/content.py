@@ -3,6 +3,10 @@
 Clinics edit these files by hand, so loading is strict: anything that could let a
 question slip through unanswered, or make "don't know" count for less than "no",
 is refused with a message naming the file and the entry.
+
+Every released version is also kept in `resources/history/` (questionnaire/<version>.toml,
+rules/<version>.toml), so a stored screening can be shown with the wording it was asked
+with: `questionnaire_for_version` and `content_for_version`.
 """
 from __future__ import annotations
 
@@ -10,12 +14,13 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..resources import resource_path, shipped_resource_path
+from ..resources import resource_dir, resource_path, shipped_resource_dir, shipped_resource_path
 from .model import Answer, Outcome, Procedure, Route
 from .references import REFERENCES_FILE, Reference, citation_text, load_references, resolve, source_text
 
@@ -515,6 +520,10 @@ def load_content(directory: Path | None = None) -> Content:
     r_path = (directory / "rules.toml") if directory else resource_path("rules.toml")
     # A clinic's copy of the questionnaire and rules may leave the shipped sources as they are.
     ref_path = directory / REFERENCES_FILE if directory and (directory / REFERENCES_FILE).exists() else None
+    return _load_pair(q_path, r_path, ref_path)
+
+
+def _load_pair(q_path: Path, r_path: Path, ref_path: Path | None = None) -> Content:
     problems: list[str] = []
     q_data = _read_toml(q_path, problems)
     r_data = _read_toml(r_path, problems)
@@ -546,3 +555,117 @@ def load_content(directory: Path | None = None) -> Content:
 def default_content() -> Content:
     """The shipped (or clinic's) content, loaded once per process."""
     return load_content()
+
+
+# --- released versions ----------------------------------------------------------------------
+
+HISTORY = "history"
+_VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+
+
+@dataclass(frozen=True)
+class QuestionnaireVersion:
+    """One released questionnaire: its version, date, title and questions in their order."""
+
+    version: str
+    effective: dt.date
+    title: str
+    questions: tuple[Question, ...]
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+
+def history_dirs() -> list[Path]:
+    """Where released versions are kept: the clinic's resources first, then the shipped ones."""
+    dirs = []
+    for base in (resource_dir(), shipped_resource_dir()):
+        d = base / HISTORY
+        if d not in dirs:
+            dirs.append(d)
+    return dirs
+
+
+def _history_file(kind: str, version: str) -> Path | None:
+    if not _VERSION_NAME.fullmatch(version or "") or ".." in version:
+        return None  # never a path outside the history folder
+    for d in history_dirs():
+        path = d / kind / f"{version}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def _current(current: Content | None) -> Content | None:
+    if current is not None:
+        return current
+    try:
+        return default_content()
+    except ContentError:
+        return None
+
+
+def questionnaire_for_version(version: str, current: Content | None = None) -> QuestionnaireVersion | None:
+    """The questionnaire released as `version`: its copy in the history, else the questionnaire
+    in use when it carries that version; None when this installation does not know it."""
+    path = _history_file("questionnaire", version)
+    if path is not None:
+        return _load_history_questionnaire(path, version)
+    now = _current(current)
+    if now is not None and now.questionnaire_version == version:
+        return QuestionnaireVersion(now.questionnaire_version, now.questionnaire_effective, now.title, now.questions)
+    return None
+
+
+@lru_cache(maxsize=32)
+def _load_history_questionnaire(path: Path, version: str) -> QuestionnaireVersion:
+    """Reads what a released questionnaire asked: ids, wording, order, follow-ups. Its sources
+    are not read: their format has changed between releases (text, then reference ids), and a
+    stored screening's findings carry their own sources."""
+    problems: list[str] = []
+    data = _read_toml(path, problems)
+    if problems:
+        raise ContentError(problems)
+    where = str(path)
+    read = _Reader(where, problems)
+    head = data.get("questionnaire", {})
+    said = read.text(head, "version", "questionnaire")
+    effective = read.date(head, "effective_date", "questionnaire")
+    title = read.text(head, "title", "questionnaire", required=False) or "Health questions"
+    questions = []
+    for i, q in enumerate(data.get("question", [])):
+        label = f"question[{i}]"
+        follow_ups = tuple(FollowUp(read.text(fu, "id", f"{label}.follow_up[{j}]"),
+                                    read.text(fu, "prompt", f"{label}.follow_up[{j}]"),
+                                    read.enum_list(fu, "when", Answer, f"{label}.follow_up[{j}]", default=["yes"]))
+                           for j, fu in enumerate(q.get("follow_up", [])))
+        questions.append(Question(read.text(q, "id", label), read.text(q, "text", label),
+                                  str(q.get("rationale", "")), (), q.get("required", True) is not False, follow_ups))
+    if not questions:
+        problems.append(f"{where}: no [[question]] entries")
+    if not problems and said != version:
+        problems.append(f"{where}: questionnaire.version: says {said!r}, but the file is kept as {version!r}")
+    if problems:
+        raise ContentError(problems)
+    return QuestionnaireVersion(said, effective, title, tuple(questions))
+
+
+def content_for_version(questionnaire_version: str, rules_version: str,
+                        current: Content | None = None) -> Content | None:
+    """The whole content a screening was screened with, from the history (or the content in use
+    when it carries both versions); None when either version is unknown here."""
+    path_q = _history_file("questionnaire", questionnaire_version)
+    path_r = _history_file("rules", rules_version)
+    if path_q is not None and path_r is not None:
+        # With today's loader and sources: a release in an older file format is refused (ContentError).
+        content = _load_pair(path_q, path_r)
+        if (content.questionnaire_version, content.rules_version) != (questionnaire_version, rules_version):
+            raise ContentError([f"{path_q}, {path_r}: the versions inside do not match the names they are kept as"])
+        return content
+    now = _current(current)
+    if now is not None and (now.questionnaire_version, now.rules_version) == (questionnaire_version, rules_version):
+        return now
+    return None

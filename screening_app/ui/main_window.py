@@ -782,14 +782,15 @@ class MainWindow(QMainWindow):
         return True
 
     def export_fhir(self) -> None:
-        from ..records.export import fhir_bundle
+        from ..records.export import export_screening
         record = self._finished_selected()
         if record is None:
             return
         path = self.dialogs.ask_file(self, "Export as FHIR R4 JSON", str(Path.home() / f"{record.screening_id}.json"),
                                      "FHIR JSON (*.json)")
         if path:
-            self._write(Path(path), json.dumps(fhir_bundle(record, self.flow.content), ensure_ascii=False,
+            self._write(Path(path), json.dumps(export_screening(self.store, record.screening_id, self.flow.content),
+                                               ensure_ascii=False,
                                                indent=2).encode("utf-8"), record.screening_id, "fhir")
 
     def export_csv(self) -> None:
