@@ -388,6 +388,18 @@ def test_the_admin_sets_the_patient_id_system_in_the_settings_form(qtbot, store)
     assert any("patient IDs" in t and "must be a URI" in t for t in w.dialogs.told)
 
 
+# --- one owner for a screening's life, through the windows ---------------------------------------
+
+def hand_over_from_desk(qtbot, store, **answers) -> str:
+    desk = window(qtbot, store, "desk")
+    wizard = desk.new_screening()
+    fill_front_desk(wizard, **answers)
+    wizard.next()
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    return wizard.session.sid
+
+
 def test_every_clinician_page_shows_who_the_patient_is_and_the_signed_in_reviewer(qtbot, store):
     sid = hand_over_from_desk(qtbot, store, cancer_history="yes")
     chen = window(qtbot, store, "chen")

@@ -53,14 +53,15 @@ def test_a_minor_gets_a_clinician_review_finding_from_the_core():
     assert sheet_kind(result) is SheetKind.AWAITING_REVIEW  # nothing to sign before a clinician looks
 
 
-def test_age_is_counted_on_the_treatment_date_against_the_clinics_minimum():
+def test_age_is_counted_on_the_day_the_consent_is_signed_against_the_clinics_minimum():
     turns_18_tomorrow = years_ago(18, days=-1)
     _, result, _ = make(patient={"name": "Ann", "date_of_birth": turns_18_tomorrow})
     assert [f.question for f in result.findings] == ["patient_is_minor"]
     later = (TODAY + dt.timedelta(days=3)).isoformat()
     _, result, _ = make(patient={"name": "Ann", "date_of_birth": turns_18_tomorrow},
                         treatment={"route": "topical", "date": later})
-    assert result.findings == ()  # 18 on the day of treatment
+    # 18 by the treatment day, but the consent is signed today: still a minor today.
+    assert [f.question for f in result.findings] == ["patient_is_minor"]
     _, result, _ = make(patient={"name": "Ann", "date_of_birth": years_ago(19)}, minimum_age=21)
     assert [f.question for f in result.findings] == ["patient_is_minor"]
     assert "minimum age of 21" in result.findings[0].reason
