@@ -114,30 +114,31 @@ def _workstation_context(screening: Screening):
     from .records.settings import ClinicSettings
     from .records.store import DB_NAME, Store, configured_url
     if configured_url() is None and not (paths.data_dir() / DB_NAME).exists():
-        return ClinicSettings(), ()
+        return ClinicSettings(), (), ()
     try:
         store = Store.open()
         try:
             p = screening.patient
             return store.settings(), tuple(store.earlier_screenings(
-                name=p.name, date_of_birth=p.date_of_birth.isoformat(), patient_id=p.patient_id or ""))
+                name=p.name, date_of_birth=p.date_of_birth.isoformat(), patient_id=p.patient_id or "")), \
+                tuple(store.recalled_lots())
         finally:
             store.close()
     except Exception as exc:  # noqa: BLE001 - a broken store must never stop a screening
         kind = getattr(exc, "kind", type(exc).__name__)
         print(f"warning: this workstation's records could not be read ({kind}); screened without the clinic's "
               "settings or the patient's earlier screenings", file=sys.stderr)
-        return ClinicSettings(), ()
+        return ClinicSettings(), (), ()
 
 
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
-    settings, history = _workstation_context(screening)
+    settings, history, recalled = _workstation_context(screening)
     if pdf_target is not None:
         from .sheets import render  # only when asked: keeps plain screening quick
         from .screening.consent import review_problems
-        made = render(screening, settings=settings, history=history)
+        made = render(screening, settings=settings, history=history, recalled=recalled)
         result = made.result
         refused = review_problems(result, screening.review)
         if refused:
@@ -148,7 +149,7 @@ def cmd_screen(args) -> int:
             print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_INTERNAL
     else:
-        result = screen_for_clinic(screening, settings=settings, history=history)
+        result = screen_for_clinic(screening, settings=settings, history=history, recalled=recalled)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -27,6 +27,7 @@ class Case:
         self.flow.reviewer = self.staff.display_name if self.staff.can("sign") else ""
         self.flow.hands_over = not self.staff.can("review")
         self.flow.waiting_period = getattr(self.settings, "blood_donation_waiting_period", None)
+        self.flow.recalled = tuple(store.recalled_lots()) if store is not None else ()
         self.draft = draft if draft is not None else (Draft.from_json(row.draft) if row is not None else Draft())
         self.sid: str | None = row.id if row is not None else None
         self.version: int | None = row.row_version if row is not None else None
@@ -54,7 +55,8 @@ class Case:
         self._history_key = key
         found = tuple(self.store.patient_history(self.staff, name=d.name, date_of_birth=d.date_of_birth,
                                                  patient_id=d.patient_id, exclude=self.sid)) if any(key) else ()
-        changed = [e.screening_id for e in found] != [e.screening_id for e in self.flow.history]
+        changed = [(e.screening_id, e.adverse_events) for e in found] != \
+            [(e.screening_id, e.adverse_events) for e in self.flow.history]
         self.flow.history = found
         return changed
 
@@ -133,7 +135,8 @@ class Case:
         from ..screening import parse_screening
         from ..sheets import render
         screening = parse_screening(self.screening_file(), content=self.flow.content, today=self.flow.today)
-        return render(screening, settings=self.settings, content=self.flow.content, history=self.history)
+        return render(screening, settings=self.settings, content=self.flow.content, history=self.history,
+                      recalled=self.flow.recalled)
 
     def finish(self, pdf: bytes | None = None):
         """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""

@@ -16,9 +16,10 @@ MIN_PASSWORD = 10
 
 # What each role may do; the store checks these on every call.
 PERMISSIONS = {
-    "front_desk": {"screen"},
-    "clinician": {"screen", "review", "sign", "release", "withdraw"},
-    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw"},
+    "front_desk": {"screen", "follow_up"},
+    "clinician": {"screen", "review", "sign", "release", "withdraw", "follow_up", "administer", "adverse_events",
+                  "lookback"},
+    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw", "recall", "lookback"},
 }
 ALL_ROLES = tuple(PERMISSIONS)
 ROLE_LABELS = {"front_desk": "Front desk", "clinician": "Clinician", "admin": "Admin"}

@@ -7,6 +7,32 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+# After each administration the clinic contacts the patient in these windows (days after the
+# treatment, from-to): granulomas and delayed reactions appear weeks to months later.
+DEFAULT_FOLLOW_UP = ((2, 3), (14, 14), (42, 42), (90, 90))
+MAX_FOLLOW_UPS = 12
+MAX_FOLLOW_UP_DAY = 3 * 365
+
+
+def follow_up_problem(value: object) -> str | None:
+    """Why `value` is not a follow-up schedule: a list of [from_day, to_day] pairs."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return "must be a list of [from_day, to_day] pairs, at least one"
+    if len(value) > MAX_FOLLOW_UPS:
+        return f"at most {MAX_FOLLOW_UPS} contacts"
+    last = 0
+    for i, pair in enumerate(value, 1):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or \
+                not all(type(d) is int for d in pair):
+            return f"contact {i}: must be two whole numbers of days, [from, to]"
+        start, end = pair
+        if not 1 <= start <= end <= MAX_FOLLOW_UP_DAY:
+            return f"contact {i}: days must be 1 to {MAX_FOLLOW_UP_DAY}, from no later than to"
+        if start <= last:
+            return f"contact {i}: must start after the contact before it"
+        last = end
+    return None
+
 
 @dataclass(frozen=True)
 class ClinicSettings:
@@ -20,9 +46,16 @@ class ClinicSettings:
     # How long a clinician's hold on a screening lasts before another clinician or an admin
     # may free it (with a reason): someone who crashed or went home never blocks a patient.
     claim_release_minutes: int = 30
+    # Follow-up contacts after each administration: [from_day, to_day] after the treatment.
+    follow_up_days: tuple = DEFAULT_FOLLOW_UP
+
+    def __post_init__(self):
+        object.__setattr__(self, "follow_up_days", tuple(tuple(p) for p in self.follow_up_days))
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out["follow_up_days"] = [list(p) for p in self.follow_up_days]
+        return out
 
     @classmethod
     def from_json(cls, raw: object) -> "ClinicSettings":
@@ -38,6 +71,13 @@ class ClinicSettings:
             if f.name not in raw:
                 continue
             value = raw[f.name]
+            if f.name == "follow_up_days":
+                problem = follow_up_problem(value)
+                if problem:
+                    problems.append(f"follow_up_days: {problem}, default used")
+                else:
+                    values[f.name] = tuple(tuple(p) for p in value)
+                continue
             if type(value) is not type(getattr(defaults, f.name)):
                 problems.append(f"{f.name}: wrong type, default used")
             elif isinstance(value, str) and len(value) > 500:

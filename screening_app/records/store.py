@@ -6,6 +6,7 @@ Every call names the staff member acting, and the store checks their role.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -23,6 +24,7 @@ from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
 from . import StoreError
 from . import schema as t
+from .aftercare import AftercareMixin
 from .accounts import (PermissionDenied, Staff, hash_password, password_problem, username_problem,
                        verify_password)
 from .identity import fold, name_words, patient_key
@@ -122,7 +124,7 @@ def _translate(exc: DBAPIError, where) -> StoreError:
     return StoreError("unwritable", f"The records database at {where} cannot be used ({exc.orig}).")
 
 
-class Store:
+class Store(AftercareMixin):
     def __init__(self, engine, location: Path):
         self.engine = engine
         self.location = location
@@ -594,7 +596,10 @@ class Store:
                 answers = json.loads(r["draft_json"]).get("answers", {})
             out.append(EarlierScreening(r["id"], r["treatment_date"], status, r["outcome"], r["sheet_kind"],
                                         reasons, dict(answers), r["closed_reason"]))
-        return out
+        # Open adverse events after an earlier treatment raise their own clinician-review finding.
+        events = self._open_adverse_events(c, [e.screening_id for e in out if e.sheet_kind == "consent"])
+        return [dataclasses.replace(e, adverse_events=events[e.screening_id]) if e.screening_id in events else e
+                for e in out]
 
     # --- finishing, and never rewriting ----------------------------------------------------------
 
@@ -625,7 +630,8 @@ class Store:
             history = self._history(c, name=screening.patient.name,
                                     date_of_birth=screening.patient.date_of_birth.isoformat(),
                                     patient_id=screening.patient.patient_id or "", exclude=sid)
-            made = render(screening, settings=self._settings(c), history=history)
+            # A lot the clinic has recalled never verifies, so it never gets a consent.
+            made = render(screening, settings=self._settings(c), history=history, recalled=self._recalled(c))
             result, kind = made.result, made.kind.value
             product = result.product
             if kind == "consent" and (product is None or not product.verified):
@@ -720,7 +726,10 @@ class Store:
         return ClinicSettings.from_json(json.loads(raw)) if raw else ClinicSettings()
 
     def save_settings(self, actor: Staff, settings: ClinicSettings) -> None:
-        value = _canonical(settings.to_json())
+        checked, problems = ClinicSettings.checked(settings.to_json())
+        if problems:
+            raise StoreError("refused", "; ".join(problems))
+        value = _canonical(checked.to_json())
         with self._write() as c:
             actor = self._acting(c, actor, "manage_settings", "change clinic settings")
             if c.execute(update(t.settings).where(t.settings.c.key == "clinic").values(value=value)).rowcount == 0:
@@ -795,7 +804,8 @@ class _Tx:
         return False
 
 
-COPY_ORDER = ("staff", "screenings", "name_tokens", "finished", "audit", "settings")
+COPY_ORDER = ("staff", "screenings", "name_tokens", "finished", "audit", "settings",
+              "recalls", "administrations", "follow_ups", "contacts", "adverse_events")
 
 
 def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int]:
@@ -819,6 +829,8 @@ def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int
                 query = query.order_by(t.screenings.c.amends.is_not(None), t.screenings.c.created_at)
             elif name == "audit":
                 query = query.order_by(t.audit.c.seq)
+            elif name in ("administrations", "adverse_events"):  # originals before their corrections
+                query = query.order_by(table.c.recorded_at, table.c.amends.is_not(None))
             rows, counts[name] = [], 0
             for row in src.execute(query).mappings():
                 rows.append(dict(row))

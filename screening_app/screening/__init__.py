@@ -13,19 +13,20 @@ from .model import (Advice, Answer, Finding, Outcome, Patient, ProductCheck, Rou
 
 
 def screen(screening: Screening, *, content: Content | None = None,
-           waiting_period: str | None = None, history=()) -> ScreeningResult:
-    """Screens a validated screening file; `history`: the patient's earlier screenings."""
+           waiting_period: str | None = None, history=(), recalled=()) -> ScreeningResult:
+    """Screens a validated screening file; `history`: the patient's earlier screenings;
+    `recalled`: the lots the clinic has recalled."""
     return evaluate(screening.answers, screening.treatment.route, content=content,
                     product=screening.product, treatment_date=screening.treatment.date,
-                    waiting_period=waiting_period, history=history)
+                    waiting_period=waiting_period, history=history, recalled=recalled)
 
 
 def screen_for_clinic(screening: Screening, *, settings=None, content: Content | None = None,
-                      history=()) -> ScreeningResult:
+                      history=(), recalled=()) -> ScreeningResult:
     """Screens with the clinic's settings (any object with their attributes, or None) and the
     patient's earlier screenings: the one path the wizard, the store and `screen` share."""
     waiting = getattr(settings, "blood_donation_waiting_period", None) if settings is not None else None
-    return screen(screening, content=content, waiting_period=waiting, history=history)
+    return screen(screening, content=content, waiting_period=waiting, history=history, recalled=recalled)
 
 
 __all__ = [

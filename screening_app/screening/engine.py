@@ -9,14 +9,20 @@ Safety properties (tested exhaustively and with hypothesis):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .content import Content, default_content
-from .history import CASE_FINDING_IDS, seen_before_finding
-from .model import Advice, Answer, Finding, Outcome, Route, ScreeningResult
+from .history import CASE_FINDING_IDS, adverse_event_finding, seen_before_finding
+from .model import Advice, Answer, Finding, Outcome, ProductCheck, Route, ScreeningResult
 from .product import verify_product
 
 NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
+RECALLED = "Lot {lot} was recalled by the clinic: a recalled lot is never given."
+
+
+def lot_key(lot: str) -> str:
+    """Lots are compared without case or surrounding spaces ("ev-2291 " is EV-2291)."""
+    return lot.strip().upper()
 
 
 def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route) -> Finding | None:
@@ -55,10 +61,13 @@ def evaluate(
     treatment_date: dt.date | None = None,
     waiting_period: str | None = None,
     history: Sequence = (),
+    recalled: Collection[str] = (),
 ) -> ScreeningResult:
     """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
     `history` holds the patient's earlier screenings (history.EarlierScreening), as the
-    records found them: one that stopped treatment raises a "seen before" finding."""
+    records found them: one that stopped treatment raises a "seen before" finding, an open
+    adverse event after one an "open adverse event" finding. `recalled`: the lots the clinic
+    has recalled; such a lot never verifies."""
     content = content or default_content()
     route = Route(route)
     unknown = sorted(set(answers) - set(content.question_ids))
@@ -71,6 +80,9 @@ def evaluate(
     earlier = seen_before_finding(history, answers, content)
     if earlier is not None:
         findings.append(earlier)
+    adverse = adverse_event_finding(history)
+    if adverse is not None:
+        findings.append(adverse)
     order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS))}
     findings.sort(key=lambda f: (-f.outcome.severity, order[f.question]))
     outcome = Outcome.most_severe(f.outcome for f in findings)
@@ -82,6 +94,8 @@ def evaluate(
     checked = None
     if product is not None:
         checked = verify_product(product, content.product, treatment_date or dt.date.today())
+        if checked.lot and lot_key(checked.lot) in {lot_key(r) for r in recalled}:
+            checked = ProductCheck(checked.lot, (*checked.problems, RECALLED.format(lot=checked.lot)))
 
     return ScreeningResult(outcome, tuple(findings), advice, checked,
                            content.questionnaire_version, content.rules_version)

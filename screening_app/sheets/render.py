@@ -29,9 +29,10 @@ def clinic_from(settings) -> Clinic:
 
 
 def render(screening: Screening, *, settings=None, content: Content | None = None, history=(),
-           review: Review | None = None) -> Rendered:
+           review: Review | None = None, recalled=()) -> Rendered:
     content = content or default_content()
     review = review if review is not None else screening.review
-    result = screen_for_clinic(screening, settings=settings, content=content, history=history)
+    result = screen_for_clinic(screening, settings=settings, content=content, history=history,
+                               recalled=recalled)
     pdf = build_sheet(screening, result, clinic=clinic_from(settings), review=review, content=content)
     return Rendered(result, sheet_kind(result, review), pdf)
