@@ -19,7 +19,7 @@ from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
-COMMANDS = ("screen", "questions", "audit", "export", "store")
+COMMANDS = ("screen", "questions", "audit", "export", "store", "lookback", "recall")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_export = sub.add_parser("export", help="export finished screenings")
     p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
+    p_look = sub.add_parser("lookback", help="every patient who received a lot (a call list once it is recalled)")
+    p_look.add_argument("--lot", required=True, help="the lot number")
+    p_look.add_argument("--user", required=True, help="your account (the password is asked, or taken from "
+                                                      "SCREENING_APP_PASSWORD)")
+    p_look.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p_recall = sub.add_parser("recall", help="mark a lot recalled (admin): it never verifies again")
+    p_recall.add_argument("--lot", required=True, help="the lot number")
+    p_recall.add_argument("--reason", required=True, help="why the lot is recalled")
+    p_recall.add_argument("--user", required=True, help="an admin account (the password is asked, or taken from "
+                                                        "SCREENING_APP_PASSWORD)")
     return parser
 
 
@@ -231,12 +241,55 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def _signed_in_store(username: str):
+    from .signin_cli import SignInRefused, sign_in
+    store = _open_store()
+    try:
+        return store, sign_in(store, username)
+    except SignInRefused as exc:
+        store.close()
+        raise InputRefused([str(exc)]) from None
+    except BaseException:
+        store.close()
+        raise
+
+
+def cmd_lookback(args) -> int:
+    from .records.aftercare_report import lookback_csv, lookback_table
+    from .records.accounts import PermissionDenied
+    store, staff = _signed_in_store(args.user)
+    try:
+        recalled, rows = store.lookback(staff, args.lot)
+    except PermissionDenied as exc:
+        raise InputRefused([f"--user: {exc}"]) from None
+    finally:
+        store.close()
+    sys.stdout.write(lookback_csv(rows) if args.csv else lookback_table(args.lot, recalled, rows))
+    return EXIT_OK
+
+
+def cmd_recall(args) -> int:
+    from .records.accounts import PermissionDenied
+    store, staff = _signed_in_store(args.user)
+    try:
+        store.recall_lot(staff, args.lot, args.reason)
+        _, rows = store.lookback(staff, args.lot)
+    except PermissionDenied as exc:
+        raise InputRefused([f"--user: {exc}"]) from None
+    finally:
+        store.close()
+    print(f"lot {args.lot.strip()} recalled: it never verifies again; {len(rows)} patient(s) received it "
+          f"(screening-app lookback --lot {args.lot.strip()} --user NAME lists them)")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
     try:
         args = build_parser().parse_args(argv)
         return {"screen": cmd_screen, "questions": cmd_questions, "audit": cmd_audit,
-                "export": cmd_export, "store": cmd_store}[args.command](args)
+                "export": cmd_export, "store": cmd_store, "lookback": cmd_lookback,
+                "recall": cmd_recall}[args.command](args)
     except StoreError as exc:
         print(f"store: {exc}", file=sys.stderr)
         return EXIT_REFUSED if exc.kind == "refused" else EXIT_INTERNAL
