@@ -299,7 +299,7 @@ def test_fhir_adverse_event_passes_an_independent_validator(store, people):
             models.AdverseEvent.model_validate(json.loads(json.dumps(resource)))
         except ValidationError as exc:
             pytest.fail(str(exc))
-    assert not [w for w in caught if "Fhir" in w.category.__name__ or "FHIRPath" in w.category.__name__]
+    assert not [str(w.message) for w in caught if "Fhir" in w.category.__name__ or "FHIRPath" in w.category.__name__]
 
 
 # --- 4. an open adverse event matters for the next screening ------------------------------------

@@ -283,12 +283,12 @@ class AftercareMixin:
         lot = _text(lot, "lot", problems, required=True)
         if lot and lot_key(lot) != lot_key(consent.lot or ""):
             problems.append(f"lot: {lot} is not the lot verified for this consent ({consent.lot})")
-        elif lot:
-            lot = consent.lot  # as it was verified and signed
         elif lot and lot_key(lot) in {lot_key(x) for x in self._recalled(c)} and \
                 not (already_given and lot_key(already_given) == lot_key(lot)):
             # (Correcting the record of a dose given before the recall stays possible.)
             problems.append(f"lot: {lot} was recalled; it must not be given")
+        elif lot:
+            lot = consent.lot  # as it was verified and signed
         amount_text = _text(amount, "amount", problems, required=True, limit=40)
         if amount_text:
             try:

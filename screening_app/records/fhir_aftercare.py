@@ -6,6 +6,8 @@ Kept apart from export.py: `fhir_adverse_event(event, record)` returns the resou
 """
 from __future__ import annotations
 
+from html import escape
+
 SYSTEM = "urn:exosome-screening:adverse-event"
 SERIOUSNESS_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 OUTCOME_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
@@ -38,6 +40,9 @@ def fhir_adverse_event(event, record, administration=None) -> dict:
     resource = {
         "resourceType": "AdverseEvent",
         "id": event.id,
+        "text": {"status": "generated",
+                 "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Adverse event (onset '
+                        f'{escape(event.onset)}, {serious}): {escape(event.description)}</p></div>'},
         "extension": extensions,
         "identifier": {"system": SYSTEM, "value": event.id},
         "actuality": "actual",
