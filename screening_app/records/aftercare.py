@@ -320,7 +320,7 @@ class AftercareMixin:
             signed = dt.datetime.fromisoformat(consent.finished_at)
             if when > _now() + FUTURE_SLACK:
                 problems.append("given at: is in the future")
-            elif when < signed - dt.timedelta(minutes=1):
+            elif when < signed.replace(second=0, microsecond=0):  # times are typed to the minute
                 problems.append(f"given at: before the consent was signed ({consent.finished_at})")
         return {"lot": lot, "amount": amount_text, "unit": unit, "site": site, "route": route,
                 "procedure": procedure, "given_by": getattr(giver, "id", None),

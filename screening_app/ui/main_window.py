@@ -256,6 +256,10 @@ class MainWindow(QMainWindow):
         if staff.can("review") or staff.can("withdraw"):
             self.tabs.addTab(self._queue_tab(), "Review &queue")
         self.tabs.addTab(self._records_tab(), "&Records")
+        if staff.can("follow_up") or staff.can("lookback"):
+            from .aftercare_tab import AftercareTab  # after treatment: follow-up, adverse events, lookback
+            self.aftercare = AftercareTab(store, staff, self.dialogs, self)
+            self.tabs.addTab(self.aftercare, "F&ollow-up")
         if staff.can("manage_staff"):
             self.tabs.addTab(self._accounts_tab(), "&Accounts")
         if staff.can("manage_settings"):
@@ -409,6 +413,8 @@ class MainWindow(QMainWindow):
                 _fill(self.drafts, [[r.patient_name or "(no name yet)", r.date_of_birth, STATUS_LABELS[r.status],
                                      r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
             self.refresh_queue()
+            if hasattr(self, "aftercare"):
+                self.aftercare.refresh()
             if hasattr(self, "accounts"):
                 people = self.store.list_staff(self.staff)
                 _fill(self.accounts, [[p.username, p.display_name, ROLE_LABELS[p.role], "yes" if p.active else "no"]
@@ -672,7 +678,8 @@ class MainWindow(QMainWindow):
             "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
             "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
             "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text(),
-            "claim_release_minutes": self.set_claim.value()})
+            "claim_release_minutes": self.set_claim.value(),
+            "follow_up_days": [list(p) for p in self.store.settings().follow_up_days]})
         if problems:
             self.dialogs.tell(self, "Settings", "\n".join(problems), error=True)
             return
