@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from screening_app.casework import Case, Step
 from screening_app.records import StoreError
@@ -414,13 +414,15 @@ def test_an_0002_store_with_records_is_upgraded_and_keeps_them(store_url):
         c.exec_driver_sql("INSERT INTO staff (id, username, display_name, role, password_hash, active, created_at) "
                           "VALUES (1, 'chen', 'Dr. Maya Chen', 'clinician', 'x', true, '2026-01-01T00:00:00+00:00')")
         c.exec_driver_sql("INSERT INTO screenings (id, status, step, draft_json, created_by, created_at, updated_by, "
-                          "updated_at, row_version, patient_key) VALUES ('s1', 'finished', 5, "
-                          "'{\"name\": \"Old Patient\"}', 1, '2026-01-01', 1, '2026-01-01', 3, 'old patient|1970')")
-        c.exec_driver_sql("INSERT INTO finished (screening_id, finished_at, finished_by, screening_json, result_json, "
-                          "sheet_kind, questionnaire_version, rules_version, sheet_version, lot, lot_verified, pdf, "
-                          "pdf_sha256) VALUES ('s1', '2026-01-01T10:00:00+00:00', 1, "
-                          "'{\"treatment\": {\"route\": \"topical\"}}', '{}', 'consent', '1', '1', '1', 'OLD-1', true, "
-                          "'%PDF', 'abc')")
+                          "updated_at, row_version, patient_key, patient_name, name_key, date_of_birth, treatment_date) "
+                          "VALUES ('s1', 'finished', 5, '{\"name\": \"Old Patient\"}', 1, '2026-01-01', 1, "
+                          "'2026-01-01', 3, 'old patient|1970', 'Old Patient', 'old patient', '1970-01-01', "
+                          "'2026-01-01')")
+        c.execute(text("INSERT INTO finished (screening_id, finished_at, finished_by, screening_json, result_json, "
+                       "sheet_kind, questionnaire_version, rules_version, sheet_version, lot, lot_verified, pdf, "
+                       "pdf_sha256) VALUES ('s1', '2026-01-01T10:00:00+00:00', 1, :sf, '{}', 'consent', '1', '1', "
+                       "'1', 'OLD-1', :yes, :pdf, 'abc')"),
+                  {"sf": json.dumps({"treatment": {"route": "topical"}}), "yes": True, "pdf": b"%PDF"})
     engine.dispose()
     upgraded = Store.open(url=store_url)
     try:

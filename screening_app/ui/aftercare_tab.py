@@ -319,8 +319,8 @@ class AftercareTab(QWidget):
 
     def _due_page(self) -> QWidget:
         page = QWidget()
-        self.due = _table(["Patient", "Date of birth", "Contact", "Treated", "Lot", "Contact no.", "Due",
-                           "State", "Tries"], "Follow-up contacts due or overdue")
+        self.due = _table(["Patient", "Date of birth", "Contact", "Treated", "Lot", "Follow-up no.", "Due",
+                           "State", "Not reached", "Last note"], "Follow-up contacts due or overdue")
         self.due.doubleClicked.connect(lambda _i: self.record_contact())
         self.show_upcoming = QCheckBox("Also show the next 14 days", page)
         self.show_upcoming.toggled.connect(lambda _b: self.refresh())
@@ -411,7 +411,8 @@ class AftercareTab(QWidget):
                 items = self.store.follow_up_queue(self.staff,
                                                    upcoming_days=14 if self.show_upcoming.isChecked() else 0)
                 _fill(self.due, [[i.patient_name, i.date_of_birth, i.contact, i.given_at[:10], i.lot or "",
-                                  str(i.seq), i.label, STATE_LABELS[i.state], str(i.attempts or "")]
+                                  str(i.seq), i.label, STATE_LABELS[i.state],
+                                  f"{i.attempts} time(s)" if i.attempts else "", i.last_note[:60]]
                                  for i in items], items)
             if hasattr(self, "pending"):
                 rows = self.store.consents_to_record(self.staff)
@@ -422,10 +423,12 @@ class AftercareTab(QWidget):
                 names = {sid: self.store.draft(sid).patient_name for sid in {e.screening_id for e in events}}
                 words = medwatch_texts()
                 _fill(self.events, [[names[e.screening_id], e.onset, e.description[:80],
-                                     "yes: " + ", ".join(words["seriousness"][k] for k in e.seriousness)
-                                     if e.seriousness else "no", words["outcome"][e.outcome],
+                                     "yes" if e.seriousness else "no", words["outcome"][e.outcome],
                                      e.reported_on or ("yes" if e.reported_to_fda else "no"), e.status]
                                     for e in events], events)
+                for r, e in enumerate(events):  # which MedWatch criteria, on hover and for screen readers
+                    self.events.item(r, 3).setToolTip("; ".join(words["seriousness"][k] for k in e.seriousness))
+                    self.events.item(r, 2).setToolTip(e.description)
             self.problem.setText("")
         except (StoreError, PermissionDenied) as exc:
             self.problem.setText(str(exc))
