@@ -130,7 +130,7 @@ def test_the_admin_recalls_a_lot_and_the_clinician_works_the_call_list(qtbot, st
     store.record_administration(p["doc"], sid, lot="EV-2291", amount="1", unit="mL", site="scalp",
                                 procedure="microneedling")
     admin = window(qtbot, store, "admin").aftercare
-    assert page_titles(admin) == ["Lookback and recall"]
+    assert page_titles(admin) == ["Lookback and recall", "Schedule"]
     admin.lot.setText("EV-2291")
     admin.look_back()
     assert "not recalled" in admin.lookback_state.text() and admin.lookback.rowCount() == 1
@@ -149,3 +149,24 @@ def test_the_admin_recalls_a_lot_and_the_clinician_works_the_call_list(qtbot, st
     call.reached.setCurrentIndex(1)
     call.press_ok()
     assert chen.lookback.item(0, 6).text().startswith("not reached")
+
+
+def test_the_admin_sets_the_follow_up_schedule_and_a_bad_one_is_refused(qtbot, store):
+    admin = window(qtbot, store, "admin").aftercare
+    assert admin.schedule.text() == "2-3, 14, 42, 90"
+    admin.schedule.setText("3, 1")
+    assert not admin.save_schedule() and "must start after" in admin.schedule_state.text()
+    admin.schedule.setText("two weeks")
+    assert not admin.save_schedule() and "e.g. 2-3, 14" in admin.schedule_state.text()
+    admin.schedule.setText("1-2, 7, 30-35")
+    assert admin.save_schedule()
+    assert store.settings().follow_up_days == ((1, 2), (7, 7), (30, 35))
+
+
+def test_saving_the_settings_tab_keeps_the_follow_up_schedule(qtbot, store):
+    w = window(qtbot, store, "admin")
+    w.aftercare.schedule.setText("5, 60")
+    assert w.aftercare.save_schedule()
+    w.set_name.setText("Harbor Clinic")
+    w.save_settings()
+    assert store.settings().clinic_name == "Harbor Clinic" and store.settings().follow_up_days == ((5, 5), (60, 60))
