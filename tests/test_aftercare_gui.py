@@ -170,3 +170,44 @@ def test_saving_the_settings_tab_keeps_the_follow_up_schedule(qtbot, store):
     w.set_name.setText("Harbor Clinic")
     w.save_settings()
     assert store.settings().clinic_name == "Harbor Clinic" and store.settings().follow_up_days == ((5, 5), (60, 60))
+
+
+def test_the_wizard_asks_the_clinician_to_decide_on_an_open_adverse_event(qtbot, store):
+    from PySide6.QtWidgets import QWizard
+    from screening_app.casework import Step
+    from test_app_gui import fill_front_desk
+    p = people(store)
+    sid = finished(store, p, patient()).sid
+    store.record_administration(p["doc"], sid, lot="EV-2291", amount="1", unit="mL", site="scalp",
+                                procedure="microneedling")
+    store.record_adverse_event(p["doc"], sid, description="Granuloma at the site", onset=TODAY.isoformat())
+    desk = window(qtbot, store, "desk")
+    wizard = desk.new_screening()
+    fill_front_desk(wizard)
+    wizard.next()
+    wizard.next()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    review = window(qtbot, store, "chen").review(wizard.session.sid)
+    page = review.currentPage()
+    assert review.currentId() == Step.REVIEW and "open_adverse_event" in page.decision_groups
+    assert not review.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_the_wizard_never_verifies_a_recalled_lot(qtbot, store):
+    from PySide6.QtWidgets import QWizard
+    from screening_app.casework import Step
+    from conftest import GOOD_PRODUCT
+    from test_app_gui import fill_front_desk
+    p = people(store)
+    store.recall_lot(p["admin"], "EV-2291", "Maker's notice")
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard)
+    for _ in range(4):
+        wizard.next()
+    assert wizard.currentId() == Step.PRODUCT
+    wizard.draft.product = dict(GOOD_PRODUCT)
+    wizard.currentPage().initializePage()
+    wizard.draft_changed.emit()
+    assert "recalled" in wizard.currentPage().result_label.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
