@@ -88,7 +88,7 @@ def test_a_wrong_administration_is_refused_naming_the_field(store, people, over,
     sid = consent(store, people)
     with pytest.raises(StoreError, match=message):
         give(store, people, sid, **over)
-    assert store.administration(sid) is None
+    assert store.administration(people["doc"], sid) is None
 
 
 def test_no_administration_without_a_signed_consent_with_a_verified_lot(store, people):
@@ -110,6 +110,10 @@ def test_only_a_clinician_records_a_treatment_and_a_forged_or_switched_off_calle
     with pytest.raises(PermissionDenied, match="switched off"):
         give(store, people, sid, who="doc2")
     for call in (lambda a: store.record_adverse_event(a, sid, description="x", onset=TODAY.isoformat()),
+                 lambda a: store.administration(a, sid),
+                 lambda a: store.adverse_events(a),
+                 lambda a: store.contacts(a, sid),
+                 lambda a: store.record_contact(a, sid, reached=False),
                  lambda a: store.recall_lot(a, "EV-2291", "maker's notice"),
                  lambda a: store.lookback(a, "EV-2291"),
                  lambda a: store.follow_up_queue(a)):
@@ -137,9 +141,9 @@ def test_a_correction_is_a_new_record_pointing_to_the_original_which_stays(store
     assert second.amends == first.id and second.site == "right cheek"
     with pytest.raises(StoreError, match="Only the latest"):
         give(store, people, sid, site="chin", amends=first.id, amend_reason="again")
-    chain = store.administrations(sid)
+    chain = store.administrations(people["doc"], sid)
     assert [a.id for a in chain] == [first.id, second.id] and chain[0].site == "left cheek"
-    assert store.administration(sid).id == second.id
+    assert store.administration(people["doc"], sid).id == second.id
 
 
 @pytest.mark.parametrize("table", ["administrations", "follow_ups", "contacts", "adverse_events", "recalls"])
@@ -285,7 +289,7 @@ def test_fhir_adverse_event_passes_an_independent_validator(store, people):
     give(store, people, sid)
     event = store.record_adverse_event(people["doc"], sid, description="Fever", onset=TODAY.isoformat(),
                                        seriousness=["hospitalization"], outcome="recovering")
-    resource = fhir_adverse_event(event, store.record(sid), store.administration(sid))
+    resource = fhir_adverse_event(event, store.record(sid), store.administration(people["doc"], sid))
     assert resource["seriousness"]["coding"][0]["code"] == "serious"
     assert resource["outcome"]["coding"][0]["code"] == "recovering"
     assert "EV-2291" in resource["suspectEntity"][0]["instance"]["display"]
@@ -505,3 +509,33 @@ def test_recall_command_is_for_the_admin_and_then_screen_never_verifies_the_lot(
     result = json.loads(out.stdout)
     assert result["product"]["status"] == "not_verified"
     assert any("recalled" in p for p in result["product"]["problems"])
+
+
+def test_fhir_entries_for_the_export_bundle(store, people):
+    from screening_app.records.fhir_aftercare import adverse_event_entries
+    sid = consent(store, people)
+    assert adverse_event_entries(store, people["doc"], sid) == []
+    give(store, people, sid)
+    event = store.record_adverse_event(people["doc"], sid, description="Fever <39 C> & chills", onset=TODAY.isoformat())
+    (entry,) = adverse_event_entries(store, people["desk"], sid)
+    assert entry["fullUrl"] == f"urn:uuid:{event.id}" and entry["resource"]["resourceType"] == "AdverseEvent"
+    assert "&lt;39 C&gt; &amp; chills" in entry["resource"]["text"]["div"]
+
+
+def test_copying_a_store_takes_the_after_treatment_records_along(tmp_path, store, people):
+    from screening_app.records.store import copy_store
+    if store.dialect != "sqlite":
+        pytest.skip("one backend is enough for the copy (test_server_store copies across)")
+    sid = consent(store, people)
+    first = give(store, people, sid)
+    give(store, people, sid, amends=first.id, amend_reason="Site typed wrong", site="chin")
+    store.record_adverse_event(people["doc"], sid, description="Redness", onset=TODAY.isoformat())
+    store.recall_lot(people["admin"], "EV-2291", "Maker's notice")
+    target = Store.open(tmp_path / "copy")
+    try:
+        counts = copy_store(store, target)
+        assert counts["administrations"] == 2 and counts["follow_ups"] == 8 and counts["recalls"] == 1
+        assert target.administration(people["doc"], sid).site == "chin"
+        assert target.recalled_lots() == ["EV-2291"]
+    finally:
+        target.close()

@@ -57,7 +57,7 @@ def test_the_clinician_records_the_treatment_given_after_a_consent(qtbot, store)
     form.lot.setText("EV-2291")
     form.press_ok()
     assert form.error.text() == "" and not form.isVisible()
-    given = store.administration(sid)
+    given = store.administration(p["doc"], sid)
     assert (given.lot, given.amount, given.unit, given.site, given.given_by) == \
         ("EV-2291", "1.5", "mL", "left cheek", "Dr. Maya Chen")
     assert tab.pending.rowCount() == 0

@@ -276,7 +276,7 @@ class AftercareMixin:
                 detail.update(amends=amends, reason=amend_reason)
             self._audit(c, actor.username, "administration_amended" if amends else "administration_recorded", sid,
                         detail)
-        return self.administration(sid)
+            return self._administrations(c, sid)[-1]
 
     def _given_values(self, c, actor, consent, *, lot, amount, unit, site, route, procedure, given_by, given_at,
                       problems, already_given=None) -> dict:
@@ -326,21 +326,26 @@ class AftercareMixin:
                 "procedure": procedure, "given_by": getattr(giver, "id", None),
                 "given_at": when.isoformat(timespec="minutes") if when else None}
 
-    def administration(self, sid: str) -> Administration | None:
+    def administration(self, actor, sid: str) -> Administration | None:
         """The current record of what was given after this consent (None: nothing recorded)."""
-        chain = self.administrations(sid)
+        chain = self.administrations(actor, sid)
         return chain[-1] if chain else None
 
-    def administrations(self, sid: str) -> list[Administration]:
+    def administrations(self, actor, sid: str) -> list[Administration]:
         """Every record of this consent's treatment, the original first, corrections after."""
+        with self._read() as c:
+            self._acting(c, actor, None, "")
+            return self._administrations(c, sid)
+
+    @staticmethod
+    def _administrations(c, sid: str) -> list[Administration]:
         a = t.administrations
         giver, recorder = t.staff.alias("giver"), t.staff.alias("recorder")
-        with self._read() as c:
-            rows = c.execute(select(a, giver.c.display_name.label("giver_name"),
-                                    recorder.c.display_name.label("recorder_name"))
-                             .outerjoin(giver, giver.c.id == a.c.given_by)
-                             .join(recorder, recorder.c.id == a.c.recorded_by)
-                             .where(a.c.screening_id == sid).order_by(a.c.recorded_at)).mappings().all()
+        rows = c.execute(select(a, giver.c.display_name.label("giver_name"),
+                                recorder.c.display_name.label("recorder_name"))
+                         .outerjoin(giver, giver.c.id == a.c.given_by)
+                         .join(recorder, recorder.c.id == a.c.recorded_by)
+                         .where(a.c.screening_id == sid).order_by(a.c.recorded_at)).mappings().all()
         by_amends = {r["amends"]: r for r in rows}
         out, cursor = [], None
         while cursor in by_amends:
@@ -615,7 +620,7 @@ class AftercareMixin:
         event (see records/medwatch.py). Opening it is audited."""
         event = self.adverse_event(actor, eid)
         record = self.record(event.screening_id)
-        administration = self.administration(event.screening_id)
+        administration = self.administration(actor, event.screening_id)
         with self._write() as c:
             actor = self._acting(c, actor, "follow_up", "see adverse events")
             settings = self._settings(c)

@@ -70,6 +70,6 @@ def adverse_event_entries(store, actor, sid: str) -> list[dict]:
     events = store.adverse_events(actor, sid=sid)
     if not events:
         return []
-    record, administration = store.record(sid), store.administration(sid)
+    record, administration = store.record(sid), store.administration(actor, sid)
     return [{"fullUrl": f"urn:uuid:{e.id}", "resource": fhir_adverse_event(e, record, administration)}
             for e in events]

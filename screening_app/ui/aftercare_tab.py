@@ -553,7 +553,7 @@ class AftercareTab(QWidget):
 
     def correct_treatment(self, sid: str) -> AdministrationForm | None:
         try:
-            current = self.store.administration(sid) if sid else None
+            current = self.store.administration(self.staff, sid) if sid else None
             record = self.store.record(sid) if current else None
         except StoreError:
             current = None
