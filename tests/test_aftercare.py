@@ -22,6 +22,7 @@ from conftest import raw_sql
 from test_casework import PASSWORD, decide_all, finished, handed_over, patient, review_case
 
 TODAY = dt.date.today()
+PREVIOUS = "0003"  # the schema before migrations/versions/0004_aftercare.py
 
 
 @pytest.fixture
@@ -397,9 +398,9 @@ def test_lookback_lists_who_received_the_lot_and_becomes_a_call_list(store, peop
     assert len(entries) == 2 and json.loads(entries[0]["detail"])["lot"] == "EV-2291"
 
 
-# --- 6. the migration from 0002 -------------------------------------------------------------------
+# --- 6. the migration from the schema before it (0003) -------------------------------------------------------------------
 
-def test_an_0002_store_with_records_is_upgraded_and_keeps_them(store_url):
+def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(store_url):
     from alembic import command
     from alembic.config import Config
     from pathlib import Path
@@ -412,7 +413,7 @@ def test_an_0002_store_with_records_is_upgraded_and_keeps_them(store_url):
     config.set_main_option("script_location", str(Path(schema.__file__).with_name("migrations")))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
+        command.upgrade(config, PREVIOUS)
     with engine.begin() as c:
         assert not inspect(c).has_table("administrations")
         c.exec_driver_sql("INSERT INTO staff (id, username, display_name, role, password_hash, active, created_at) "

@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Int
 
 from .accounts import ALL_ROLES as ROLES
 
-SCHEMA_HEAD = "0003"  # the newest file in migrations/versions (a test checks)
+SCHEMA_HEAD = "0004"  # the newest file in migrations/versions (a test checks)
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
 
 
@@ -120,7 +120,7 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
-# --- after treatment (migration 0003) ----------------------------------------------------------
+# --- after treatment (migration 0004) ----------------------------------------------------------
 # Every row below is written once and never changed (triggers refuse UPDATE and DELETE); a
 # correction is a new row that `amends` the one it corrects, and the newest one counts.
 
@@ -211,7 +211,7 @@ AFTERCARE = ("administrations", "follow_ups", "contacts", "adverse_events", "rec
 
 # Finished screenings and audit entries are protected by triggers made in migration 0001
 # (spelled out there, as they stood): nothing may update or delete them. The after-treatment
-# records are protected the same way by migration 0003.
+# records are protected the same way by migration 0004.
 PROTECTED = ("finished", "audit", *AFTERCARE)
 
 
