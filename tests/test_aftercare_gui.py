@@ -211,3 +211,21 @@ def test_the_wizard_never_verifies_a_recalled_lot(qtbot, store):
     wizard.draft_changed.emit()
     assert "recalled" in wizard.currentPage().result_label.text()
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_every_input_of_the_follow_up_forms_has_an_accessible_name(qtbot, store):
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QTableWidget
+    from screening_app.ui.aftercare_tab import AdministrationForm, AdverseEventForm, ContactForm, RecallForm
+    p = people(store)
+    sid = finished(store, p, patient()).sid
+    forms = [AdministrationForm(store, p["doc"], sid, lot="EV-2291", route="topical"),
+             ContactForm(store, p["desk"], sid), AdverseEventForm(store, p["doc"], sid),
+             RecallForm(store, p["admin"], "EV-2291")]
+    for form in forms:
+        qtbot.addWidget(form)
+    missing = [f"{type(w).__name__} in {type(top).__name__}" for top in forms
+               for kind in (QLineEdit, QComboBox, QPlainTextEdit, QTableWidget) for w in top.findChildren(kind)
+               if not w.accessibleName().strip() and not isinstance(w.parent(), (QComboBox,))]
+    assert missing == []
+    unnamed = [b for f in forms for b in f.findChildren(QCheckBox) if not b.text() and not b.accessibleName()]
+    assert unnamed == []

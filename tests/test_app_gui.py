@@ -1,5 +1,6 @@
 """Ensure the app keeps every screening: autosave, hand-over, queue, finish, resume, idle lock, faults."""
 import pytest
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QWizard
 
 from screening_app.records import StoreError
@@ -107,7 +108,7 @@ def test_front_desk_hands_over_and_a_clinician_claims(qtbot, store):
     assert "Dr. Maya Chen is reviewing" in okafor.dialogs.told[0]
 
 
-def test_clinician_finishes_and_the_record_is_kept_exactly(qtbot, store):
+def test_clinician_finishes_and_the_record_is_kept_exactly(qtbot, store, tmp_path):
     chen = window(qtbot, store, "chen")
     wizard = chen.new_screening()
     fill_front_desk(wizard)
@@ -120,12 +121,60 @@ def test_clinician_finishes_and_the_record_is_kept_exactly(qtbot, store):
     wizard.draft_changed.emit()
     wizard.next()
     assert wizard.currentId() == Step.SHEET
-    pdf = wizard.currentPage().preview.data
-    wizard.button(QWizard.WizardButton.FinishButton).click()
+    page = wizard.currentPage()
+    pdf = page.preview.data
+    done = wizard.button(QWizard.WizardButton.FinishButton)
+    assert not done.isEnabled() and "print or save" in page.status.text()  # a consent is signed on paper
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    page.preview.print_to(printer)
+    assert done.isEnabled() and page.status.text() == ""
+    done.click()
     (row,) = store.search(include_unfinished=False)
     record = store.record(row["id"])
     assert record.pdf == pdf and record.sheet_kind == "consent" and record.lot == "EV-2291"
     assert record.finished_by == "Dr. Maya Chen"
+    (printed,) = store.paper_events(row["id"])
+    assert printed["event"] == "printed" and printed["display_name"] == "Dr. Maya Chen"
+
+
+def test_a_consent_not_printed_needs_a_reason_and_the_signed_copy_is_recorded(qtbot, store, monkeypatch):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard)
+    for _ in range(4):
+        wizard.next()
+    wizard.draft.product = dict(GOOD_PRODUCT)
+    wizard.currentPage().initializePage()
+    wizard.draft_changed.emit()
+    wizard.next()
+    page = wizard.currentPage()
+    monkeypatch.setattr(chen.dialogs, "ask_reason", lambda *a: "", raising=False)
+    page.not_printed.click()
+    assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()  # no reason, no way on
+    monkeypatch.setattr(chen.dialogs, "ask_reason", lambda *a: "Printer jammed; copy emailed to the patient",
+                        raising=False)
+    page.not_printed.click()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    sid = wizard.session.sid
+    assert [e["event"] for e in store.paper_events(sid)] == ["not_printed"]
+    chen.run_search()
+    chen.results.selectRow(0)
+    dialog = chen.open_sheet()
+    assert "not printed" in dialog.windowTitle().lower()
+    scan = b"%PDF-1.4\n% signed copy scan\n%%EOF\n"
+    monkeypatch.setattr(chen.dialogs, "ask_open_file", lambda *a: str(write_scan(store, scan)), raising=False)
+    assert chen.signed_copy_received()
+    assert store.paper_events(sid)[-1]["event"] == "signed_copy_received" and store.signed_copy(sid) == scan
+    chen.run_search()
+    assert "signed copy received" in chen.results.item(0, 5).text()
+
+
+def write_scan(store, data: bytes):
+    path = store.location.parent / "scan.pdf" if hasattr(store.location, "parent") else None
+    path.write_bytes(data)
+    return path
 
 
 def test_do_not_treat_is_recorded_as_do_not_treat(qtbot, store):

@@ -35,6 +35,8 @@ class Case:
         self.status: str = row.status if row is not None else "new"
         self.record = None
         self._original: dict | None = None
+        self.paper_events: list[str] = [e["event"] for e in store.paper_events(self.sid)] \
+            if store is not None and self.sid is not None else []
         self._history_key: tuple | None = None
         self.refresh_history()
 
@@ -147,6 +149,22 @@ class Case:
                                         sheet_version=sheet_texts()["sheet"]["version"])
         self.status = "finished"
         return self.record
+
+    # --- the paper side of the sheet ----------------------------------------------------------------
+
+    PAPER_DONE = ("printed", "saved", "not_printed")
+
+    def record_paper(self, event: str, detail: str = "") -> None:
+        """The sheet was printed, saved, or not (with why): a consent is finished only after one."""
+        if self.store is not None:
+            if self.sid is None:
+                self.save(Step.SHEET)
+            self.store.record_paper(self.staff, self.sid, event, detail)
+        self.paper_events.append(event)
+
+    @property
+    def paper_done(self) -> bool:
+        return any(e in self.PAPER_DONE for e in self.paper_events)
 
     def log(self, action: str, detail: dict | None = None) -> None:
         self.store.log(self.staff, action, self.sid, detail)

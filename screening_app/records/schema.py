@@ -114,6 +114,22 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# What happened to the sheet on paper: printed, saved, not printed (with why), signed copy back.
+PAPER_EVENTS = ("printed", "saved", "not_printed", "signed_copy_received")
+paper = Table(
+    "paper", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False),
+    Column("event", String(30), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("scan", LargeBinary),
+    Column("scan_sha256", String(64)),
+    _one_of("event", PAPER_EVENTS, "paper_event"),
+)
+Index("ix_paper_screening", paper.c.screening_id)
+
 settings = Table(
     "settings", metadata,
     Column("key", String(64), primary_key=True),
@@ -210,9 +226,9 @@ recalls = Table(
 AFTERCARE = ("administrations", "follow_ups", "contacts", "adverse_events", "recalls")
 
 # Finished screenings and audit entries are protected by triggers made in migration 0001
-# (spelled out there, as they stood): nothing may update or delete them. The after-treatment
-# records are protected the same way by migration 0004.
-PROTECTED = ("finished", "audit", *AFTERCARE)
+# (spelled out there, as they stood): nothing may update or delete them. The paper trail
+# (0003) and the after-treatment records (0004) are protected the same way.
+PROTECTED = ("finished", "audit", "paper", *AFTERCARE)
 
 
 def current_revision(connection) -> str | None:

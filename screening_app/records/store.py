@@ -676,6 +676,53 @@ class Store(AftercareMixin):
         rec = self.record(original)
         return self.new_draft(actor, self.draft(original).draft, amends=rec.screening_id)
 
+    # --- the paper side -----------------------------------------------------------------------------
+
+    def record_paper(self, actor: Staff, sid: str, event: str, detail: str = "", *, scan: bytes | None = None) -> None:
+        """Records that the sheet was printed or saved, not printed (with why), or that the signed
+        copy came back (optionally with its scan as PDF). Append-only; each is audited."""
+        if event not in t.PAPER_EVENTS:
+            raise StoreError("refused", f"Unknown paper event {event!r}.")
+        if event == "not_printed" and not detail.strip():
+            raise StoreError("refused", "Say why the sheet was not printed or saved.")
+        if scan is not None and not (scan.startswith(b"%PDF-") and b"%%EOF" in scan[-1024:]):
+            raise StoreError("refused", "The scan must be a PDF file.")
+        with self._write() as c:
+            actor = self._acting(c, actor, "screen" if event != "signed_copy_received" else None, "record the sheet")
+            if c.execute(select(t.screenings.c.id).where(t.screenings.c.id == sid)).first() is None:
+                raise StoreError("refused", "This screening does not exist.")
+            sha = hashlib.sha256(scan).hexdigest() if scan is not None else None
+            c.execute(insert(t.paper).values(screening_id=sid, event=event, at=now(), by=actor.id,
+                                             detail=detail.strip()[:2000], scan=scan, scan_sha256=sha))
+            self._audit(c, actor.username, event, sid, {"detail": detail.strip()[:200], "scan_sha256": sha})
+
+    def paper_events(self, sid: str) -> list[dict]:
+        """What happened to this screening's sheet on paper, oldest first (scans not included)."""
+        p = t.paper
+        with self._read() as c:
+            rows = c.execute(select(p.c.event, p.c.at, p.c.detail, p.c.scan_sha256, t.staff.c.display_name)
+                             .join(t.staff, t.staff.c.id == p.c.by).where(p.c.screening_id == sid)
+                             .order_by(p.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def paper_summaries(self, sids: list[str]) -> dict[str, list[str]]:
+        """For a list of screenings: the paper events of each, oldest first (one query)."""
+        if not sids:
+            return {}
+        out: dict[str, list[str]] = {}
+        with self._read() as c:
+            for sid, event in c.execute(select(t.paper.c.screening_id, t.paper.c.event)
+                                        .where(t.paper.c.screening_id.in_(sids)).order_by(t.paper.c.id)):
+                out.setdefault(sid, []).append(event)
+        return out
+
+    def signed_copy(self, sid: str) -> bytes | None:
+        with self._read() as c:
+            return c.execute(select(t.paper.c.scan).where(t.paper.c.screening_id == sid,
+                                                          t.paper.c.event == "signed_copy_received",
+                                                          t.paper.c.scan.is_not(None))
+                             .order_by(t.paper.c.id.desc()).limit(1)).scalar()
+
     def log(self, actor: Staff, action: str, sid: str | None, detail: dict | None = None) -> None:
         """Records that someone opened, printed or exported a screening."""
         with self._write() as c:
@@ -804,7 +851,7 @@ class _Tx:
         return False
 
 
-COPY_ORDER = ("staff", "screenings", "name_tokens", "finished", "audit", "settings",
+COPY_ORDER = ("staff", "screenings", "name_tokens", "finished", "paper", "audit", "settings",
               "recalls", "administrations", "follow_ups", "contacts", "adverse_events")
 
 
@@ -844,8 +891,9 @@ def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int
         head = src.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
         dst.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=head.seq, hash=head.hash))
         if target.dialect == "postgresql":  # ids were copied as they were: move the counter past them
-            dst.exec_driver_sql("SELECT setval(pg_get_serial_sequence('staff', 'id'), "
-                                "(SELECT COALESCE(MAX(id), 1) FROM staff))")
+            for table_name in ("staff", "paper"):
+                dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
+                                    f"(SELECT COALESCE(MAX(id), 1) FROM {table_name}))")
     for name in COPY_ORDER:
         with source._read() as a, target._read() as b:
             table = t.metadata.tables[name]

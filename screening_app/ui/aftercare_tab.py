@@ -329,9 +329,9 @@ class AftercareTab(QWidget):
         if staff.can("follow_up"):
             self.pages.addTab(self._events_page(), "Adverse &events")
         if staff.can("lookback"):
-            self.pages.addTab(self._lookback_page(), "&Lookback and recall")
+            self.pages.addTab(self._lookback_page(), "Look&back and recall")
         if staff.can("manage_settings"):
-            self.pages.addTab(self._schedule_page(), "&Schedule")
+            self.pages.addTab(self._schedule_page(), "Sc&hedule")
         self.pages.currentChanged.connect(lambda _i: self.refresh())
 
     # --- pages --------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ class AftercareTab(QWidget):
         self.due.doubleClicked.connect(lambda _i: self.record_contact())
         self.show_upcoming = QCheckBox("Also show the next 14 days", page)
         self.show_upcoming.toggled.connect(lambda _b: self.refresh())
-        buttons = [("&Record contact…", self.record_contact)]
+        buttons = [("Record &contact…", self.record_contact)]
         if self.staff.can("adverse_events"):
             buttons.append(("Record adverse e&vent…", self.record_event_for_due))
         layout = QVBoxLayout(page)
@@ -360,13 +360,16 @@ class AftercareTab(QWidget):
         self.pending.doubleClicked.connect(lambda _i: self.record_treatment())
         self.correct_id = QLineEdit(page)
         self.correct_id.setPlaceholderText("screening ID of a treatment already recorded")
+        self.correct_id.setAccessibleName("Screening ID of the treatment record to correct")
         layout = QVBoxLayout(page)
         layout.addWidget(QLabel("Signed consents with a verified lot: record what was given, or that it was not.",
                                 page))
         layout.addWidget(self.pending)
-        layout.addLayout(_buttons(page, [("Record &treatment…", self.record_treatment)]))
+        layout.addLayout(_buttons(page, [("Record what was &given…", self.record_treatment)]))
         row = QHBoxLayout()
-        row.addWidget(QLabel("Correct a treatment record:", page))
+        caption = QLabel("Correct a treatment &record:", page)
+        caption.setBuddy(self.correct_id)
+        row.addWidget(caption)
         row.addWidget(self.correct_id, 1)
         fix = QPushButton("&Correct…", page)
         fix.clicked.connect(lambda: self.correct_treatment(self.correct_id.text().strip()))
@@ -402,12 +405,12 @@ class AftercareTab(QWidget):
         self.lookback = _table(["Patient", "Date of birth", "Contact", "Given", "Amount", "Follow-up",
                                 "Recall call", "Open adverse events"], "Patients who received the lot")
         row = QHBoxLayout()
-        row.addWidget(QLabel("&Lot:", page))
+        row.addWidget(QLabel("Lot &number:", page))
         row.itemAt(0).widget().setBuddy(self.lot)
         row.addWidget(self.lot, 1)
-        for text, slot, allowed in (("Look &back", self.look_back, True),
+        for text, slot, allowed in (("Show &patients", self.look_back, True),
                                     ("Recall this lot…", self.recall, self.staff.can("recall")),
-                                    ("Save as &CSV…", self.save_lookback, True)):
+                                    ("Save as CS&V…", self.save_lookback, True)):
             if allowed:
                 button = QPushButton(text, page)
                 button.clicked.connect(slot)

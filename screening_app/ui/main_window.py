@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBo
 
 from .. import paths
 from ..records import StoreError
-from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff
+from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff, hash_password, verify_password
 from ..records.settings import ClinicSettings
 from ..screening import ContentError
 from ..screening.model import Outcome
@@ -41,6 +41,10 @@ class AppDialogs(Dialogs):
         path, _ = QFileDialog.getSaveFileName(parent, title, suggested, pattern)
         return path or None
 
+    def ask_open_file(self, parent, title: str, pattern: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), pattern)
+        return path or None
+
 
 def _labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: str = "") -> QFormLayout:
     """A form whose labels are buddies (so Alt+letter jumps to the field) and whose fields
@@ -51,6 +55,10 @@ def _labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: s
         caption.setBuddy(widget)
         widget.setAccessibleName(accessible_prefix + label.replace("&", ""))
         form.addRow(caption, widget)
+    # Tab follows the rows as they are read, whatever order the fields were made in: someone
+    # typing in field order must never put their name into a hidden password box.
+    for first, second in zip([w for _, w in rows], [w for _, w in rows][1:]):
+        QWidget.setTabOrder(first, second)
     return form
 
 
@@ -100,6 +108,9 @@ class SignInDialog(QDialog):
     def __init__(self, store, *, first_admin: bool, parent=None):
         super().__init__(parent)
         self.store, self.first_admin, self.staff = store, first_admin, None
+        # A hash of this person's password kept in memory only, so the idle lock can still be
+        # opened by them while the records server is unreachable.
+        self.verifier: str | None = None
         self.setWindowTitle("Create the admin account" if first_admin else "Sign in")
         self.username = QLineEdit(self)
         self.password = _password_field(self)
@@ -147,34 +158,60 @@ class SignInDialog(QDialog):
         except (StoreError, PermissionDenied) as exc:
             self.error.setText(str(exc))
             return
+        self.verifier = hash_password(self.password.text())
         self.accept()
 
 
 class LockDialog(QDialog):
     """Shown after the idle time: the same person's password opens everything as it was."""
 
-    def __init__(self, store, staff: Staff, parent=None):
+    switch_user = Signal()
+
+    def __init__(self, store, staff: Staff, parent=None, verifier: str | None = None):
         super().__init__(parent)
-        self.store, self.staff = store, staff
+        self.store, self.staff, self.verifier = store, staff, verifier
+        self.offline = False
         self.setWindowTitle("Locked")
         self.setModal(True)
         self.password = _password_field(self)
         self.password.setAccessibleName("Password")
         self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setObjectName("lockError")
         text = QLabel(f"Locked after a time without use. {staff.display_name}, enter your password to go on. "
-                      "Open screenings are kept.", self)
+                      "Open screenings are kept. Someone else? Switch user: the open screenings are saved "
+                      "and stay in their drafts or the review queue.", self)
         text.setWordWrap(True)
         unlock = QPushButton("&Unlock", self)
         unlock.setDefault(True)
         unlock.clicked.connect(self.submit)
+        other = QPushButton("&Switch user", self)
+        other.clicked.connect(self.switch_user.emit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(unlock)
+        buttons.addWidget(other)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(self.password)
         layout.addWidget(self.error)
-        layout.addWidget(unlock)
+        layout.addLayout(buttons)
 
     def submit(self) -> None:
-        if self.store.check_password(self.staff, self.password.text()):
+        try:
+            ok = self.store.check_password(self.staff, self.password.text())
+        except StoreError as exc:
+            # The records cannot be reached: the same person may still unlock with the password
+            # they signed in with (checked against a hash kept in memory since sign-in).
+            if self.verifier and verify_password(self.password.text(), self.verifier):
+                self.offline = True
+                self.accept()
+                return
+            self.password.clear()
+            self.error.setText(f"The records cannot be reached, so the password cannot be checked now: {exc} "
+                               "Try again in a moment, or Switch user.")
+            return
+        if ok:
             self.accept()
         else:
             self.password.clear()
@@ -185,25 +222,96 @@ class LockDialog(QDialog):
 
 
 class IdleLock(QObject):
-    """Locks every window after the clinic's idle time; any key or mouse use resets it."""
+    """Locks every window after the clinic's idle time; any key or mouse use resets it.
+    Warns WARN_MS before (WCAG 2.2.1 asks for 20 seconds), and any use or "Keep working"
+    puts the lock off again."""
 
     locked = Signal()
+    warning = Signal(int)  # seconds left
+    resumed = Signal()
+    WARN_MS = 20_000
 
     def __init__(self, minutes: int, parent=None):
         super().__init__(parent)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self.timer.setInterval(max(1, minutes) * 60_000)
         self.timer.timeout.connect(self.locked.emit)
+        self.warn_timer = QTimer(self)
+        self.warn_timer.setSingleShot(True)
+        self.warn_timer.timeout.connect(lambda: self.warning.emit(self.WARN_MS // 1000))
+        self.warned = False
+        self.set_minutes(minutes)
         self.active = True
         QApplication.instance().installEventFilter(self)
+        self.restart()
+
+    def set_minutes(self, minutes: int) -> None:
+        self.timer.setInterval(max(1, minutes) * 60_000)
+        self.warn_timer.setInterval(max(0, self.timer.interval() - self.WARN_MS))
+
+    def restart(self) -> None:
         self.timer.start()
+        self.warn_timer.start()
+        if self.warned:
+            self.warned = False
+            self.resumed.emit()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.warn_timer.stop()
 
     def eventFilter(self, obj, event):
         if self.active and event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
                                             QEvent.Type.MouseMove, QEvent.Type.Wheel):
-            self.timer.start()
+            self.restart()
         return False
+
+
+class LockWarning(QDialog):
+    """Says the screen will lock soon, with a countdown; "Keep working" puts it off."""
+
+    def __init__(self, idle: IdleLock, parent=None):
+        super().__init__(parent)
+        self.idle = idle
+        self.setWindowTitle("About to lock")
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setObjectName("lockWarning")
+        keep = QPushButton("&Keep working", self)
+        keep.setDefault(True)
+        keep.clicked.connect(self._keep)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(keep)
+        self.left = 0
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self._count)
+        idle.warning.connect(self.start)
+        idle.resumed.connect(self.stop)
+        idle.locked.connect(self.stop)
+
+    def start(self, seconds: int) -> None:
+        self.idle.warned = True
+        self.left = seconds
+        self._show_left()
+        self.tick.start()
+        self.show()
+
+    def _count(self) -> None:
+        self.left = max(0, self.left - 1)
+        self._show_left()
+
+    def _show_left(self) -> None:
+        self.text.setText(f"The screen locks in {self.left} seconds to keep patient data private. "
+                          "Open screenings are kept. Press Keep working, or use the mouse or keyboard, to go on.")
+
+    def _keep(self) -> None:
+        self.idle.restart()
+
+    def stop(self) -> None:
+        self.tick.stop()
+        self.hide()
 
 
 def _button_row(parent, buttons: list[tuple[str, object]]) -> QHBoxLayout:
@@ -237,15 +345,37 @@ def _fill(table: QTableWidget, rows: list[list[str]], keys: list[str]) -> None:
             table.setItem(r, c, item)
 
 
+def paper_label(events: list[str], status: str) -> str:
+    """What happened to a finished screening's sheet on paper, in a few words."""
+    if status != "finished" and not events:
+        return ""
+    parts = []
+    if "printed" in events:
+        parts.append("printed")
+    elif "saved" in events:
+        parts.append("saved as PDF")
+    elif "not_printed" in events:
+        parts.append("not printed")
+    else:
+        parts.append("not printed or saved")
+    if "signed_copy_received" in events:
+        parts.append("signed copy received")
+    return ", ".join(parts)
+
+
 def _selected_key(table: QTableWidget) -> str | None:
     items = table.selectedItems()
     return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store, staff: Staff, flow: Flow, dialogs: AppDialogs | None = None):
+    signed_out = Signal()
+
+    def __init__(self, store, staff: Staff, flow: Flow, dialogs: AppDialogs | None = None, *,
+                 verifier: str | None = None, owns_store: bool = True):
         super().__init__()
         self.store, self.staff, self.flow = store, staff, flow
+        self.verifier, self.owns_store = verifier, owns_store
         self.dialogs = dialogs or AppDialogs()
         self.windows: list[ScreeningWizard] = []
         self.setWindowTitle(f"Exosome screening: {staff.display_name} ({ROLE_LABELS[staff.role]})")
@@ -259,7 +389,7 @@ class MainWindow(QMainWindow):
         if staff.can("follow_up") or staff.can("lookback"):
             from .aftercare_tab import AftercareTab  # after treatment: follow-up, adverse events, lookback
             self.aftercare = AftercareTab(store, staff, self.dialogs, self)
-            self.tabs.addTab(self.aftercare, "F&ollow-up")
+            self.tabs.addTab(self.aftercare, "Fo&llow-up")
         if staff.can("manage_staff"):
             self.tabs.addTab(self._accounts_tab(), "&Accounts")
         if staff.can("manage_settings"):
@@ -267,8 +397,13 @@ class MainWindow(QMainWindow):
         if staff.can("view_audit"):
             self.tabs.addTab(self._audit_tab(), "A&udit trail")
         self.statusBar().showMessage(f"Signed in as {staff.display_name}")
+        sign_out = QPushButton(f"Sign &out {staff.display_name}", self)
+        sign_out.setAccessibleName("Sign out or switch user")
+        sign_out.clicked.connect(self.sign_out)
+        self.statusBar().addPermanentWidget(sign_out)
         self.idle = IdleLock(store.settings().idle_lock_minutes, self)
         self.idle.locked.connect(self.lock)
+        self.lock_warning = LockWarning(self.idle, self)
         # Only the queue changes behind this window's back; polling it alone keeps the
         # 5-second refresh to one small query (a server store gets it from every workstation).
         self.queue_timer = QTimer(self)
@@ -330,12 +465,13 @@ class MainWindow(QMainWindow):
         for edit in (self.search_name, self.search_dob, self.search_from, self.search_to):
             edit.textEdited.connect(lambda _t: self.search_timer.start())
         self.search_outcome.currentIndexChanged.connect(lambda _i: self.search_timer.start())
-        self.results = _table(["Patient", "Date of birth", "Treatment date", "Outcome", "Status", "Amends"])
+        self.results = _table(["Patient", "Date of birth", "Treatment date", "Outcome", "Status", "Sheet on paper",
+                               "Amends"])
         self.results.setAccessibleName("Screenings found")
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
-        buttons = [("Open &sheet", self.open_sheet), ("Export &FHIR…", self.export_fhir),
-                   ("Export &CSV…", self.export_csv)]
+        buttons = [("Open &sheet", self.open_sheet), ("Signed copy &received…", self.signed_copy_received),
+                   ("Export &FHIR…", self.export_fhir), ("Export &CSV…", self.export_csv)]
         if self.staff.can("sign"):  # only clinicians amend a finished screening
             buttons.append(("&Amend…", self.amend_selected))
         layout.addLayout(_button_row(tab, buttons))
@@ -452,8 +588,10 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             self.statusBar().showMessage(f"Search failed: {exc}")
             return
+        paper = self.store.paper_summaries([r["id"] for r in rows])
         _fill(self.results, [[r["patient_name"], r["date_of_birth"], r["treatment_date"],
                               Outcome(r["outcome"]).label if r["outcome"] else "", STATUS_LABELS[r["status"]],
+                              paper_label(paper.get(r["id"], []), r["status"]),
                               "yes" if r["amends"] else ""] for r in rows], [r["id"] for r in rows])
         self.statusBar().showMessage(f"{len(rows)} found" + (" (first 200)" if len(rows) == 200 else ""))
 
@@ -594,7 +732,16 @@ class MainWindow(QMainWindow):
         from .sheet_view import SheetPreview
         self.store.log(self.staff, "opened", record.screening_id, {"for": "sheet"})
         dialog = QDialog(self)
-        dialog.setWindowTitle(f"Sheet as printed on {record.finished_at[:10]} (SHA-256 {record.pdf_sha256[:12]}…)")
+        events = self.store.paper_events(record.screening_id)
+        printed = [e for e in events if e["event"] == "printed"]
+        if printed:
+            how = f"Sheet as printed on {printed[0]['at'][:10]} by {printed[0]['display_name']}"
+        else:
+            why = next((e["detail"] for e in events if e["event"] == "not_printed"), "")
+            saved = any(e["event"] == "saved" for e in events)
+            how = (f"Sheet as recorded on {record.finished_at[:10]} ("
+                   + ("saved as PDF, not printed" if saved else f"not printed: {why}" if why else "not printed") + ")")
+        dialog.setWindowTitle(f"{how} (SHA-256 {record.pdf_sha256[:12]}…)")
         preview = SheetPreview(self.dialogs, dialog)
         preview.set_pdf(record.pdf, f"sheet-{record.screening_id[:8]}")
         preview.printed.connect(lambda n: self.store.log(self.staff, "printed", record.screening_id, {"pages": n}))
@@ -603,6 +750,25 @@ class MainWindow(QMainWindow):
         dialog.resize(800, 900)
         dialog.show()
         return dialog
+
+    def signed_copy_received(self) -> bool:
+        """The patient's signed paper came back: recorded, optionally with a scan (PDF)."""
+        record = self._finished_selected()
+        if record is None:
+            return False
+        path = self.dialogs.ask_open_file(self, "Scan of the signed copy (PDF, optional: Cancel for none)",
+                                          "PDF (*.pdf)")
+        try:
+            scan = Path(path).read_bytes() if path else None
+            self.store.record_paper(self.staff, record.screening_id, "signed_copy_received", scan=scan)
+        except OSError as exc:
+            self.dialogs.tell(self, "Not recorded", f"The scan could not be read: {exc.strerror or exc}.", error=True)
+            return False
+        except (StoreError, PermissionDenied) as exc:
+            self.dialogs.tell(self, "Not recorded", str(exc), error=True)
+            return False
+        self.run_search()
+        return True
 
     def export_fhir(self) -> None:
         from ..records.export import fhir_bundle
@@ -688,7 +854,8 @@ class MainWindow(QMainWindow):
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, "Not saved", str(exc), error=True)
             return
-        self.idle.timer.setInterval(settings.idle_lock_minutes * 60_000)
+        self.idle.set_minutes(settings.idle_lock_minutes)
+        self.idle.restart()
         self.statusBar().showMessage("Settings saved.")
 
     def verify_audit(self) -> None:
@@ -706,20 +873,50 @@ class MainWindow(QMainWindow):
         for w in windows:
             w.hide()
         self.idle.active = False
-        self.lock_dialog = LockDialog(self.store, self.staff)
+        self.idle.stop()
+        self.lock_dialog = LockDialog(self.store, self.staff, verifier=self.verifier)
         self.lock_dialog.accepted.connect(lambda: self._unlock(windows))
+        self.lock_dialog.switch_user.connect(self._switch_from_lock)
         self.lock_dialog.show()
 
     def _unlock(self, windows) -> None:
         for w in windows:
             w.show()
+        if self.lock_dialog.offline:
+            self.statusBar().showMessage("Unlocked while the records cannot be reached: what you type is kept on "
+                                         "screen and saved when they are back.")
         self.idle.active = True
-        self.idle.timer.start()
+        self.idle.restart()
+
+    def _switch_from_lock(self) -> None:
+        self.lock_dialog.hide()
+        self.lock_dialog.deleteLater()
+        self.sign_out()
+
+    def sign_out(self) -> None:
+        """The next person signs in here. Every open screening is saved first and left in this
+        person's drafts or back in the review queue; nothing of it is shown to the next one."""
+        for w in list(self.windows):
+            w.reject()
+        self.idle.active = False
+        self.idle.stop()
+        self.lock_warning.stop()
+        try:
+            self.store.log(self.staff, "signed_out", None, {})
+        except (StoreError, PermissionDenied):
+            pass  # the sign-out itself never fails for want of an audit line
+        self.owns_store = False
+        self.hide()
+        self.signed_out.emit()
+        self.close()
 
     def closeEvent(self, event) -> None:
         for w in list(self.windows):
             w.close()
-        self.store.close()
+        self.idle.active = False
+        self.idle.stop()
+        if self.owns_store:
+            self.store.close()
         super().closeEvent(event)
 
 
@@ -729,6 +926,34 @@ def acquire_instance_lock() -> QLockFile | None:
     lock = QLockFile(str(folder / "instance.lock"))
     lock.setStaleLockTime(0)  # a crashed copy's lock is taken over (Qt checks the process is gone)
     return lock if lock.tryLock(200) else None
+
+
+class Workstation(QObject):
+    """Who is at the keyboard: sign-in, then the main window, and sign-in again after a sign-out."""
+
+    def __init__(self, store, flow: Flow):
+        super().__init__()
+        self.store, self.flow = store, flow
+        self.window: MainWindow | None = None
+        self.sign_in: SignInDialog | None = None
+
+    def ask(self) -> None:
+        self.sign_in = SignInDialog(self.store, first_admin=not self.store.has_staff())
+        self.sign_in.accepted.connect(self._signed_in)
+        self.sign_in.rejected.connect(self._gave_up)
+        self.sign_in.show()
+
+    def _signed_in(self) -> None:
+        staff, verifier = self.sign_in.staff, self.sign_in.verifier
+        self.window = MainWindow(self.store, staff, self.flow, verifier=verifier, owns_store=False)
+        self.window.signed_out.connect(self.ask)
+        self.window.show()
+        if staff.can("screen"):
+            self.window.offer_resume()
+
+    def _gave_up(self) -> None:
+        if self.window is None or not self.window.isVisible():
+            QApplication.instance().quit()
 
 
 def run_gui(argv: list[str]) -> int:
@@ -755,14 +980,9 @@ def run_gui(argv: list[str]) -> int:
     except StoreError as exc:
         QMessageBox.critical(None, "Records cannot be opened", str(exc))
         return 1
-    sign_in = SignInDialog(store, first_admin=not store.has_staff())
-    if sign_in.exec() != QDialog.DialogCode.Accepted:
-        store.close()
-        return 0
-    window = MainWindow(store, sign_in.staff, flow)
-    window.show()
-    if sign_in.staff.can("screen"):
-        window.offer_resume()
+    workstation = Workstation(store, flow)
+    workstation.ask()
     code = app.exec()
+    store.close()
     lock.unlock()
     return code

@@ -11,7 +11,7 @@ import datetime as dt
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QAbstractButton, QButtonGroup, QCheckBox, QFormLayout, QFrame, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QRadioButton,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
                                QScrollArea, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget, QWizard,
                                QWizardPage)
 
@@ -20,7 +20,8 @@ from ..screening import InputRefused, ScreeningResult
 from ..screening.consent import Decision, SheetKind
 from ..screening.model import Answer, Outcome, Route
 from ..casework import Case, Draft, Flow, Step
-from ..records.accounts import Staff
+from ..records import StoreError
+from ..records.accounts import PermissionDenied, Staff
 from .dialogs import Dialogs
 
 PREVIEW_STAFF = Staff(0, "preview", "", "clinician")
@@ -723,8 +724,12 @@ class SheetPage(_Page):
         super().__init__(wizard)
         self.preview = None  # made on first use: QtPdf and reportlab stay out of start-up
         self.kind: SheetKind | None = None
+        self.not_printed = QPushButton("&Not printed…", self)
+        self.not_printed.setAccessibleName("The sheet was not printed or saved: say why")
+        self.not_printed.clicked.connect(self._not_printed)
         self.page_layout = QVBoxLayout(self)
         self.page_layout.addWidget(self.banner_widget)
+        self.page_layout.addWidget(self.not_printed, 0, Qt.AlignmentFlag.AlignRight)
         self.page_layout.addWidget(self.footer)
 
     def initializePage(self):
@@ -733,6 +738,8 @@ class SheetPage(_Page):
             self.preview = SheetPreview(self.w.dialogs, self)
             self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             self.page_layout.insertWidget(1, self.preview, 1)
+            self.preview.printed.connect(lambda pages: self._paper("printed", f"{pages} page(s)"))
+            self.preview.saved.connect(lambda _path: self._paper("saved", "as PDF"))
         self.show_patient()
         draft = self.draft
         made = self.w.case.sheet()
@@ -746,9 +753,36 @@ class SheetPage(_Page):
         }[self.kind])
         stem = "".join(ch if ch.isalnum() else "-" for ch in draft.name.strip())[:40].strip("-") or "patient"
         self.preview.set_pdf(pdf, f"{stem}-{self.kind.value}-{draft.treatment_date}")
+        self.refresh_messages()
+
+    def _paper(self, event: str, detail: str = "") -> None:
+        try:
+            self.w.case.record_paper(event, detail)
+        except (StoreError, PermissionDenied) as exc:
+            self.w.dialogs.tell(self, "Not recorded", f"That the sheet was {event.replace('_', ' ')} could not be "
+                                                      f"recorded: {exc}", error=True)
+            return
+        self.refresh_messages()
+        self.completeChanged.emit()
+
+    def _not_printed(self) -> None:
+        reason = self.w.dialogs.ask_reason(self, "Not printed", "Why is the sheet not printed or saved? "
+                                                                "(for example: the printer is broken, the "
+                                                                "patient was given a copy by email)")
+        if reason:
+            self._paper("not_printed", reason)
+
+    def needs_paper(self) -> bool:
+        # A consent is signed on paper: it must have been printed or saved (or why not said).
+        return self.kind is SheetKind.CONSENT and not self.w.case.paper_done
 
     def isComplete(self) -> bool:
-        return True
+        return not self.needs_paper()
+
+    def refresh_messages(self) -> None:
+        self.not_printed.setVisible(self.kind is SheetKind.CONSENT and not self.w.case.paper_done)
+        self.status.setText("To finish: print or save the sheet for the patient to read and sign, or press "
+                            "Not printed and say why." if self.needs_paper() else "")
 
     def validatePage(self) -> bool:
         session = self.w.session
