@@ -540,3 +540,19 @@ def test_copying_a_store_takes_the_after_treatment_records_along(tmp_path, store
         assert target.recalled_lots() == ["EV-2291"]
     finally:
         target.close()
+
+
+def test_screen_gives_the_open_adverse_event_finding_from_the_workstations_store(home_store):
+    store, people, home = home_store
+    (sid,) = [r["id"] for r in store.search(include_unfinished=False)]
+    store.record_adverse_event(people["doc"], sid, description="Granuloma at the site", onset=TODAY.isoformat())
+    later = patient().to_screening_file()
+    later["patient"]["name"] = "zoe angstrom"
+    env = {**os.environ, "SCREENING_APP_HOME": str(home)}
+    out = subprocess.run([sys.executable, "-m", "screening_app", "screen", "-", "--json"],
+                         input=json.dumps(later).encode(), capture_output=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["outcome"] == "clinician_review"
+    assert [f["question"] for f in result["findings"]] == ["open_adverse_event"]
+    assert "Granuloma at the site" in result["findings"][0]["reason"]
