@@ -113,6 +113,7 @@ def test_only_a_clinician_records_a_treatment_and_a_forged_or_switched_off_calle
     for call in (lambda a: store.record_adverse_event(a, sid, description="x", onset=TODAY.isoformat()),
                  lambda a: store.administration(a, sid),
                  lambda a: store.adverse_events(a),
+                 lambda a: store.recent_administrations(a),
                  lambda a: store.contacts(a, sid),
                  lambda a: store.record_contact(a, sid, reached=False),
                  lambda a: store.recall_lot(a, "EV-2291", "maker's notice"),

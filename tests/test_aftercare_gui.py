@@ -61,6 +61,19 @@ def test_the_clinician_records_the_treatment_given_after_a_consent(qtbot, store)
     assert (given.lot, given.amount, given.unit, given.site, given.given_by) == \
         ("EV-2291", "1.5", "mL", "left cheek", "Dr. Maya Chen")
     assert tab.pending.rowCount() == 0
+    # A correction: a new record pointing to the first, with the reason; the first stays.
+    assert tab.recorded.rowCount() == 1 and tab.recorded.item(0, 5).text() == "left cheek"
+    tab.recorded.selectRow(0)
+    fix = tab.correct_selected()
+    assert fix.lot.text() == "EV-2291" and fix.site.text() == "left cheek"
+    fix.site.setText("right cheek")
+    fix.press_ok()
+    assert "amend reason: empty" in fix.error.text()
+    fix.amend_reason.setText("Wrong side typed")
+    fix.press_ok()
+    assert not fix.isVisible()
+    assert [a.site for a in store.administrations(p["doc"], sid)] == ["left cheek", "right cheek"]
+    assert tab.recorded.item(0, 5).text() == "right cheek" and tab.recorded.item(0, 6).text() == "yes"
 
 
 def test_a_treatment_given_before_the_consent_is_refused_in_the_form(qtbot, store):

@@ -369,6 +369,19 @@ class AftercareMixin:
                      .order_by(s.c.treatment_date.desc()).limit(limit))
             return [dict(r) for r in c.execute(query).mappings()]
 
+    def recent_administrations(self, actor, limit: int = 200) -> list[dict]:
+        """The current record of the latest treatments, newest first, with the patient's name."""
+        cur = self._current_admins().subquery()
+        s = t.screenings
+        with self._read() as c:
+            self._acting(c, actor, "administer", "see the treatments given")
+            rows = c.execute(select(cur.c.screening_id, cur.c.given, cur.c.lot, cur.c.amount, cur.c.unit, cur.c.site,
+                                    cur.c.given_at, cur.c.recorded_at, cur.c.not_given_reason, cur.c.amends,
+                                    s.c.patient_name, s.c.date_of_birth)
+                             .join(s, s.c.id == cur.c.screening_id)
+                             .order_by(cur.c.recorded_at.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
     # --- follow-up --------------------------------------------------------------------------------
 
     def follow_up_queue(self, actor, *, today: dt.date | None = None, upcoming_days: int = 0) -> list[FollowUp]:

@@ -358,23 +358,18 @@ class AftercareTab(QWidget):
         self.pending = _table(["Patient", "Date of birth", "Treatment date", "Verified lot"],
                               "Signed consents with no treatment recorded")
         self.pending.doubleClicked.connect(lambda _i: self.record_treatment())
-        self.correct_id = QLineEdit(page)
-        self.correct_id.setPlaceholderText("screening ID of a treatment already recorded")
-        self.correct_id.setAccessibleName("Screening ID of the treatment record to correct")
+        self.recorded = _table(["Patient", "Date of birth", "Given", "Lot", "Amount", "Site", "Corrected"],
+                               "Treatments recorded, newest first")
+        self.recorded.doubleClicked.connect(lambda _i: self.correct_selected())
         layout = QVBoxLayout(page)
         layout.addWidget(QLabel("Signed consents with a verified lot: record what was given, or that it was not.",
                                 page))
         layout.addWidget(self.pending)
         layout.addLayout(_buttons(page, [("Record what was &given…", self.record_treatment)]))
-        row = QHBoxLayout()
-        caption = QLabel("Correct a treatment &record:", page)
-        caption.setBuddy(self.correct_id)
-        row.addWidget(caption)
-        row.addWidget(self.correct_id, 1)
-        fix = QPushButton("&Correct…", page)
-        fix.clicked.connect(lambda: self.correct_treatment(self.correct_id.text().strip()))
-        row.addWidget(fix)
-        layout.addLayout(row)
+        layout.addWidget(QLabel("Treatments recorded, newest first. A record never changes; a correction is a new "
+                                "record that points to it, with the reason.", page))
+        layout.addWidget(self.recorded)
+        layout.addLayout(_buttons(page, [("Correct th&is record…", self.correct_selected)]))
         return page
 
     def _events_page(self) -> QWidget:
@@ -477,6 +472,13 @@ class AftercareTab(QWidget):
                 rows = self.store.consents_to_record(self.staff)
                 _fill(self.pending, [[r["patient_name"], r["date_of_birth"], r["treatment_date"], r["lot"] or ""]
                                      for r in rows], rows)
+                given = self.store.recent_administrations(self.staff)
+                _fill(self.recorded, [[r["patient_name"], r["date_of_birth"],
+                                       (r["given_at"] or "")[:16].replace("T", " ") if r["given"]
+                                       else "not given: " + (r["not_given_reason"] or ""),
+                                       r["lot"] or "", f"{r['amount']} {r['unit']}" if r["given"] else "",
+                                       r["site"] or "", "yes" if r["amends"] else ""] for r in given],
+                      [r["screening_id"] for r in given])
             if hasattr(self, "events"):
                 events = self.store.adverse_events(self.staff, open_only=not self.show_closed.isChecked())
                 names = {sid: self.store.draft(sid).patient_name for sid in {e.screening_id for e in events}}
@@ -553,6 +555,10 @@ class AftercareTab(QWidget):
         route = self.store.record(row["id"]).screening_file.get("treatment", {}).get("route", "")
         return self._show(AdministrationForm(self.store, self.staff, row["id"], lot=row["lot"] or "", route=route,
                                              parent=self))
+
+    def correct_selected(self) -> AdministrationForm | None:
+        sid = _selected(self.recorded)
+        return self.correct_treatment(sid) if sid else None
 
     def correct_treatment(self, sid: str) -> AdministrationForm | None:
         try:
