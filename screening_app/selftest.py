@@ -11,7 +11,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-NAME = "Zoë Ångström 李雷 Олег"
+NAME = "Zoë Ångström 李雷 Олег محمد דוד 김민준 अक्षय สมชาย"
 
 
 def _check_content():
@@ -36,7 +36,10 @@ def _sheet() -> bytes:
 def _check_sheet():
     pdf = _sheet()
     assert pdf.startswith(b"%PDF"), "not a PDF"
-    for font in (b"NotoSans", b"DroidSansFallback"):
+    from reportlab.pdfbase.ttfonts import uharfbuzz
+    assert uharfbuzz is not None, "uharfbuzz is missing: Arabic, Hebrew, Devanagari and Thai names cannot be shaped"
+    for font in (b"NotoSans", b"DroidSansFallback", b"NotoSansArabic", b"NotoSansHebrew", b"NotoSansDevanagari",
+                 b"NotoSansThai", b"NanumSquare"):
         assert font in pdf, f"font {font.decode()} not embedded"
     return f"{len(pdf):,} bytes, fonts embedded"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from screening_app.cli import main
+from screening_app.screening import default_content
 from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,7 @@ def test_questions_json_lists_every_question():
     proc = run("questions", "--json")
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
-    assert data["questionnaire_version"] == "1.0.0"
+    assert data["questionnaire_version"] == default_content().questionnaire_version
     assert data["questions"][0] == {
         "id": "active_malignancy",
         "text": "Do you have cancer now, or are you being treated or tested for cancer?",

@@ -6,12 +6,15 @@ import re
 import subprocess
 
 import pytest
+import textstat
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
 from screening_app.screening import read_screening, screen
 from screening_app.screening.consent import Decision, Review, ReviewDecision, SheetKind, sheet_kind
-from screening_app.sheets import Clinic, build_sheet, fk_grade, sheet_texts
+from screening_app.resources import resource_path
+from screening_app.screening import default_content
+from screening_app.sheets import Clinic, build_sheet, sheet_texts
 from screening_app.sheets.document import MARGIN
 from screening_app.sheets.fonts import covered, markup
 from conftest import all_answers, screening_file
@@ -230,18 +233,6 @@ def test_unset_clinic_header_is_visible_to_staff():
     assert "ask the clinic admin to set it" in flat(build_sheet(s, result))
 
 
-@pytest.mark.parametrize("answers,review", [
-    (all_answers(), None),
-    (all_answers(cancer_history="yes"), REVIEW_OK),
-    (all_answers(cancer_history="yes"), REVIEW_DEFER),
-    (all_answers(cancer_history="dont_know"), None),
-    (all_answers(active_malignancy="yes", systemic_inflammation="yes"), None),
-], ids=["consent", "reviewed-consent", "deferred", "awaiting-review", "do-not-treat"])
-def test_rendered_sheet_reads_at_grade_8_or_lower(answers, review):
-    _, _, pdf = make(answers, review=review)
-    assert fk_grade("\n".join(pages(pdf))) <= 8.0
-
-
 def _prose(node):
     if isinstance(node, str):
         yield node
@@ -254,17 +245,68 @@ def _prose(node):
                 yield from _prose(item)
 
 
-def test_every_paragraph_of_sheet_text_reads_at_grade_8_or_lower():
-    too_hard = [(round(fk_grade(p), 1), p[:60]) for p in _prose(sheet_texts())
-                if len(p.split()) >= 10 and fk_grade(p) > 8.0]
+def fk_grade(text: str) -> float:
+    """Flesch-Kincaid grade by textstat (syllables from the CMU dictionary, pyphen beyond it)."""
+    return textstat.flesch_kincaid_grade(text)
+
+
+def patient_texts() -> list[tuple[str, str]]:
+    """Every text a patient reads or hears: each question, its follow-ups and "why we ask",
+    and every paragraph of the sheet (labels and headings of under 8 words are not prose)."""
+    texts = []
+    for q in default_content().questions:
+        texts.append((f"{q.id}: question", q.text))
+        texts.append((f"{q.id}: why we ask", q.rationale))
+        texts += [(f"{q.id}: follow-up {fu.id}", fu.prompt) for fu in q.follow_ups]
+    texts += [("sheet.toml", p) for p in _prose(sheet_texts()) if len(p.split()) >= 8]
+    return texts
+
+
+def test_every_question_and_every_sheet_paragraph_reads_at_grade_8_or_lower():
+    texts = patient_texts()
+    assert len([t for t in texts if t[0].endswith(": question")]) == len(default_content().questions) >= 11
+    assert sum(1 for t in texts if t[0] == "sheet.toml") >= 30
+    too_hard = [(round(fk_grade(text), 1), where, text) for where, text in texts if fk_grade(text) > 8.0]
     assert too_hard == []
 
 
-def test_fk_grade_tells_hard_text_from_plain_text():
+@pytest.mark.parametrize("answers,review", [
+    (all_answers(), None),
+    (all_answers(cancer_history="yes"), REVIEW_OK),
+    (all_answers(cancer_history="yes"), REVIEW_DEFER),
+    (all_answers(cancer_history="dont_know"), None),
+    (all_answers(active_malignancy="yes", systemic_inflammation="yes"), None),
+], ids=["consent", "reviewed-consent", "deferred", "awaiting-review", "do-not-treat"])
+def test_rendered_sheet_reads_at_grade_8_or_lower(answers, review):
+    _, _, pdf = make(answers, review=review)
+    assert fk_grade("\n".join(pages(pdf))) <= 8.0
+
+
+def test_the_grade_tells_hard_text_from_plain_text():
     plain = "The cat sat on the mat. It was a good day."
     hard = ("Extracellular vesicles demonstrate considerable heterogeneity regarding biogenesis, "
             "immunomodulatory characteristics and pharmacological applicability.")
     assert fk_grade(plain) < 3 < 12 < fk_grade(hard)
+    old = "Do you have an inflammatory or autoimmune illness that is active or not under control right now, such as a flare?"
+    assert fk_grade(old) > 8.0  # the question as it read before it was rewritten
+
+
+def test_body_text_is_12_point():
+    from screening_app.sheets.document import _styles
+    assert _styles()["body"].fontSize == 12
+
+
+def test_us_spelling_in_everything_a_patient_or_clinic_reads():
+    british = re.compile(r"\b(tumour|colour|behaviour|haem|anaem|oedema|programme|centre|licence|paediatric|"
+                         r"oestrogen|foetus|favour|honour|labour|ageing|fibre|litre|grey|organis|recognis|"
+                         r"minimis|authoris|immunis|sterilis|randomis|specialis|characteris|utilis|"
+                         r"apologis|realis|analyse|counsell|travell|enrolment|judgement|catalogue)", re.IGNORECASE)
+    found = []
+    for path in resource_path().glob("*.toml"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.lstrip().startswith("#"):
+                found += [(path.name, number, m.group(0)) for m in british.finditer(line)]
+    assert found == []
 
 
 def test_blood_donation_advice_is_on_every_sheet_for_a_patient_who_may_be_treated():

@@ -8,6 +8,7 @@ import pytest
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import DB_NAME, Store, StoreError
+from screening_app.screening import default_content
 from screening_app.casework import Draft
 from conftest import GOOD_PRODUCT, all_answers, disable_protection, raw_sql
 
@@ -172,7 +173,8 @@ def test_queue_and_atomic_claim(store, people):
 def test_finished_record_keeps_everything_signed(store, people):
     sid, rec = finish_one(store, people, cancer_history="no")
     assert rec.sheet_kind == "consent" and rec.finished_by == "Dr. Maya Chen"
-    assert rec.questionnaire_version == "1.0.0" and rec.rules_version == "1.0.0"
+    content = default_content()
+    assert (rec.questionnaire_version, rec.rules_version) == (content.questionnaire_version, content.rules_version)
     assert rec.lot == "EV-2291" and rec.lot_verified is True
     assert rec.result["outcome"] == "no_contraindication_found"
     assert rec.screening_file["answers"]["cancer_history"] == "no"

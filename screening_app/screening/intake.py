@@ -16,6 +16,7 @@ from .content import Content, default_content
 from .consent import Decision, Review, ReviewDecision
 from .history import CASE_FINDING_IDS
 from .model import Answer, Patient, Route, Screening, Treatment
+from .names import describe, name_problems
 from .product import PRODUCT_FIELDS
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -121,7 +122,8 @@ class _Checker:
             return None
         value = unicodedata.normalize("NFC", value).strip()
         if any(unicodedata.category(ch) == "Cc" for ch in value):
-            self.fail(field, "contains control characters")
+            controls = dict.fromkeys(ch for ch in value if unicodedata.category(ch) == "Cc")
+            self.fail(field, "contains control characters: " + ", ".join(describe(ch) for ch in controls))
             return None
         if not value:
             if required:
@@ -216,6 +218,8 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     has_patient = patient is not None
     patient = patient or {}
     name = c.text(patient, "patient.name", "name", MAX_NAME, required=has_patient)
+    for problem in name_problems(name) if name is not None else ():
+        c.fail("patient.name", problem)
     dob = c.date(patient, "patient.date_of_birth", "date_of_birth", required=has_patient)
     pid = c.text(patient, "patient.patient_id", "patient_id", MAX_SHORT_TEXT, required=False)
     contact = c.text(patient, "patient.contact", "contact", MAX_SHORT_TEXT, required=False)

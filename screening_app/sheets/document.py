@@ -18,8 +18,8 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (KeepTogether, ListFlowable, ListItem, Paragraph, SimpleDocTemplate,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import (KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table,
+                                TableStyle)
 
 from ..resources import resource_path
 from ..screening import Screening, ScreeningResult, default_content
@@ -28,6 +28,7 @@ from ..screening.content import Content
 from ..screening.model import Outcome
 from ..screening.history import finding_title
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
+from .shaping import SheetParagraph as Paragraph
 
 # Binary streams instead of ASCII85: PDFs are ~20% smaller and quicker to write; every reader
 # since PDF 1.0 takes them.
@@ -36,7 +37,7 @@ rl_config.useA85 = 0
 PAGE_SIZES = {"letter": letter, "a4": A4}
 MARGIN = 2 * cm
 FRAME_PADDING = 6  # reportlab's default Frame padding
-FOOTER_NAME_LIMIT = 60
+FOOTER_BOTTOM = 1.2 * cm  # the footer grows upwards from here: a long name wraps, never overprints
 INK = colors.HexColor("#1a1a1a")
 SHADE = colors.HexColor("#f1f1f1")
 RULE = colors.HexColor("#8a8a8a")
@@ -61,13 +62,14 @@ def sheet_texts() -> dict:
 @lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
     register_fonts()
-    base = ParagraphStyle("body", fontName=BODY, fontSize=11, leading=15, textColor=INK,
-                          spaceAfter=5, splitLongWords=1)
+    # shaping=1: words in the fonts that need it (Arabic, Hebrew, Devanagari, Thai) are shaped.
+    base = ParagraphStyle("body", fontName=BODY, fontSize=12, leading=16, textColor=INK,
+                          spaceAfter=5, splitLongWords=1, shaping=1)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=12, spaceAfter=0),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=10, leading=13, spaceAfter=0),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BODY_BOLD, fontSize=10, leading=13,
+        "cell": ParagraphStyle("cell", parent=base, fontSize=11, leading=14, spaceAfter=0),
+        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=BODY_BOLD, fontSize=11, leading=14,
                                     spaceAfter=0),
         "clinic": ParagraphStyle("clinic", parent=base, fontName=BODY_BOLD, fontSize=13, leading=16,
                                  spaceAfter=1),
@@ -175,7 +177,7 @@ class _SheetBuilder:
             if section.get("items"):
                 out.append(ListFlowable(
                     [ListItem(_p(item), leftIndent=18, value=i) for i, item in enumerate(section["items"], 1)],
-                    bulletType="1", bulletFontName=BODY, bulletFontSize=11, leftIndent=18))
+                    bulletType="1", bulletFontName=BODY, bulletFontSize=12, leftIndent=18))
         phone = self.clinic.phone or "the clinic"
         out.append(_p(f"{self.t['consent']['labels']['clinic_contact']} {phone}.", bold=True))
         return out
@@ -210,8 +212,10 @@ class _SheetBuilder:
                     [_p(label, "small"), "", _p(labels["date"], "small")],
                     [_p(f"{labels['printed_name']}: {printed}" if printed else f"{labels['printed_name']}:", "small"),
                      "", ""]]
-            table = Table(rows, colWidths=[line_w, gap, date_w], rowHeights=[1.2 * cm, None, 0.9 * cm])
+            # The printed-name row grows with a long name (it wraps), leaving room to write above.
+            table = Table(rows, colWidths=[line_w, gap, date_w], rowHeights=[1.2 * cm, None, None])
             table.setStyle(TableStyle([
+                ("TOPPADDING", (0, 2), (-1, 2), 0.5 * cm),
                 ("LINEBELOW", (0, 0), (0, 0), 0.8, INK), ("LINEBELOW", (2, 0), (2, 0), 0.8, INK),
                 ("LINEBELOW", (0, 2), (0, 2), 0.4, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
@@ -270,23 +274,26 @@ class _SheetBuilder:
     # --- output ----------------------------------------------------------------------------
 
     def footer_text(self, page: int, pages: int) -> str:
-        name = self.s.patient.name
-        if len(name) > FOOTER_NAME_LIMIT:
-            name = name[:FOOTER_NAME_LIMIT - 1] + "…"
         return self.t["footer"]["text"].format(
-            name=name, dob=self.s.patient.date_of_birth.isoformat(),
+            name=self.s.patient.name, dob=self.s.patient.date_of_birth.isoformat(),
             questionnaire=self.r.questionnaire_version, rules=self.r.rules_version,
             sheet=self.t["sheet"]["version"], page=page, pages=pages)
 
     def draw_footer(self, canvas: Canvas, page: int, pages: int) -> None:
         canvas.saveState()
+        para = Paragraph(markup(self.footer_text(page, pages)), _styles()["footer"])
+        _, height = para.wrapOn(canvas, self.width, self.pagesize[1] / 4)
+        para.drawOn(canvas, MARGIN, FOOTER_BOTTOM)
+        rule = FOOTER_BOTTOM + height + 0.15 * cm
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.4)
-        canvas.line(MARGIN, MARGIN - 0.35 * cm, self.pagesize[0] - MARGIN, MARGIN - 0.35 * cm)
-        para = Paragraph(markup(self.footer_text(page, pages)), _styles()["footer"])
-        _, height = para.wrapOn(canvas, self.width, MARGIN)
-        para.drawOn(canvas, MARGIN, MARGIN - 0.5 * cm - height)
+        canvas.line(MARGIN, rule, self.pagesize[0] - MARGIN, rule)
         canvas.restoreState()
+
+    def footer_height(self) -> float:
+        """The tallest the footer gets (a long name wraps): the page body ends above it."""
+        para = Paragraph(markup(self.footer_text(999, 999)), _styles()["footer"])
+        return para.wrap(self.width, self.pagesize[1] / 4)[1]
 
     def build(self) -> bytes:
         flow = {SheetKind.CONSENT: self.consent, SheetKind.AWAITING_REVIEW: self.awaiting_review,
@@ -297,7 +304,8 @@ class _SheetBuilder:
                  SheetKind.DO_NOT_TREAT: self.t["do_not_treat"]["title"],
                  SheetKind.DEFERRED: self.t["deferred"]["title"]}[self.kind]
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                                topMargin=MARGIN, bottomMargin=MARGIN + 0.6 * cm, title=title,
+                                topMargin=MARGIN, title=title,
+                                bottomMargin=max(MARGIN + 0.6 * cm, FOOTER_BOTTOM + self.footer_height() + 0.9 * cm),
                                 author=self.clinic.name or "Exosome screening assistant",
                                 subject=f"{self.kind.value}", invariant=1)
         doc.build(flow, canvasmaker=_numbered_canvas(self.draw_footer))

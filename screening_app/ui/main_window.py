@@ -24,6 +24,7 @@ from ..casework import Flow, Step
 from .session import ScreeningSession
 from .application import make_application  # noqa: F401 (the launcher's entry)
 from .dialogs import Dialogs
+from .geometry import fit_to_screen
 from .wizard import ScreeningWizard
 
 QUEUE_REFRESH_MS = 5000
@@ -410,7 +411,7 @@ class MainWindow(QMainWindow):
         self.queue_timer.timeout.connect(self.refresh_queue)
         self.queue_timer.start(QUEUE_REFRESH_MS)
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
-        self.resize(980, 680)
+        fit_to_screen(self, 980, 680)
         self.refresh()
 
     # --- tabs ------------------------------------------------------------------------------
@@ -747,7 +748,7 @@ class MainWindow(QMainWindow):
         preview.printed.connect(lambda n: self.store.log(self.staff, "printed", record.screening_id, {"pages": n}))
         preview.saved.connect(lambda p: self.store.log(self.staff, "exported", record.screening_id, {"as": "pdf"}))
         QVBoxLayout(dialog).addWidget(preview)
-        dialog.resize(800, 900)
+        fit_to_screen(dialog, 800, 900)
         dialog.show()
         return dialog
 

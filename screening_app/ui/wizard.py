@@ -23,6 +23,7 @@ from ..casework import Case, Draft, Flow, Step
 from ..records import StoreError
 from ..records.accounts import PermissionDenied, Staff
 from .dialogs import Dialogs
+from .geometry import fit_to_screen
 
 PREVIEW_STAFF = Staff(0, "preview", "", "clinician")
 ANSWER_KEYS = {Qt.Key.Key_Y: Answer.YES, Qt.Key.Key_N: Answer.NO, Qt.Key.Key_D: Answer.DONT_KNOW}
@@ -85,9 +86,14 @@ def age_on(born: str, on: str) -> int | None:
 
 
 class _Page(QWizardPage):
-    """A page of the flow: complete when the Flow finds nothing wrong with its step."""
+    """A page of the flow: complete when the Flow finds nothing wrong with its step.
+
+    Pages lay out their content in `self.body`, which scrolls vertically (never sideways) so
+    every control stays reachable at 150% scale on a 1366x768 screen or at 800x600; the footer
+    (why Next is off, and the save state) stays in view below it."""
 
     step: Step
+    scrolls = True
 
     def __init__(self, wizard: "ScreeningWizard"):
         super().__init__()
@@ -112,6 +118,20 @@ class _Page(QWizardPage):
         self.banner_widget.setMargin(6)
         self.banner_widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner_widget.setVisible(self.step.for_clinician)
+        self.body = QWidget()
+        self.body.setObjectName("pageBody")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        if self.scrolls:
+            self.scroll = QScrollArea(self)
+            self.scroll.setWidget(self.body)
+            self.scroll.setWidgetResizable(True)
+            self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            outer.addWidget(self.scroll, 1)
+        else:
+            outer.addWidget(self.body, 1)
+        outer.addWidget(self.footer)
 
     def show_patient(self) -> None:
         text = self.w.patient_banner()
@@ -219,11 +239,10 @@ class PatientPage(_Page):
         self.seen.setObjectName("seenBefore")
         self.seen.setWordWrap(True)
         self.seen.setVisible(False)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.body)
         layout.addLayout(form)
         layout.addWidget(self.seen)
         layout.addStretch(1)
-        layout.addWidget(self.footer)
 
     def initializePage(self):
         self.fields.load()
@@ -264,12 +283,11 @@ class TreatmentPage(_Page):
         self.date = self.fields.add("treatment_date", "treatment.date", "&Date", "Treatment date, year-month-day",
                                     "YYYY-MM-DD", max_length=10)
         self.route_error = _error_label(self)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.body)
         layout.addWidget(route_box)
         layout.addWidget(self.route_error)
         layout.addLayout(form)
         layout.addStretch(1)
-        layout.addWidget(self.footer)
 
     def _route_chosen(self, button: QAbstractButton):
         self.draft.route = button.property("route")
@@ -313,24 +331,23 @@ class QuestionsPage(_Page):
         self.follow_edits: dict[str, list[tuple[object, QLineEdit, QLabel]]] = {}
         self.boxes: dict[str, QGroupBox] = {}
         self.keys = _AnswerKeys(self)
-        inner = QWidget()
-        column = QVBoxLayout(inner)
+        column = QVBoxLayout(self.body)
         for number, q in enumerate(wizard.flow.content.questions, 1):
             column.addWidget(self._question_box(number, q))
         column.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll = scroll
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.footer)
 
     def _question_box(self, number: int, q) -> QGroupBox:
-        box = QGroupBox(f"{number}. {q.text}")
+        # The question is a wrapped label, not the box's title: a title never wraps, and a long
+        # question would push the page sideways on a small or scaled screen.
+        box = QGroupBox()
         box.setAccessibleName(f"Question {number}: {q.text}")
-        grid = QGridLayout(box)
+        outer = QVBoxLayout(box)
+        text = QLabel(f"<b>{number}.</b> {_escape(q.text)}", box)
+        text.setWordWrap(True)
+        text.setObjectName("questionText")
+        outer.addWidget(text)
+        grid = QGridLayout()
+        outer.addLayout(grid)
         group = QButtonGroup(box)
         for col, answer in enumerate(Answer):
             button = QRadioButton(answer.label, box)
@@ -466,19 +483,15 @@ class ReviewPage(_Page):
         self.changes.setVisible(False)
         self.list_widget = QWidget()
         self.list_layout = QVBoxLayout(self.list_widget)
-        scroll = QScrollArea(self)
-        scroll.setWidget(self.list_widget)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        layout = QVBoxLayout(self)
+        self.list_layout.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self.body)
         layout.addWidget(self.banner_widget)
         layout.addLayout(top)
         layout.addWidget(self.clinician)
         layout.addWidget(self.changes)
         layout.addWidget(self.answers_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.answers)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.footer)
+        layout.addWidget(self.list_widget, 1)
         self.decision_groups: dict[str, QButtonGroup] = {}
         self.reason_edits: dict[str, QLineEdit] = {}
 
@@ -648,13 +661,12 @@ class ProductPage(_Page):
         self.result_label = QLabel(self)
         self.result_label.setWordWrap(True)
         self.result_label.setObjectName("lotResult")
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.body)
         layout.addWidget(self.banner_widget)
         layout.addLayout(form)
         layout.addWidget(checks)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
-        layout.addWidget(self.footer)
 
     def _text(self, key: str, text: str) -> None:
         value: object = text.strip()
@@ -719,6 +731,7 @@ def _number(text: str, whole: bool):
 
 class SheetPage(_Page):
     step = Step.SHEET
+    scrolls = False  # the preview scrolls its pages itself
 
     def __init__(self, wizard):
         super().__init__(wizard)
@@ -727,10 +740,10 @@ class SheetPage(_Page):
         self.not_printed = QPushButton("&Not printed…", self)
         self.not_printed.setAccessibleName("The sheet was not printed or saved: say why")
         self.not_printed.clicked.connect(self._not_printed)
-        self.page_layout = QVBoxLayout(self)
+        self.page_layout = QVBoxLayout(self.body)
+        self.page_layout.setContentsMargins(0, 0, 0, 0)
         self.page_layout.addWidget(self.banner_widget)
         self.page_layout.addWidget(self.not_printed, 0, Qt.AlignmentFlag.AlignRight)
-        self.page_layout.addWidget(self.footer)
 
     def initializePage(self):
         from .sheet_view import SheetPreview
@@ -835,7 +848,7 @@ class ScreeningWizard(QWizard):
             session.attach(self)
             session.status.connect(self._show_save_state)
             session.history_changed.connect(self._history_changed)
-        self.resize(900, 720)
+        fit_to_screen(self, 900, 720)
 
     def _history_changed(self) -> None:
         page = self.currentPage()
