@@ -54,6 +54,13 @@ def _selected(table: QTableWidget):
     return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
 
+def _note(text: str, parent) -> QLabel:
+    """An explanatory line that wraps, so the tab fits a small or scaled screen."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    return label
+
+
 def _buttons(parent, buttons: list[tuple[str, object]]) -> QHBoxLayout:
     row = QHBoxLayout()
     for text, slot in buttons:
@@ -347,7 +354,7 @@ class AftercareTab(QWidget):
         if self.staff.can("adverse_events"):
             buttons.append(("Record adverse e&vent…", self.record_event_for_due))
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("Patients to call after their treatment (clinic schedule). Overdue first.", page))
+        layout.addWidget(_note("Patients to call after their treatment (clinic schedule). Overdue first.", page))
         layout.addWidget(self.show_upcoming)
         layout.addWidget(self.due)
         layout.addLayout(_buttons(page, buttons))
@@ -362,11 +369,11 @@ class AftercareTab(QWidget):
                                "Treatments recorded, newest first")
         self.recorded.doubleClicked.connect(lambda _i: self.correct_selected())
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("Signed consents with a verified lot: record what was given, or that it was not.",
+        layout.addWidget(_note("Signed consents with a verified lot: record what was given, or that it was not.",
                                 page))
         layout.addWidget(self.pending)
         layout.addLayout(_buttons(page, [("Record what was &given…", self.record_treatment)]))
-        layout.addWidget(QLabel("Treatments recorded, newest first. A record never changes; a correction is a new "
+        layout.addWidget(_note("Treatments recorded, newest first. A record never changes; a correction is a new "
                                 "record that points to it, with the reason.", page))
         layout.addWidget(self.recorded)
         layout.addLayout(_buttons(page, [("Correct th&is record…", self.correct_selected)]))
@@ -382,7 +389,7 @@ class AftercareTab(QWidget):
         if self.staff.can("adverse_events"):
             buttons.insert(0, ("&Update or close…", self.update_event))
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("The latest record of each adverse event. An open one is shown to the clinician "
+        layout.addWidget(_note("The latest record of each adverse event. An open one is shown to the clinician "
                                 "at the patient's next screening.", page))
         layout.addWidget(self.show_closed)
         layout.addWidget(self.events)
@@ -435,7 +442,7 @@ class AftercareTab(QWidget):
         save.clicked.connect(self.save_schedule)
         row.addWidget(save)
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("After each treatment the patient is contacted in these windows (from-to days, "
+        layout.addWidget(_note("After each treatment the patient is contacted in these windows (from-to days, "
                                 "comma-separated; e.g. 2-3, 14, 42, 90). Treatments already given keep their "
                                 "schedule.", page))
         layout.addLayout(row)
