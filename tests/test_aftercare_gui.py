@@ -74,6 +74,11 @@ def test_the_clinician_records_the_treatment_given_after_a_consent(qtbot, store)
     assert not fix.isVisible()
     assert [a.site for a in store.administrations(p["doc"], sid)] == ["left cheek", "right cheek"]
     assert tab.recorded.item(0, 5).text() == "right cheek" and tab.recorded.item(0, 6).text() == "yes"
+    # An adverse event at any time, not only from a follow-up call.
+    event = tab.record_event_for_recorded()
+    event.description.setPlainText("Patient phoned: itching at the site")
+    event.press_ok()
+    assert not event.isVisible() and store.adverse_events(p["doc"], sid=sid)[0].description.startswith("Patient")
 
 
 def test_a_treatment_given_before_the_consent_is_refused_in_the_form(qtbot, store):
@@ -162,6 +167,14 @@ def test_the_admin_recalls_a_lot_and_the_clinician_works_the_call_list(qtbot, st
     call.reached.setCurrentIndex(1)
     call.press_ok()
     assert chen.lookback.item(0, 6).text().startswith("not reached")
+    # Reached later, with a problem: the adverse event form follows, tied to the call.
+    call = chen.record_call()
+    call.problem.setCurrentIndex(1)
+    call.note.setPlainText("Fever since Tuesday")
+    call.press_ok()
+    assert "problem" in chen.lookback.item(0, 6).text()
+    (event_form,) = [f for f in chen.open_forms if f.isVisible()]
+    assert event_form.contact_id == store.contacts(p["doc"], sid)[-1].id
 
 
 def test_the_admin_sets_the_follow_up_schedule_and_a_bad_one_is_refused(qtbot, store):

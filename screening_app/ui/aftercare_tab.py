@@ -376,7 +376,10 @@ class AftercareTab(QWidget):
         layout.addWidget(_note("Treatments recorded, newest first. A record never changes; a correction is a new "
                                 "record that points to it, with the reason.", page))
         layout.addWidget(self.recorded)
-        layout.addLayout(_buttons(page, [("Correct th&is record…", self.correct_selected)]))
+        buttons = [("Correct th&is record…", self.correct_selected)]
+        if self.staff.can("adverse_events"):  # at any time, not only from a follow-up call
+            buttons.append(("&Note an adverse event…", self.record_event_for_recorded))
+        layout.addLayout(_buttons(page, buttons))
         return page
 
     def _events_page(self) -> QWidget:
@@ -532,6 +535,13 @@ class AftercareTab(QWidget):
         item = _selected(self.due)
         return self.record_event(item.screening_id, item.patient_name) if item is not None else None
 
+    def record_event_for_recorded(self) -> AdverseEventForm | None:
+        sid = _selected(self.recorded)
+        if sid is None:
+            return None
+        row = self.recorded.selectedItems()[0]
+        return self.record_event(sid, self.recorded.item(row.row(), 0).text())
+
     def record_event(self, sid: str, who: str = "", contact_id: str | None = None) -> AdverseEventForm:
         return self._show(AdverseEventForm(self.store, self.staff, sid, contact_id=contact_id, who=who, parent=self))
 
@@ -614,6 +624,7 @@ class AftercareTab(QWidget):
         form = ContactForm(self.store, self.staff, row.screening_id, recall_lot=self.lookback_lot,
                            who=row.patient_name, parent=self)
         form.accepted.connect(self.look_back)
+        form.accepted.connect(lambda: self._after_contact(form, row.screening_id, row.patient_name))
         return self._show(form)
 
     def save_lookback(self) -> None:
