@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -137,9 +138,11 @@ class _Form(QDialog):
 class AdministrationForm(_Form):
     """What was given after a consent (or that nothing was, and why); or a correction."""
 
-    def __init__(self, store, staff, sid: str, *, lot: str, route: str, current=None, parent=None):
+    def __init__(self, store, staff, sid: str, *, lot: str, route: str, current=None, who: str = "", parent=None):
         super().__init__("Correct the treatment record" if current else "Record the treatment given", parent)
         self.store, self.staff, self.sid, self.current = store, staff, sid, current
+        if who:
+            self.form.addRow(QLabel("Patient", self), QLabel(f"<b>{escape(who)}</b>", self))
         self.given = self.row("&Given?", QComboBox(self))
         self.given.addItem("Given", True)
         self.given.addItem("Not given", False)
@@ -201,6 +204,8 @@ class ContactForm(_Form):
         super().__init__(f"{title}: {who}" if who else title, parent)
         self.store, self.staff, self.sid = store, staff, sid
         self.follow_up_id, self.recall_lot = follow_up_id, recall_lot
+        if who:
+            self.form.addRow(QLabel("Patient", self), QLabel(f"<b>{escape(who)}</b>", self))
         self.reached = self.row("&Reached?", QComboBox(self))
         self.reached.addItem("Reached the patient", True)
         self.reached.addItem("Not reached (no answer, message left)", False)
@@ -228,6 +233,8 @@ class AdverseEventForm(_Form):
         super().__init__(f"{title}: {who}" if who else title, parent)
         self.store, self.staff, self.sid, self.current, self.contact_id = store, staff, sid, current, contact_id
         words = medwatch_texts()
+        if who:
+            self.form.addRow(QLabel("Patient", self), QLabel(f"<b>{escape(who)}</b>", self))
         self.description = self.row("&What happened", QPlainTextEdit(self))
         self.description.setMaximumHeight(80)
         self.onset = self.row("&Onset (YYYY-MM-DD)", QLineEdit(dt.date.today().isoformat(), self))
@@ -549,7 +556,9 @@ class AftercareTab(QWidget):
         event = _selected(self.events)
         if event is None:
             return None
-        return self._show(AdverseEventForm(self.store, self.staff, event.screening_id, current=event, parent=self))
+        who = self.events.item(self.events.selectedItems()[0].row(), 0).text()
+        return self._show(AdverseEventForm(self.store, self.staff, event.screening_id, current=event, who=who,
+                                           parent=self))
 
     def medwatch(self) -> MedWatchView | None:
         event = _selected(self.events)
@@ -571,7 +580,7 @@ class AftercareTab(QWidget):
             return None
         route = self.store.record(row["id"]).screening_file.get("treatment", {}).get("route", "")
         return self._show(AdministrationForm(self.store, self.staff, row["id"], lot=row["lot"] or "", route=route,
-                                             parent=self))
+                                             who=row["patient_name"], parent=self))
 
     def correct_selected(self) -> AdministrationForm | None:
         sid = _selected(self.recorded)
@@ -586,8 +595,9 @@ class AftercareTab(QWidget):
         if current is None:
             self.dialogs.tell(self, "Nothing to correct", "No treatment is recorded for that screening ID.")
             return None
+        who = record.screening_file.get("patient", {}).get("name", "")
         return self._show(AdministrationForm(self.store, self.staff, sid, lot=record.lot or "",
-                                             route=current.route or "", current=current, parent=self))
+                                             route=current.route or "", current=current, who=who, parent=self))
 
     def look_back(self) -> None:
         lot = self.lot.text().strip()
