@@ -38,27 +38,66 @@ def build_parser() -> argparse.ArgumentParser:
     p_screen.add_argument("--pdf", metavar="OUT.pdf", help="also write the patient sheet")
     p_q = sub.add_parser("questions", help="print the current questionnaire")
     p_q.add_argument("--json", action="store_true", help="print one JSON object")
+    user_help = ("the staff member running the command; the password comes from SCREENING_APP_PASSWORD "
+                 "or is asked for at the terminal, never on the command line")
     p_audit = sub.add_parser("audit", help="check the audit trail of this workstation's store")
-    p_audit.add_argument("action", choices=["verify"])
-    p_store = sub.add_parser("store", help="move the records to another store")
-    p_store.add_argument("action", choices=["copy"])
-    p_store.add_argument("--from", dest="source", required=True, metavar="URL",
-                         help="postgresql://… or sqlite:///path/screenings.sqlite3")
-    p_store.add_argument("--to", dest="target", required=True, metavar="URL", help="an empty store")
+    p_audit.add_argument("action", choices=["verify", "accept-restore"],
+                         help="verify: check the trail and every record; accept-restore: after restoring a "
+                              "backup on purpose, record it (admin) so this workstation anchors the restored trail")
+    p_audit.add_argument("--reason", default="", help="accept-restore: why the backup was restored")
+    p_audit.add_argument("--user", metavar="NAME", help=user_help)
+    p_audit.add_argument("--fingerprint", action="append", default=[], metavar="MARK",
+                         help="a trail fingerprint from a printed sheet (e.g. 57-3F9A2C1B): must be in the trail")
+    p_store = sub.add_parser("store", help="move the records to another store, or update a server's tables")
+    p_store.add_argument("action", choices=["copy", "migrate"])
+    p_store.add_argument("--from", dest="source", metavar="URL",
+                         help="copy: postgresql://… or sqlite:///path/screenings.sqlite3")
+    p_store.add_argument("--to", dest="target", metavar="URL", help="copy: an empty store")
+    p_store.add_argument("--user", metavar="NAME", help=user_help + " (copy: an admin of --from)")
+    p_store.add_argument("--grant-to", metavar="ROLE", help="migrate: the workstation login to give exactly "
+                         "the table rights it needs (scripts/postgres-roles.sql creates it)")
     p_export = sub.add_parser("export", help="export finished screenings")
     p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
+    p_export.add_argument("--user", metavar="NAME", help=user_help)
     p_look = sub.add_parser("lookback", help="every patient who received a lot (a call list once it is recalled)")
     p_look.add_argument("--lot", required=True, help="the lot number")
-    p_look.add_argument("--user", required=True, help="your account (the password is asked, or taken from "
-                                                      "SCREENING_APP_PASSWORD)")
+    p_look.add_argument("--user", metavar="NAME", help=user_help)
     p_look.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     p_recall = sub.add_parser("recall", help="mark a lot recalled (admin): it never verifies again")
     p_recall.add_argument("--lot", required=True, help="the lot number")
     p_recall.add_argument("--reason", required=True, help="why the lot is recalled")
-    p_recall.add_argument("--user", required=True, help="an admin account (the password is asked, or taken from "
-                                                        "SCREENING_APP_PASSWORD)")
+    p_recall.add_argument("--user", metavar="NAME", help=user_help + " (an admin)")
     return parser
+
+
+PASSWORD_ENV = "SCREENING_APP_PASSWORD"
+
+
+def _sign_in(store, args, permission: str, what: str):
+    """The staff member a record command runs as; exit 2 (InputRefused) without a valid sign-in.
+    The sign-in itself is audited (signed_in / sign_in_failed) by the store."""
+    if not args.user:
+        raise InputRefused(["--user: record commands run as a staff member: give --user NAME "
+                            f"(the password from {PASSWORD_ENV} or the terminal)"])
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise InputRefused([f"password: set {PASSWORD_ENV} or run the command at a terminal to be asked"])
+        import getpass
+        password = getpass.getpass(f"Password for {args.user}: ")
+    try:
+        staff = store.authenticate(args.user, password)
+    except StoreError as exc:
+        if exc.kind == "locked":
+            raise InputRefused([f"--user: {exc}"]) from None
+        raise
+    if staff is None:
+        raise InputRefused(["--user: wrong username or password"])
+    if not staff.can(permission):
+        store.log(staff, "command_refused", None, {"command": args.command, "why": f"may not {what}"})
+        raise InputRefused([f"--user: {staff.display_name} may not {what}"])
+    return staff
 
 
 def _read_input(name: str) -> bytes:
@@ -88,11 +127,14 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
     if result.findings:
         lines.append("Findings, most severe first:")
         for f in result.findings:
-            answer = f.answer.label if f.answer else "not answered"
-            lines.append(f"  [{f.outcome.label}] {f.question}: {answer}")
+            asked = f.question in content.question_ids
+            answer = f.answer.label if f.answer else ("not answered" if asked else "")
+            lines.append(f"  [{f.outcome.label}] {f.question}" + (f": {answer}" if answer else ""))
             lines.append(_wrap(f"About: {finding_title(content, f.question)}", "      "))
             lines.append(_wrap(f"Why: {f.reason}", "      "))
             lines.append(_wrap(f"Source: {f.source}", "      "))
+            for ref in f.references:
+                lines.append(f"      Look up: {ref.url}")
     else:
         lines.append("Findings: none")
     if result.outcome is Outcome.DO_NOT_TREAT:
@@ -141,18 +183,42 @@ def _workstation_context(screening: Screening):
         return ClinicSettings(), (), ()
 
 
+def sheet_clinic(settings, screening: Screening):
+    """The clinic printed on the sheet: the workstation's settings when they name the clinic and its
+    phone, else the screening file's `clinic` section; refused when neither does (the patient's
+    sheet must say whom to call). One source is used whole, never a mix of two clinics."""
+    from .sheets import clinic_from, clinic_from_file
+    clinic = clinic_from(settings, screening)
+    if clinic.can_print:
+        return clinic
+    if screening.clinic is not None:  # name what the file's clinic section lacks
+        clinic = clinic_from_file(screening.clinic)
+    why = ("a patient sheet must say whom to call: give it in the screening file's clinic section "
+           "or in the clinic settings of this workstation")
+    raise InputRefused([f"clinic.{key}: missing: {why}" for key in ("name", "phone") if not getattr(clinic, key)])
+
+
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
     settings, history, recalled = _workstation_context(screening)
     if pdf_target is not None:
         from .sheets import render  # only when asked: keeps plain screening quick
-        from .screening.consent import review_problems
-        made = render(screening, settings=settings, history=history, recalled=recalled)
-        result = made.result
+        from .screening.consent import SheetKind, review_problems, sheet_kind
+        result = screen_for_clinic(screening, settings=settings, history=history, recalled=recalled)
         refused = review_problems(result, screening.review)
+        kind = sheet_kind(result, screening.review)
+        if screening.declined is not None and kind is not SheetKind.CONSENT:
+            refused.append(f"declined: only a consent that was offered can be declined; this screening's "
+                           f"sheet is {kind.value.replace('_', ' ')}")
+        try:
+            clinic = sheet_clinic(settings, screening)  # no sheet without a clinic to call
+        except InputRefused as exc:
+            refused += exc.problems
         if refused:
             raise InputRefused(refused)
+        made = render(screening, settings=settings, history=history, clinic=clinic, recalled=recalled)
+        result = made.result
         try:
             paths.write_atomically(pdf_target, made.pdf)
         except OSError as exc:
@@ -192,10 +258,33 @@ def _open_store():
 
 
 def cmd_store(args) -> int:
-    from .records.store import Store, copy_store
+    from .records.store import Store, configured_url, copy_store
+    if args.action == "migrate":
+        url = args.target or configured_url()
+        if not url or url.startswith("sqlite"):
+            raise InputRefused(["store migrate: for a PostgreSQL server; give --to postgresql://owner@host/db "
+                                "(or --database-url) with the owner login. SQLite stores update themselves."])
+        store = Store.open(url=url, migration=True)
+        try:
+            if args.grant_to:
+                from .records.roles import grant_to
+                grant_to(store.engine, args.grant_to)
+            print(f"the records on {store.location} are at schema {store.schema_revision()}"
+                  + (f"; {args.grant_to} may read and add records, and change nothing else" if args.grant_to else ""))
+        finally:
+            store.close()
+        return EXIT_OK
+    if not args.source or not args.target:
+        raise InputRefused(["store copy: give --from URL and --to URL"])
     source = Store.open(url=_store_url(args.source, "--from", must_exist=True))
-    target = Store.open(url=_store_url(args.target, "--to", must_exist=False))
     try:
+        staff = _sign_in(source, args, "copy_records", "copy the records")
+        target = Store.open(url=_store_url(args.target, "--to", must_exist=False))
+    except BaseException:
+        source.close()
+        raise
+    try:
+        source.log(staff, "store_copied", None, {"to": str(target.location), "via": "command"})
         counts = copy_store(source, target)
     finally:
         source.close()
@@ -218,8 +307,18 @@ def _store_url(url: str, option: str, must_exist: bool) -> str:
 
 def cmd_audit(args) -> int:
     store = _open_store()
+    if args.action == "accept-restore":
+        try:
+            staff = _sign_in(store, args, "manage_staff", "accept a restored backup")
+            mark = store.accept_restore(staff, args.reason)
+        finally:
+            store.close()
+        print(f"restore recorded; this workstation now anchors the trail at {mark}")
+        return EXIT_OK
     try:
-        ok, message = store.verify_audit()
+        staff = _sign_in(store, args, "view_audit", "check the audit trail")
+        ok, message = store.verify_audit(fingerprints=tuple(args.fingerprint))
+        store.log(staff, "audit_verified", None, {"ok": ok, "result": message[:300], "via": "command"})
     finally:
         store.close()
     print(("audit trail verified: " if ok else "AUDIT TRAIL BROKEN: ") + message)
@@ -232,36 +331,26 @@ def cmd_export(args) -> int:
         raise InputRefused(["export: give either --fhir SCREENING_ID or --csv"])
     store = _open_store()
     try:
+        staff = _sign_in(store, args, "export", "export records")
         if args.csv:
-            sys.stdout.write(csv_export(store.search(limit=10_000_000)))
+            rows = store.search(limit=10_000_000)
+            store.log(staff, "exported", None, {"as": "csv", "rows": len(rows), "via": "command"})
+            sys.stdout.write(csv_export(rows))
         else:
-            print(json.dumps(fhir_bundle(store.record(args.fhir)), ensure_ascii=False, indent=2))
+            bundle = fhir_bundle(store.record(args.fhir))
+            store.log(staff, "exported", args.fhir, {"as": "fhir", "via": "command"})
+            print(json.dumps(bundle, ensure_ascii=False, indent=2))
     finally:
         store.close()
     return EXIT_OK
 
 
-def _signed_in_store(username: str):
-    from .signin_cli import SignInRefused, sign_in
-    store = _open_store()
-    try:
-        return store, sign_in(store, username)
-    except SignInRefused as exc:
-        store.close()
-        raise InputRefused([str(exc)]) from None
-    except BaseException:
-        store.close()
-        raise
-
-
 def cmd_lookback(args) -> int:
     from .records.aftercare_report import lookback_csv, lookback_table
-    from .records.accounts import PermissionDenied
-    store, staff = _signed_in_store(args.user)
+    store = _open_store()
     try:
-        recalled, rows = store.lookback(staff, args.lot)
-    except PermissionDenied as exc:
-        raise InputRefused([f"--user: {exc}"]) from None
+        staff = _sign_in(store, args, "lookback", "look back at who received a lot")
+        recalled, rows = store.lookback(staff, args.lot)  # audited by the store
     finally:
         store.close()
     sys.stdout.write(lookback_csv(rows) if args.csv else lookback_table(args.lot, recalled, rows))
@@ -269,13 +358,11 @@ def cmd_lookback(args) -> int:
 
 
 def cmd_recall(args) -> int:
-    from .records.accounts import PermissionDenied
-    store, staff = _signed_in_store(args.user)
+    store = _open_store()
     try:
-        store.recall_lot(staff, args.lot, args.reason)
+        staff = _sign_in(store, args, "recall", "recall a lot")
+        store.recall_lot(staff, args.lot, args.reason)  # audited by the store
         _, rows = store.lookback(staff, args.lot)
-    except PermissionDenied as exc:
-        raise InputRefused([f"--user: {exc}"]) from None
     finally:
         store.close()
     print(f"lot {args.lot.strip()} recalled: it never verifies again; {len(rows)} patient(s) received it "

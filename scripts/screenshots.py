@@ -21,7 +21,6 @@ from screening_app.records.accounts import Staff  # noqa: E402
 from screening_app.records.settings import ClinicSettings  # noqa: E402
 from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.wizard import ScreeningWizard  # noqa: E402
-from screening_app.sheets import Clinic, build_sheet  # noqa: E402
 from screening_app.casework import Draft, Flow, Step  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -205,19 +204,8 @@ def main() -> None:
              {"cancer_history": {"decision": "proceed", "reason": "Basal cell skin cancer removed 2012; topical only."},
               "current_infection": {"decision": "proceed", "reason": "No fever; temperature 36.8 C."}})
         walk(app, theme, "dnt", draft({"active_malignancy": "yes"}))
-    # One page of each sheet kind, as the README shows them.
-    flow = Flow()
-    clinic = Clinic(SETTINGS.clinic_name, SETTINGS.clinic_address, SETTINGS.clinic_phone)
-    with tempfile.TemporaryDirectory() as tmp:
-        for kind, answers in (("consent", {}), ("do-not-treat", {"active_malignancy": "yes"}),
-                              ("awaiting-review", {"cancer_history": "dont_know"})):
-            d = draft(answers)
-            d.product = dict(PRODUCT)
-            screening = flow.screening(d, with_product=True)
-            pdf = Path(tmp) / f"{kind}.pdf"
-            pdf.write_bytes(build_sheet(screening, flow.result(d, with_product=True), clinic=clinic))
-            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                            str(ROOT / "docs" / f"sheet-{kind}")], check=True)
+    # The sheet pictures of the README: scripts/sheets.py (no Qt needed).
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "sheets.py")], check=True)
 
 if __name__ == "__main__":
     main()

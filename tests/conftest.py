@@ -7,6 +7,9 @@ import os
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The test server has one login, which owns the schemas it creates; the app refuses such a
+# login on a clinic's server (records/roles.py). tests/test_trust.py proves the refusal.
+os.environ.setdefault("SCREENING_APP_ALLOW_OWNER_LOGIN", "1")
 
 from screening_app.screening import default_content  # noqa: E402
 

@@ -31,7 +31,7 @@ if role == "desk":
         done.append(row.id)
 else:
     # count is the total the front desks hand over; stop once every one is signed by someone.
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         queue = store.queue()
         if not queue and len(store.search(include_unfinished=False, limit=100000)) == count:

@@ -22,7 +22,7 @@ from conftest import raw_sql
 from test_casework import PASSWORD, decide_all, finished, handed_over, patient, review_case
 
 TODAY = dt.date.today()
-PREVIOUS = "0003"  # the schema before migrations/versions/0004_aftercare.py
+PREVIOUS = "0004"  # the schema before migrations/versions/0005_aftercare.py
 
 
 @pytest.fixture
@@ -399,50 +399,47 @@ def test_lookback_lists_who_received_the_lot_and_becomes_a_call_list(store, peop
     assert len(entries) == 2 and json.loads(entries[0]["detail"])["lot"] == "EV-2291"
 
 
-# --- 6. the migration from the schema before it (0003) -------------------------------------------------------------------
+# --- 6. the migration from the schema before it (0004) ----------------------------------------------
 
-def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(store_url):
+def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(store_url, monkeypatch):
+    """A clinic's store at the schema before this one, with a signed consent made by the app as it
+    was, opened by this version: the new tables and their triggers are added and nothing is lost."""
     from alembic import command
     from alembic.config import Config
     from pathlib import Path
     import screening_app.records.schema as schema
-    url = store_url if store_url.startswith("sqlite") else store_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    if url.startswith("sqlite"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(Path(schema.__file__).with_name("migrations")))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, PREVIOUS)
-    with engine.begin() as c:
-        assert not inspect(c).has_table("administrations")
-        c.exec_driver_sql("INSERT INTO staff (id, username, display_name, role, password_hash, active, created_at) "
-                          "VALUES (1, 'chen', 'Dr. Maya Chen', 'clinician', 'x', true, '2026-01-01T00:00:00+00:00')")
-        c.exec_driver_sql("INSERT INTO screenings (id, status, step, draft_json, created_by, created_at, updated_by, "
-                          "updated_at, row_version, patient_key, patient_name, name_key, date_of_birth, treatment_date) "
-                          "VALUES ('s1', 'finished', 5, '{\"name\": \"Old Patient\"}', 1, '2026-01-01', 1, "
-                          "'2026-01-01', 3, 'old patient|1970', 'Old Patient', 'old patient', '1970-01-01', "
-                          "'2026-01-01')")
-        c.execute(text("INSERT INTO finished (screening_id, finished_at, finished_by, screening_json, result_json, "
-                       "sheet_kind, questionnaire_version, rules_version, sheet_version, lot, lot_verified, pdf, "
-                       "pdf_sha256) VALUES ('s1', '2026-01-01T10:00:00+00:00', 1, :sf, '{}', 'consent', '1', '1', "
-                       "'1', 'OLD-1', :yes, :pdf, 'abc')"),
-                  {"sf": json.dumps({"treatment": {"route": "topical"}}), "yes": True, "pdf": b"%PDF"})
-    engine.dispose()
+
+    def upgrade_to_previous(engine):
+        config = Config()
+        config.set_main_option("script_location", str(Path(schema.__file__).with_name("migrations")))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, PREVIOUS)
+
+    with monkeypatch.context() as m:
+        m.setattr(schema, "migrate", upgrade_to_previous)
+        m.setattr(Store, "_recalled", staticmethod(lambda c: []))  # the old app knew no recalls
+        old = Store.open(url=store_url)
+        with old.engine.connect() as c:
+            assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == PREVIOUS
+            assert not inspect(c).has_table("administrations")
+        admin = old.create_first_admin("admin", "Ada Admin", PASSWORD)
+        people = {"admin": admin, "desk": old.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
+                  "doc": old.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)}
+        sid = consent(old, people)
+        old.close()
     upgraded = Store.open(url=store_url)
     try:
         with upgraded.engine.connect() as c:
             assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == schema.SCHEMA_HEAD
             names = set(inspect(c).get_table_names())
         assert set(schema.AFTERCARE) <= names
-        assert upgraded.record("s1").lot == "OLD-1"
-        chen = upgraded.whoami(type("S", (), {"id": 1, "username": "chen"})())
-        given = upgraded.record_administration(chen, "s1", lot="OLD-1", amount="2", unit="mL", site="scalp",
-                                               procedure="microneedling")
-        assert given.lot == "OLD-1" and len(upgraded.follow_ups(chen, "s1")) == 4
-        with pytest.raises(Exception, match="never rewritten"):
-            raw_sql(upgraded, ["UPDATE administrations SET site = 'x'"])
+        assert upgraded.record(sid).lot == "EV-2291" and upgraded.verify_audit()[0]
+        given = give(upgraded, people, sid)
+        assert given.lot == "EV-2291" and len(upgraded.follow_ups(people["doc"], sid)) == 4
+        for sql in ("UPDATE administrations SET site = 'x'", "DELETE FROM follow_ups"):
+            with pytest.raises(Exception, match="never rewritten"):
+                raw_sql(upgraded, [sql])
     finally:
         upgraded.close()
 
@@ -478,7 +475,7 @@ def test_lookback_command_needs_a_valid_sign_in_and_leaves_an_audit_entry(home_s
     out = run_cli(home, "lookback", "--lot", "EV-2291", "--user", "chen")  # no password, no terminal
     assert out.returncode == 2 and b"SCREENING_APP_PASSWORD" in out.stderr
     out = run_cli(home, "lookback", "--lot", "EV-2291", "--user", "chen", password="wrong password!")
-    assert out.returncode == 2 and b"refused" in out.stderr and b"Zo" not in out.stderr
+    assert out.returncode == 2 and b"wrong username or password" in out.stderr and b"Zo" not in out.stderr
     out = run_cli(home, "lookback", "--lot", "EV-2291", "--user", "desk", password=PASSWORD)
     assert out.returncode == 2 and b"may not" in out.stderr
     out = run_cli(home, "lookback", "--lot", "ev-2291", "--user", "chen", password=PASSWORD)

@@ -333,6 +333,7 @@ def test_screen_gives_the_seen_before_finding_and_never_a_plain_consent(private_
     store.close()
     later = patient().to_screening_file()
     later["patient"]["name"] = "zoe angstrom"
+    later["clinic"] = {"name": "Harbor Clinic", "phone": "555-0100"}  # --pdf needs a clinic to call
     out = run_screen(private_home, later, "--pdf", str(tmp_path / "sheet.pdf"))
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)

@@ -12,11 +12,16 @@ from screening_app.screening import default_content
 from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
+# A patient sheet needs a clinic to call: a file's clinic section stands in for the settings.
+CLINIC = {"name": "Riverside Skin & Wellness", "phone": "(217) 555-0147"}
 
 
-def run(*args, stdin=None):
+def run(*args, stdin=None, password=None):
     """Runs the real command in a new process, as an integrator would."""
     env = dict(os.environ, PYTHONIOENCODING="ascii")  # a hostile console: names must still print
+    env.pop("SCREENING_APP_PASSWORD", None)
+    if password is not None:
+        env["SCREENING_APP_PASSWORD"] = password
     return subprocess.run([sys.executable, "-m", "screening_app", *args], input=stdin, capture_output=True,
                           cwd=ROOT, env=env, timeout=60)
 
@@ -29,7 +34,7 @@ def test_screen_json_prints_one_object_with_the_contract_keys(write_screening):
     assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version"]
     assert out["outcome"] == "clinician_review"
     assert out["findings"][0]["question"] == "cancer_history"
-    assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source"}
+    assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source", "references"}
     assert out["advice"][0]["topic"] == "blood_donation"
     assert out["product"] == {"status": "verified", "problems": []}
     assert proc.stderr == b""
@@ -166,7 +171,7 @@ def test_pdf_is_written_with_the_clinic_header_from_the_store(write_screening, t
 def test_audit_verify_command(private_home):
     store, _ = seeded_store(private_home)
     store.close()
-    proc = run("audit", "verify")
+    proc = run("audit", "verify", "--user", "admin", password="correct horse battery")
     assert proc.returncode == 0 and b"audit trail verified" in proc.stdout
     import sqlite3
     db = sqlite3.connect(private_home / "data" / "screenings.sqlite3")
@@ -174,13 +179,13 @@ def test_audit_verify_command(private_home):
     db.execute("UPDATE audit SET action='nothing' WHERE seq=1")
     db.commit()
     db.close()
-    proc = run("audit", "verify")
+    proc = run("audit", "verify", "--user", "admin", password="correct horse battery")
     assert proc.returncode == 1 and b"AUDIT TRAIL BROKEN: entry 1" in proc.stdout
 
 
 def test_audit_and_export_without_a_store_are_refused():
-    assert run("audit", "verify").returncode == 2
-    assert run("export", "--csv").returncode == 2
+    assert run("audit", "verify", "--user", "admin", password="correct horse battery").returncode == 2
+    assert run("export", "--csv", "--user", "admin", password="correct horse battery").returncode == 2
 
 
 def test_export_csv_and_fhir(private_home):
@@ -193,22 +198,22 @@ def test_export_csv_and_fhir(private_home):
     claimed = store.claim(doc, row.id)
     store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(), sheet_version="1.0.0")
     store.close()
-    csv_out = run("export", "--csv")
+    csv_out = run("export", "--csv", "--user", "chen", password="correct horse battery")
     assert csv_out.returncode == 0
     assert b"'=HYPERLINK" in csv_out.stdout and csv_out.stdout.startswith(b"id,status,patient_name")
-    fhir = run("export", "--fhir", row.id)
+    fhir = run("export", "--fhir", row.id, "--user", "chen", password="correct horse battery")
     bundle = json.loads(fhir.stdout)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds == ["Questionnaire", "QuestionnaireResponse", "Consent"]
     response = bundle["entry"][1]["resource"]
     assert response["item"][0]["answer"][0]["valueCoding"]["code"] == "N"
     assert bundle["entry"][2]["resource"]["sourceAttachment"]["contentType"] == "application/pdf"
-    assert run("export", "--fhir", "no-such-id").returncode == 2
+    assert run("export", "--fhir", "no-such-id", "--user", "chen", password="correct horse battery").returncode == 2
 
 
 def test_pdf_for_do_not_treat_is_the_do_not_treat_sheet(write_screening, tmp_path):
     out = tmp_path / "dnt.pdf"
-    path = write_screening(screening_file(answers=all_answers(active_malignancy="yes")))
+    path = write_screening(screening_file(answers=all_answers(active_malignancy="yes"), clinic=CLINIC))
     assert main(["screen", str(path), "--pdf", str(out)]) == 0
     text = pdf_text(out)
     assert "We cannot give you exosome treatment today" in text and "ignature" not in text
@@ -216,7 +221,7 @@ def test_pdf_for_do_not_treat_is_the_do_not_treat_sheet(write_screening, tmp_pat
 
 def test_review_in_the_file_turns_clinician_review_into_a_consent(write_screening, tmp_path):
     out = tmp_path / "reviewed.pdf"
-    data = screening_file(answers=all_answers(cancer_history="yes"), review={
+    data = screening_file(answers=all_answers(cancer_history="yes"), clinic=CLINIC, review={
         "clinician": "Dr. Maya Chen", "reviewed_at": "2026-11-22T10:30",
         "decisions": {"cancer_history": {"decision": "proceed", "reason": "Skin cancer removed 2012."}}})
     assert main(["screen", str(write_screening(data)), "--pdf", str(out)]) == 0
@@ -256,6 +261,7 @@ def test_database_url_option_picks_the_store(tmp_path):
     store.create_first_admin("admin", "Ada Admin", "correct horse battery")
     store.close()
     url = f"sqlite:///{tmp_path / 'elsewhere' / 'screenings.sqlite3'}"
-    proc = run("--database-url", url, "audit", "verify")
-    assert proc.returncode == 0 and b"1 entries" in proc.stdout
-    assert run("audit", "verify").returncode == 2  # the default store does not exist
+    proc = run("--database-url", url, "audit", "verify", "--user", "admin", password="correct horse battery")
+    # staff_created, signing_key_registered, and the command's own sign-in
+    assert proc.returncode == 0 and b"3 entries" in proc.stdout
+    assert run("audit", "verify", "--user", "admin", password="correct horse battery").returncode == 2  # no store

@@ -121,13 +121,14 @@ def test_store_copy_command(tmp_path, pg_schema):
     source.close()
     env = dict(os.environ)
     target = pg_schema_url(pg_schema)
-    proc = subprocess.run([sys.executable, "-m", "screening_app", "store", "copy",
+    env["SCREENING_APP_PASSWORD"] = PASSWORD  # record commands run as a staff member (contract, 2nd ed.)
+    proc = subprocess.run([sys.executable, "-m", "screening_app", "store", "copy", "--user", "admin",
                            "--from", f"sqlite:///{tmp_path / 'one' / 'screenings.sqlite3'}", "--to", target],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "counts and audit chain verified" in proc.stdout
     assert make_url(target).password not in proc.stdout + proc.stderr
-    again = subprocess.run([sys.executable, "-m", "screening_app", "store", "copy",
+    again = subprocess.run([sys.executable, "-m", "screening_app", "store", "copy", "--user", "admin",
                             "--from", f"sqlite:///{tmp_path / 'nope.sqlite3'}", "--to", target],
                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert again.returncode == 2 and "--from: no SQLite store" in again.stderr

@@ -315,3 +315,14 @@ def test_full_disk_gets_a_clear_message_and_keeps_the_last_save(sqlite_store):
         store.save_draft(people["desk"], row.id, huge.to_json(), step=2, version=row.row_version)
     assert exc.value.kind == "full" and "full" in str(exc.value)
     assert store.draft(row.id).draft["name"] == "Ann"
+
+
+@pytest.mark.parametrize("typed, stored", [("lukasz", "Łukasz Żółć"), ("LUKASZ zolc", "Łukasz Żółć"),
+                                           ("angstrom", "Zoë Ångström"), ("zoe   ANGSTROM", "Zoë Ångström"),
+                                           ("soren", "Søren Kierkegaard"), ("ole", "Ole Øre-Ånes")])
+def test_name_search_ignores_accents_case_and_spacing(store, people, typed, stored):
+    d = complete_draft()
+    d.name = stored
+    row = store.new_draft(people["desk"], d.to_json())
+    found = [r["id"] for r in store.search(name=typed)]
+    assert row.id in found

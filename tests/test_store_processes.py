@@ -26,7 +26,7 @@ def test_front_desks_and_clinicians_in_parallel_lose_nothing(store_url):
                for role, name, n in jobs]
     results = []
     for w in workers:
-        out, err = w.communicate(timeout=240)
+        out, err = w.communicate(timeout=360)
         assert w.returncode == 0, err[-3000:]
         results.append(json.loads(out))
     created = [sid for r in results[:len(desks)] for sid in r]

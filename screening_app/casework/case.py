@@ -27,6 +27,7 @@ class Case:
         self.flow.reviewer = self.staff.display_name if self.staff.can("sign") else ""
         self.flow.hands_over = not self.staff.can("review")
         self.flow.waiting_period = getattr(self.settings, "blood_donation_waiting_period", None)
+        self.flow.minimum_age = getattr(self.settings, "minimum_age", self.flow.minimum_age)
         self.flow.recalled = tuple(store.recalled_lots()) if store is not None else ()
         self.draft = draft if draft is not None else (Draft.from_json(row.draft) if row is not None else Draft())
         self.sid: str | None = row.id if row is not None else None

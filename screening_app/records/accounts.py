@@ -12,14 +12,14 @@ import secrets
 from dataclasses import dataclass
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
-MIN_PASSWORD = 10
 
 # What each role may do; the store checks these on every call.
 PERMISSIONS = {
     "front_desk": {"screen", "follow_up"},
-    "clinician": {"screen", "review", "sign", "release", "withdraw", "follow_up", "administer", "adverse_events",
-                  "lookback"},
-    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw", "recall", "lookback"},
+    "clinician": {"screen", "review", "sign", "release", "withdraw", "export", "follow_up", "administer",
+                  "adverse_events", "lookback"},
+    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw", "export", "copy_records",
+              "recall", "lookback"},
 }
 ALL_ROLES = tuple(PERMISSIONS)
 ROLE_LABELS = {"front_desk": "Front desk", "clinician": "Clinician", "admin": "Admin"}
@@ -66,17 +66,5 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def password_problem(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD:
-        return f"at least {MIN_PASSWORD} characters"
-    if password.strip() != password:
-        return "no spaces at the start or end"
-    return None
-
-
-def username_problem(username: str) -> str | None:
-    if not 2 <= len(username) <= 64:
-        return "2 to 64 characters"
-    if not all(ch.isalnum() or ch in "._-" for ch in username):
-        return "letters, digits, '.', '_' or '-' only"
-    return None
+# What a password or username must be lives in passwords.py (zxcvbn, Unicode confusables).
+from .passwords import normalise_username, password_problem, username_problem  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 A mixin of the Store (records/store.py): every call re-reads the acting account from the
 database (Store._acting), and every row written here is written once and never changed
-(triggers, migration 0004). A correction is a new row that `amends` the one it corrects.
+(triggers, migration 0005). A correction is a new row that `amends` the one it corrects.
 """
 from __future__ import annotations
 

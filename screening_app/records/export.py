@@ -56,11 +56,13 @@ def fhir_bundle(record: FinishedRecord, content: Content | None = None) -> dict:
                  for qid, value in sf["answers"].items()],
     }
     entries = [fhir_questionnaire(content), response]
-    if record.sheet_kind == "consent":
+    if record.sheet_kind in ("consent", "declined"):
+        # A patient who read the consent and said no: the same document, rejected, provision deny.
+        declined = record.sheet_kind == "declined"
         entries.append({
             "resourceType": "Consent",
             "id": f"{record.screening_id}-consent",
-            "status": "active",
+            "status": "rejected" if declined else "active",
             "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                                   "code": "treatment"}]},
             "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0",
@@ -72,9 +74,9 @@ def fhir_bundle(record: FinishedRecord, content: Content | None = None) -> dict:
                 "contentType": "application/pdf",
                 "data": base64.b64encode(record.pdf).decode("ascii"),
                 "hash": base64.b64encode(hashlib.sha1(record.pdf).digest()).decode("ascii"),
-                "title": "Exosome treatment: risks and consent",
+                "title": "Exosome treatment: risks and consent" + (" (declined)" if declined else ""),
             },
-            "provision": {"type": "permit"},
+            "provision": {"type": "deny" if declined else "permit"},
         })
     return {"resourceType": "Bundle", "type": "collection",
             "entry": [{"fullUrl": f"urn:uuid:{e['id']}" if e["resourceType"] != "Questionnaire" else CANONICAL,

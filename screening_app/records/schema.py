@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Int
 
 from .accounts import ALL_ROLES as ROLES
 
-SCHEMA_HEAD = "0004"  # the newest file in migrations/versions (a test checks)
+SCHEMA_HEAD = "0005"  # the newest file in migrations/versions (a test checks)
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
 
 
@@ -130,13 +130,54 @@ paper = Table(
 )
 Index("ix_paper_screening", paper.c.screening_id)
 
+# --- added by revision 0004 (records that can be trusted): new tables only.
+
+# Each account's Ed25519 signing keys, oldest first: a new key with every new password (the
+# private half is sealed by that password, see signing.py). Rows are never changed, so old
+# signatures keep verifying. A key is endorsed by an admin's key or the owner's previous key.
+signing_keys = Table(
+    "signing_keys", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("sealed_key", Text, nullable=False),
+    Column("endorsed_by", String(64)),  # the endorsing key's fingerprint; NULL: self-endorsed
+    Column("endorsement", String(100), nullable=False),
+    Column("registered_at", String(32), nullable=False),
+)
+
+# The signature of each finished screening (21 CFR 11.50/11.70): who, when, what it means,
+# and the Ed25519 signature over the record's canonical content and PDF digest.
+signatures = Table(
+    "signatures", metadata,
+    Column("screening_id", String(36), ForeignKey("finished.screening_id"), primary_key=True),
+    Column("key_fingerprint", String(64), nullable=False),
+    Column("signer", String(64), nullable=False),
+    Column("signer_name", String(200), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("meaning", String(200), nullable=False),
+    Column("signature", String(100), nullable=False),
+)
+
+# Failed sign-ins per (normalised) name, for the growing delay and the temporary lock. Not
+# evidence (every failure, lock and unlock is in the audit trail); only a counter.
+signin_state = Table(
+    "signin_state", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure", String(32)),
+    Column("locked_until", String(32)),
+)
+
 settings = Table(
     "settings", metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
-# --- after treatment (migration 0004) ----------------------------------------------------------
+# --- after treatment (migration 0005) ----------------------------------------------------------
 # Every row below is written once and never changed (triggers refuse UPDATE and DELETE); a
 # correction is a new row that `amends` the one it corrects, and the newest one counts.
 
@@ -227,7 +268,7 @@ AFTERCARE = ("administrations", "follow_ups", "contacts", "adverse_events", "rec
 
 # Finished screenings and audit entries are protected by triggers made in migration 0001
 # (spelled out there, as they stood): nothing may update or delete them. The paper trail
-# (0003) and the after-treatment records (0004) are protected the same way.
+# (0003) and the after-treatment records (0005) are protected the same way.
 PROTECTED = ("finished", "audit", "paper", *AFTERCARE)
 
 

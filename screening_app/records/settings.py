@@ -1,11 +1,14 @@
-"""Clinic settings: the sheet header, page size, idle lock and the blood donation wait.
+"""Clinic settings: the sheet header and the clinic's own consent texts, page size, idle lock,
+the blood donation wait, the minimum age and the optional witness and interpreter lines.
 
-Kept in the store, so every workstation prints the same header; only admins change them.
+Kept in the store, so every workstation prints the same sheet; only admins change them.
+Each setting is declared once in SETTINGS (type, default, bounds, label); the dataclass, the
+checks and (for the admin's form) the labels come from that one table.
 A malformed value never stops a screening: the default is used and the problem is named.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, make_dataclass
 
 # After each administration the clinic contacts the patient in these windows (days after the
 # treatment, from-to): granulomas and delayed reactions appear weeks to months later.
@@ -35,21 +38,55 @@ def follow_up_problem(value: object) -> str | None:
 
 
 @dataclass(frozen=True)
-class ClinicSettings:
-    clinic_name: str = ""
-    clinic_address: str = ""
-    clinic_phone: str = ""
-    page_size: str = "letter"  # or "a4"
-    idle_lock_minutes: int = 5
+class Setting:
+    name: str
+    type: type
+    default: object
+    label: str
+    max_length: int = 500  # text
+    choices: tuple = ()  # text: one of these
+    bounds: tuple[int, int] | None = None  # whole numbers: lowest and highest allowed
+    # Needed before the app prints a patient sheet (the admin must set it; the GUI refuses to print).
+    required_to_print: bool = False
+    # A structured value (stored as JSON lists): its own check, returning the problem or None.
+    check: object = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("clinic_name", str, "", "Clinic name (printed on every sheet)", required_to_print=True),
+    Setting("clinic_address", str, "", "Clinic address"),
+    Setting("clinic_phone", str, "", "Clinic phone (printed on every sheet: whom the patient calls)",
+            required_to_print=True),
+    Setting("page_size", str, "letter", "Page size", choices=("letter", "a4")),
+    Setting("idle_lock_minutes", int, 5, "Minutes before the screen locks", bounds=(1, 240)),
     # The product ships no waiting period (no source gives one); a clinic may add its own.
-    blood_donation_waiting_period: str = ""
+    Setting("blood_donation_waiting_period", str, "", "Blood donation waiting period (optional sentence)"),
     # How long a clinician's hold on a screening lasts before another clinician or an admin
     # may free it (with a reason): someone who crashed or went home never blocks a patient.
-    claim_release_minutes: int = 30
-    # Follow-up contacts after each administration: [from_day, to_day] after the treatment.
-    follow_up_days: tuple = DEFAULT_FOLLOW_UP
+    Setting("claim_release_minutes", int, 30, "Minutes before another clinician may free a held screening",
+            bounds=(1, 24 * 60)),
+    # 21 CFR 50.25(a)(7): whom to contact about the patient's rights (the reviewing IRB or the clinic's).
+    Setting("clinic_rights_contact", str, "", "Whom to contact about the patient's rights (IRB or clinic contact)",
+            max_length=2000),
+    # 21 CFR 50.25(a)(6): what happens and who pays if the patient is injured.
+    Setting("clinic_injury_text", str, "", "If the patient is injured: the care given and who pays",
+            max_length=2000),
+    # 21 CFR 50.25(b)(3): costs to the patient.
+    Setting("clinic_costs_text", str, "", "Costs to the patient", max_length=2000),
+    # Patients younger than this need a parent's or legal representative's permission (21 CFR 50.55).
+    # 18 to 21 covers the ages of majority of the US states; a clinic may only raise it.
+    Setting("minimum_age", int, 18, "Minimum age to consent without a parent or representative", bounds=(18, 21)),
+    Setting("witness_line", bool, False, "Print a witness line on every consent"),
+    Setting("interpreter_line", bool, False, "Print an interpreter line on every consent"),
+    # Follow-up contacts after each treatment given: (from_day, to_day) after the treatment.
+    Setting("follow_up_days", tuple, DEFAULT_FOLLOW_UP, "Follow-up contacts (days after the treatment)",
+            check=follow_up_problem),
+)
 
+
+class _ClinicSettingsMethods:
     def __post_init__(self):
+        # Structured values are kept as tuples (hashable, frozen), whatever was passed in.
         object.__setattr__(self, "follow_up_days", tuple(tuple(p) for p in self.follow_up_days))
 
     def to_json(self) -> dict:
@@ -61,36 +98,46 @@ class ClinicSettings:
     def from_json(cls, raw: object) -> "ClinicSettings":
         return cls.checked(raw)[0]
 
+    def missing_to_print(self) -> list[str]:
+        """The settings a patient sheet needs that the admin has not set (the GUI refuses to print)."""
+        return [s.name for s in SETTINGS if s.required_to_print and not getattr(self, s.name)]
+
     @classmethod
     def checked(cls, raw: object) -> tuple["ClinicSettings", list[str]]:
         """The settings in `raw`, and the problems for which a default was used instead."""
         if not isinstance(raw, dict):
             return cls(), ["settings: not an object, defaults used"]
-        defaults, values, problems = cls(), {}, []
-        for f in fields(cls):
-            if f.name not in raw:
+        values, problems = {}, []
+        for s in SETTINGS:
+            if s.name not in raw:
                 continue
-            value = raw[f.name]
-            if f.name == "follow_up_days":
-                problem = follow_up_problem(value)
-                if problem:
-                    problems.append(f"follow_up_days: {problem}, default used")
-                else:
-                    values[f.name] = tuple(tuple(p) for p in value)
-                continue
-            if type(value) is not type(getattr(defaults, f.name)):
-                problems.append(f"{f.name}: wrong type, default used")
-            elif isinstance(value, str) and len(value) > 500:
-                problems.append(f"{f.name}: longer than 500 characters, default used")
+            value = raw[s.name]
+            problem = _problem(s, value)
+            if problem:
+                problems.append(f"{s.name}: {problem}, default used")
             else:
-                values[f.name] = value.strip() if isinstance(value, str) else value
-        if values.get("page_size", "letter") not in ("letter", "a4"):
-            problems.append("page_size: must be letter or a4, default used")
-            values.pop("page_size")
-        if not 1 <= values.get("idle_lock_minutes", 5) <= 240:
-            problems.append("idle_lock_minutes: must be 1 to 240, default used")
-            values.pop("idle_lock_minutes")
-        if not 1 <= values.get("claim_release_minutes", 30) <= 24 * 60:
-            problems.append("claim_release_minutes: must be 1 to 1440, default used")
-            values.pop("claim_release_minutes")
+                values[s.name] = value.strip() if isinstance(value, str) else value
         return cls(**values), problems
+
+
+# The settings as a frozen dataclass whose fields are SETTINGS, in order:
+# ClinicSettings(clinic_name=..., minimum_age=...), .clinic_name, ...
+ClinicSettings = make_dataclass(
+    "ClinicSettings", [(s.name, s.type, field(default=s.default)) for s in SETTINGS],
+    bases=(_ClinicSettingsMethods,), frozen=True, module=__name__)
+SETTING_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _problem(s: Setting, value) -> str:
+    if s.check is not None:
+        return s.check(value) or ""
+    if type(value) is not s.type:  # bool is not int here: True is no idle lock
+        return "wrong type"
+    if s.type is str:
+        if len(value) > s.max_length:
+            return f"longer than {s.max_length} characters"
+        if s.choices and value.strip() not in s.choices:
+            return f"must be {' or '.join(s.choices)}"
+    if s.bounds and not s.bounds[0] <= value <= s.bounds[1]:
+        return f"must be {s.bounds[0]} to {s.bounds[1]}"
+    return ""

@@ -24,11 +24,14 @@ from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
 from . import StoreError
 from . import schema as t
+from . import integrity, signing
 from .aftercare import AftercareMixin
-from .accounts import (PermissionDenied, Staff, hash_password, password_problem, username_problem,
-                       verify_password)
+from .accounts import (PermissionDenied, Staff, hash_password, normalise_username, password_problem,
+                       username_problem, verify_password)
 from .identity import fold, name_words, patient_key
+from .passwords import dummy_hash, password_fingerprint
 from .settings import ClinicSettings
+from .signin import SignInGuard
 
 DB_NAME = "screenings.sqlite3"
 DATABASE_URL_ENV = "SCREENING_APP_DATABASE_URL"
@@ -99,8 +102,18 @@ def configured_url() -> str | None:
     return text or None
 
 
+DAMAGED = ("The records file {where} is damaged ({reason}). Nothing else is touched. Close the app and "
+           "restore the latest backup (README, \"Restoring a backup\"); ask the admin if unsure.")
+
+
 def _translate(exc: DBAPIError, where) -> StoreError:
+    """A database fault in staff words. Never the SQL or its parameters (patient data)."""
     text = str(exc.orig if exc.orig is not None else exc).lower()
+    if isinstance(exc, IntegrityError):
+        return StoreError("conflict", "This was changed at another workstation at the same moment, or the "
+                                      "database refused it. Nothing was lost; reopen it to see the latest.")
+    if any(w in text for w in ("malformed", "not a database", "corrupt", "disk image")):
+        return StoreError("damaged", DAMAGED.format(where=where, reason=text.splitlines()[0][:80]))
     if getattr(exc, "connection_invalidated", False) or any(
             w in text for w in ("could not connect", "connection refused", "server closed", "connection failed",
                                 "terminating connection", "connection timeout", "no route", "ssl", "password auth",
@@ -121,32 +134,84 @@ def _translate(exc: DBAPIError, where) -> StoreError:
     if "readonly" in text or "read-only" in text or "unable to open" in text or "i/o" in text:
         return StoreError("unwritable", f"The data folder {where} cannot be written. Nothing typed is lost; "
                                         "ask the admin to check the folder's permissions.")
-    return StoreError("unwritable", f"The records database at {where} cannot be used ({exc.orig}).")
+    if "permission denied" in text or "must be owner" in text:
+        return StoreError("refused", f"The records server {where} refused this: the workstation's login lacks "
+                                     "a right it needs. Ask the admin to run scripts/postgres-roles.sql "
+                                     "(docs/postgresql.md).")
+    reason = type(exc.orig).__name__ if exc.orig is not None else "unknown fault"
+    return StoreError("unwritable", f"The records database at {where} cannot be used ({reason}). "
+                                    "Nothing typed is lost; ask the admin.")
 
 
 class Store(AftercareMixin):
     def __init__(self, engine, location: Path):
         self.engine = engine
         self.location = location
+        self._keys: dict[int, signing.OpenKey] = {}  # signing keys opened by their owners' passwords
+        self.signin_guard = SignInGuard()
+        self.anchor_problem: str | None = None  # set at opening when the trail is behind this workstation's anchor
 
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
     def open(cls, folder: Path | None = None, *, url: str | None = None,
-             busy_timeout_s: float = 10.0) -> "Store":
+             busy_timeout_s: float = 10.0, migration: bool = False) -> "Store":
         """The store at `url` (a database server or an SQLite file), else in `folder`, else
-        the one this workstation is configured for (configured_url), else the local default."""
+        the one this workstation is configured for (configured_url), else the local default.
+
+        `migration`: on PostgreSQL, the login may own the tables only for `store migrate`; a
+        workstation that logs in as the owner could disable the triggers (least privilege)."""
         if url is None and folder is None:
             url = configured_url()
         if url and not url.startswith("sqlite"):
-            return cls._open_server(url)
-        if url:
-            db = Path(make_url(url).database or "")
-            folder = db.parent
+            store = cls._open_server(url, migration)
         else:
-            folder = Path(folder) if folder else paths.data_dir()
-            db = folder / DB_NAME
-        return cls._open_sqlite(folder, db, busy_timeout_s)
+            if url:
+                db = Path(make_url(url).database or "")
+                folder = db.parent
+            else:
+                folder = Path(folder) if folder else paths.data_dir()
+                db = folder / DB_NAME
+            store = cls._open_sqlite(folder, db.resolve(), busy_timeout_s)
+        try:
+            store._check_anchor()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _check_anchor(self) -> None:
+        """A store that is empty where this workstation saw history is refused, never taken for a
+        new install; a trail behind the anchor (cut or rolled back) is noted for `audit verify`."""
+        anchor = integrity.anchor_for(self.anchor_key)
+        if anchor is None or anchor[0] == 0:
+            return
+        seq, digest = self.head()
+        if seq == 0:
+            raise StoreError("damaged", f"The records store {self.location} is empty, but this workstation saw "
+                                        f"{anchor[0]} audit entries in it (last {integrity.fingerprint(*anchor)}). "
+                                        "It was emptied or replaced: restore the latest backup (README, "
+                                        "\"Restoring a backup\"). Nothing was created.")
+        with self._read() as c:
+            at = c.execute(select(t.audit.c.hash).where(t.audit.c.seq == anchor[0])).scalar()
+        if at != anchor[1]:
+            self.anchor_problem = (f"the audit trail no longer holds entry {integrity.fingerprint(*anchor)} that this "
+                                   "workstation saw: it was cut, rewritten or rolled back")
+
+    @staticmethod
+    def _refuse_empty_file(db: Path) -> None:
+        """A 0-byte or non-database file where the store should be is damage, not a new install."""
+        try:
+            size = db.stat().st_size
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreError("unwritable", f"The records file {db} cannot be read ({exc.strerror}).") from None
+        if size == 0:
+            raise StoreError("damaged", f"The records file {db} is empty (0 bytes): it was damaged or cut short. "
+                                        "Nothing was created over it. Restore the latest backup (README, "
+                                        "\"Restoring a backup\"); if this is truly a new install, delete the empty "
+                                        "file and start again.")
 
     @classmethod
     def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float) -> "Store":
@@ -154,7 +219,9 @@ class Store(AftercareMixin):
             paths.ensure_private_dir(folder)
         except OSError as exc:
             raise StoreError("unwritable", f"The data folder {folder} cannot be created ({exc.strerror}).") from None
-        engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": busy_timeout_s})
+        cls._refuse_empty_file(db)
+        # hide_parameters: a failed statement's message never carries a patient's data.
+        engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": busy_timeout_s}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
@@ -176,8 +243,9 @@ class Store(AftercareMixin):
         store = cls(engine, folder)
         try:
             t.migrate(engine)
-        except OperationalError as exc:
-            raise _translate(exc, folder) from None
+        except DBAPIError as exc:
+            engine.dispose()
+            raise _translate(exc, db) from None
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.chmod(str(db) + suffix, 0o600)
@@ -186,7 +254,7 @@ class Store(AftercareMixin):
         return store
 
     @classmethod
-    def _open_server(cls, url: str) -> "Store":
+    def _open_server(cls, url: str, migration: bool = False) -> "Store":
         """A shared PostgreSQL server: several workstations, one record. TLS is whatever the
         URL asks for (e.g. ?sslmode=verify-full); the password never appears in a message."""
         try:
@@ -202,10 +270,20 @@ class Store(AftercareMixin):
         engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
         store = cls(engine, shown)
         try:
+            from .roles import check_login
+            check_login(engine, shown, migration)
             t.migrate(engine)
         except DBAPIError as exc:
+            engine.dispose()
             raise _translate(exc, shown) from None
+        except StoreError:
+            engine.dispose()
+            raise
         return store
+
+    def schema_revision(self) -> str | None:
+        with self._read() as c:
+            return t.current_revision(c)
 
     @property
     def dialect(self) -> str:
@@ -250,22 +328,25 @@ class Store(AftercareMixin):
             return c.execute(select(func.count()).select_from(t.staff)).scalar() > 0
 
     def create_first_admin(self, username: str, display_name: str, password: str) -> Staff:
-        """Only on a store with no accounts: the first start creates the admin."""
+        """Only on a store with no accounts: the first start creates the admin and the store's
+        first signing key, the one every later key is endorsed back to."""
         with self._write() as c:
             if c.execute(select(func.count()).select_from(t.staff)).scalar():
                 raise PermissionDenied("An admin exists already; ask them to add your account.")
-            staff = self._insert_staff(c, username, display_name, "admin", password)
-            self._audit(c, staff.username, "staff_created", None, {"username": username, "role": "admin"})
+            staff = self._insert_staff(c, normalise_username(username), display_name, "admin", password,
+                                       actor=None, endorser=None)
             return staff
 
     def add_staff(self, actor: Staff, username: str, display_name: str, role: str, password: str) -> Staff:
         with self._write() as c:
             actor = self._acting(c, actor, "manage_staff", "manage accounts")
-            staff = self._insert_staff(c, username, display_name, role, password)
-            self._audit(c, actor.username, "staff_created", None, {"username": username, "role": role})
-            return staff
+            endorser = self._open_key(actor)
+            return self._insert_staff(c, normalise_username(username), display_name, role, password,
+                                      actor=actor.username, endorser=endorser)
 
-    def _insert_staff(self, c, username, display_name, role, password) -> Staff:
+    def _insert_staff(self, c, username, display_name, role, password, *, actor, endorser) -> Staff:
+        """The account, its audit entry (written first: the staff table's trigger asks for it),
+        and its signing key sealed by the password, endorsed by the admin's key."""
         problems = []
         if problem := username_problem(username):
             problems.append(f"username: {problem}")
@@ -273,31 +354,62 @@ class Store(AftercareMixin):
             problems.append("name: empty")
         if role not in t.ROLES:
             problems.append(f"role: must be one of {', '.join(t.ROLES)}")
-        if problem := password_problem(password):
+        if problem := password_problem(password, username=username, name=display_name):
             problems.append(f"password: {problem}")
         if problems:
             raise StoreError("refused", "; ".join(problems))
+        if c.execute(select(t.staff.c.id).where(t.staff.c.username == username)).first() is not None:
+            raise StoreError("refused", f"username: {username!r} is taken")
+        hashed = hash_password(password)
+        self._staff_audit(c, actor or username, endorser, "staff_created",
+                          {"username": username, "role": role, "password": password_fingerprint(hashed)})
         try:
             result = c.execute(insert(t.staff).values(
                 username=username, display_name=display_name.strip(), role=role,
-                password_hash=hash_password(password), active=True, created_at=now()))
+                password_hash=hashed, active=True, created_at=now()))
         except IntegrityError:
             raise StoreError("refused", f"username: {username!r} is taken") from None
-        return Staff(result.inserted_primary_key[0], username, display_name.strip(), role)
+        staff = Staff(result.inserted_primary_key[0], username, display_name.strip(), role)
+        # Whoever sets a password can sign in with it: holding the key they sealed gives no new power.
+        self._keys[staff.id] = signing.register_key(c, self._audit, staff_id=staff.id, username=username,
+                                                    password=password, actor=actor or username,
+                                                    endorser=endorser, now=now())
+        return staff
+
+    @staticmethod
+    def _account_name(c, username: str) -> str:
+        """The stored username for what was typed: normalised (NFKC, casefold), or exactly as an
+        account made before names were normalised spells it. Refuses a name with no account."""
+        for candidate in (normalise_username(username), username.strip()):
+            if c.execute(select(t.staff.c.id).where(t.staff.c.username == candidate)).first() is not None:
+                return candidate
+        raise StoreError("refused", f"username: no account {normalise_username(username)!r}")
+
+    def _staff_audit(self, c, actor: str, key: signing.OpenKey | None, action: str, detail: dict) -> None:
+        """An account change's audit entry, signed by the acting admin's own key: a change forged
+        behind the app, even with a correctly chained entry, fails `audit verify`."""
+        self._audit(c, actor, action, None, signing.signed_detail(key, action, actor, detail))
+
+    def _open_key(self, actor: Staff) -> signing.OpenKey:
+        key = self._keys.get(actor.id)
+        if key is None:
+            raise StoreError("refused", "Sign in again first: your signing key is open only after you "
+                                        "type your password in this session.")
+        return key
 
     def set_staff_active(self, actor: Staff, username: str, active: bool) -> None:
         """Switches an account on or off. Switching off also hands back every screening the
-        account holds for review, so no claim outlives the person's access."""
+        account holds for review, so no claim outlives the person's access. The audit entry is
+        written first: the staff table's trigger asks for it."""
         with self._write() as c:
             actor = self._acting(c, actor, "manage_staff", "manage accounts")
+            username = self._account_name(c, username)
             if username == actor.username and not active:
                 raise StoreError("refused", "You cannot switch off your own account.")
             target = c.execute(select(t.staff.c.id).where(t.staff.c.username == username)).scalar()
-            if target is None:
-                raise StoreError("refused", f"No account {username!r}.")
+            self._staff_audit(c, actor.username, self._open_key(actor), "staff_enabled" if active
+                              else "staff_disabled", {"username": username})
             c.execute(update(t.staff).where(t.staff.c.id == target).values(active=active))
-            self._audit(c, actor.username, "staff_enabled" if active else "staff_disabled", None,
-                        {"username": username})
             if not active:
                 held = c.execute(select(t.screenings.c.id).where(
                     t.screenings.c.claimed_by == target, t.screenings.c.status == "in_review")).scalars().all()
@@ -306,16 +418,38 @@ class Store(AftercareMixin):
                     self._audit(c, actor.username, "claim_released", sid,
                                 {"holder": username, "reason": "account switched off"})
 
+    def set_staff_role(self, actor: Staff, username: str, role: str) -> None:
+        if role not in t.ROLES:
+            raise StoreError("refused", f"role: must be one of {', '.join(t.ROLES)}")
+        with self._write() as c:
+            actor = self._acting(c, actor, "manage_staff", "manage accounts")
+            username = self._account_name(c, username)
+            if username == actor.username:
+                raise StoreError("refused", "You cannot change your own role.")
+            self._staff_audit(c, actor.username, self._open_key(actor), "staff_role_changed",
+                              {"username": username, "role": role})
+            c.execute(update(t.staff).where(t.staff.c.username == username).values(role=role))
+
     def set_password(self, actor: Staff, username: str, password: str) -> None:
+        """A new password and with it a new signing key, endorsed by the admin's key (a reset) or
+        the owner's own previous key (a change); old keys stay for old signatures."""
         with self._write() as c:
             actor = self._acting(c, actor, None, "")
+            username = self._account_name(c, username)
             if actor.username != username:
                 actor.require("manage_staff", "change another person's password")
-            if problem := password_problem(password):
+            endorser = self._open_key(actor)
+            row = c.execute(select(t.staff.c.id, t.staff.c.display_name)
+                            .where(t.staff.c.username == username)).first()
+            if problem := password_problem(password, username=username, name=row.display_name):
                 raise StoreError("refused", f"password: {problem}")
-            c.execute(update(t.staff).where(t.staff.c.username == username)
-                      .values(password_hash=hash_password(password)))
-            self._audit(c, actor.username, "password_set", None, {"username": username})
+            hashed = hash_password(password)
+            self._staff_audit(c, actor.username, endorser, "password_set",
+                              {"username": username, "password": password_fingerprint(hashed)})
+            c.execute(update(t.staff).where(t.staff.c.username == username).values(password_hash=hashed))
+            self._keys[row.id] = signing.register_key(c, self._audit, staff_id=row.id, username=username,
+                                                      password=password, actor=actor.username,
+                                                      endorser=endorser, now=now())
 
     def list_staff(self, actor: Staff) -> list[Staff]:
         with self._read() as c:
@@ -324,22 +458,66 @@ class Store(AftercareMixin):
             return [Staff(r["id"], r["username"], r["display_name"], r["role"], bool(r["active"])) for r in rows]
 
     def authenticate(self, username: str, password: str) -> Staff | None:
-        with self._read() as c:
-            row = c.execute(select(t.staff).where(t.staff.c.username == username)).mappings().first()
-        ok = row is not None and bool(row["active"]) and verify_password(password, row["password_hash"])
+        """The account, or None for a wrong name or password (the same answer, in the same time,
+        for both). Repeated failures slow down, then lock the name (signin.py); a locked name
+        raises StoreError("locked"). Signing in opens the account's signing key."""
+        name = normalise_username(username)[:64]
         with self._write() as c:
-            self._audit(c, username[:64], "signed_in" if ok else "sign_in_failed", None, {})
+            self.signin_guard.before(c, name)
+        with self._read() as c:
+            row = None
+            for candidate in dict.fromkeys((name, username.strip()[:64])):  # exact: accounts from before folding
+                row = row or c.execute(select(t.staff).where(t.staff.c.username == candidate)).mappings().first()
+        usable = row is not None and bool(row["active"])
+        ok = verify_password(password, row["password_hash"] if usable else dummy_hash()) and usable
+        locked = False
+        with self._write() as c:
+            if ok:
+                self.signin_guard.succeeded(c, name)
+                self._audit(c, row["username"], "signed_in", None, {})
+                self._keys[row["id"]] = self._unseal_or_register(c, row, password)
+            else:
+                locked = self.signin_guard.failed(c, name)
+                self._audit(c, name, "sign_in_failed", None, {})
+                if locked:
+                    self._audit(c, "system", "sign_in_locked", None, {"username": name})
         return Staff(row["id"], row["username"], row["display_name"], row["role"]) if ok else None
 
-    def check_password(self, staff: Staff, password: str) -> bool:
-        """For unlocking after the idle lock: the same person, their password."""
+    def _unseal_or_register(self, c, row, password: str) -> signing.OpenKey:
+        key = signing.open_key(c, row["id"], password)
+        if key is None:  # an account from before signing began: its first key, self-endorsed
+            key = signing.register_key(c, self._audit, staff_id=row["id"], username=row["username"],
+                                       password=password, actor=row["username"], endorser=None, now=now())
+        return key
+
+    def unlock_signin(self, actor: Staff, username: str) -> None:
+        """An admin lifts the lock after repeated wrong passwords."""
+        name = normalise_username(username)[:64]
+        with self._write() as c:
+            actor = self._acting(c, actor, "manage_staff", "unlock accounts")
+            self.signin_guard.succeeded(c, name)
+            self._audit(c, actor.username, "sign_in_unlocked", None, {"username": name})
+
+    def locked_signins(self, actor: Staff) -> list[str]:
         with self._read() as c:
-            stored = c.execute(select(t.staff.c.password_hash, t.staff.c.active)
-                               .where(t.staff.c.id == staff.id)).first()
-        ok = stored is not None and bool(stored[1]) and verify_password(password, stored[0])
+            self._acting(c, actor, "manage_staff", "manage accounts")
+            return SignInGuard.locked_names(c, self.signin_guard.clock())
+
+    def check_password(self, staff: Staff, password: str) -> bool:
+        """For unlocking after the idle lock: the same person, their password. Reopens the key."""
+        with self._read() as c:
+            stored = c.execute(select(t.staff).where(t.staff.c.id == staff.id)).mappings().first()
+        usable = stored is not None and bool(stored["active"])
+        ok = verify_password(password, stored["password_hash"] if usable else dummy_hash()) and usable
         with self._write() as c:
             self._audit(c, staff.username, "unlocked" if ok else "unlock_failed", None, {})
+            if ok:
+                self._keys[staff.id] = self._unseal_or_register(c, stored, password)
         return ok
+
+    def forget_signing_key(self, staff: Staff) -> None:
+        """The idle lock and sign-out: the key is closed until the password is typed again."""
+        self._keys.pop(staff.id, None)
 
     # --- drafts and the queue ---------------------------------------------------------------
     # Who may touch a screening, by status: its creator while it is a draft; nobody while it
@@ -612,14 +790,16 @@ class Store(AftercareMixin):
         own table, decides the sheet kind and makes the sheet itself (the same path the wizard
         and `screen` use). A `pdf` given by the caller must be that very sheet, byte for byte."""
         from ..sheets import render, sheet_texts  # reportlab only when a screening is finished
-        with self._write() as c:
+        screening_file = json.loads(_canonical(screening_file))  # a copy: the caller's dict is theirs
+
+        def inputs(c):
             signer = self._acting(c, actor, "sign", "sign screenings")
+            key = self._open_key(signer)  # the signer's own key, opened by their password (signing.py)
             row = c.execute(select(t.screenings.c.claimed_by, t.screenings.c.status, t.screenings.c.row_version)
                             .where(t.screenings.c.id == sid)).first()
             if row is None or row.status != "in_review" or row.claimed_by != signer.id or row.row_version != version:
                 raise StoreError("conflict", "Only the clinician who opened this screening for review can "
                                              "finish it, and only from its latest version.")
-            screening_file = json.loads(_canonical(screening_file))  # a copy: the caller's dict is theirs
             if isinstance(screening_file.get("review"), dict):
                 # The reviewer is whoever signs in and signs, by the name on their account.
                 screening_file["review"]["clinician"] = signer.display_name
@@ -631,7 +811,19 @@ class Store(AftercareMixin):
                                     date_of_birth=screening.patient.date_of_birth.isoformat(),
                                     patient_id=screening.patient.patient_id or "", exclude=sid)
             # A lot the clinic has recalled never verifies, so it never gets a consent.
-            made = render(screening, settings=self._settings(c), history=history, recalled=self._recalled(c))
+            return signer, key, screening, history, self._settings(c), tuple(self._recalled(c))
+
+        # The sheet is made outside the write transaction (reportlab takes tens of milliseconds,
+        # and SQLite's write lock would stop every other workstation meanwhile); what it was made
+        # from is read again under the lock, and anything changed in between is a conflict.
+        with self._read() as c:
+            signer, key, screening, history, settings, recalled = inputs(c)
+        made = render(screening, settings=settings, history=history, recalled=recalled)
+        with self._write() as c:
+            signer, key, _, history_now, settings_now, recalled_now = inputs(c)
+            if history_now != history or settings_now != settings or recalled_now != recalled:
+                raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
+                                             "changed while the sheet was made. Finish again.")
             result, kind = made.result, made.kind.value
             product = result.product
             if kind == "consent" and (product is None or not product.verified):
@@ -652,9 +844,39 @@ class Store(AftercareMixin):
             c.execute(update(t.screenings).where(t.screenings.c.id == sid).values(
                 status="finished", outcome=result.outcome.value, updated_by=signer.id, updated_at=stamp,
                 claimed_by=None, row_version=version + 1))
+            self._sign_finished(c, signer, sid, key)
             self._audit(c, signer.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
                                                               "pdf_sha256": sha, "signer": signer.display_name})
         return self.record(sid)
+
+    def _sign_finished(self, c, actor: Staff, sid: str, key: signing.OpenKey) -> signing.SignatureManifest:
+        """Signs the finished row just written, as stored (so what is verified is what was signed)."""
+        row = c.execute(select(t.finished).where(t.finished.c.screening_id == sid)).mappings().one()
+        signer = c.execute(select(t.staff.c.username, t.staff.c.display_name)
+                           .where(t.staff.c.id == actor.id)).one()
+        outcome = json.loads(row["result_json"])["outcome"]
+        manifest = signing.SignatureManifest(signer.username, signer.display_name, row["finished_at"],
+                                             signing.meaning_for(row["sheet_kind"]), key.fingerprint)
+        message = signing.message_for_row(row, {"signer": manifest.signer, "signer_name": manifest.name,
+                                                "signed_at": manifest.signed_at, "meaning": manifest.meaning,
+                                                "key_fingerprint": manifest.key_fingerprint}, outcome)
+        c.execute(insert(t.signatures).values(
+            screening_id=sid, key_fingerprint=key.fingerprint, signer=manifest.signer, signer_name=manifest.name,
+            signed_at=manifest.signed_at, meaning=manifest.meaning, signature=signing.sign(key.private, message)))
+        return manifest
+
+    def signature(self, sid: str) -> signing.SignatureManifest | None:
+        """Who signed a finished screening, when, and what it means: for the sheet and the views."""
+        with self._read() as c:
+            row = c.execute(select(t.signatures).where(t.signatures.c.screening_id == sid)).mappings().first()
+        return None if row is None else signing.SignatureManifest(
+            row["signer"], row["signer_name"], row["signed_at"], row["meaning"], row["key_fingerprint"])
+
+    def signature_manifest(self, actor: Staff, sheet_kind: str) -> signing.SignatureManifest:
+        """What the signature will say if `actor` finishes now: for a sheet printed before finishing
+        (name, date and time, and the meaning of the signature for that sheet kind)."""
+        return signing.SignatureManifest(actor.username, actor.display_name, now(), signing.meaning_for(sheet_kind),
+                                         self._keys[actor.id].fingerprint if actor.id in self._keys else "")
 
     def record(self, sid: str) -> FinishedRecord:
         with self._read() as c:
@@ -793,6 +1015,7 @@ class Store(AftercareMixin):
         digest = chain_hash(head.hash, entry)
         c.execute(insert(t.audit).values(prev_hash=head.hash, hash=digest, **entry))
         c.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=entry["seq"], hash=digest))
+        c.info["audit_head"] = (entry["seq"], digest)  # this workstation's anchor, once committed
 
     def audit_entries(self, actor: Staff, *, screening_id: str | None = None, limit: int = 500) -> list[dict]:
         query = select(t.audit).order_by(t.audit.c.seq.desc()).limit(limit)
@@ -802,22 +1025,54 @@ class Store(AftercareMixin):
             self._acting(c, actor, "view_audit", "view the audit trail")
             return [dict(r) for r in c.execute(query).mappings()]
 
-    def verify_audit(self) -> tuple[bool, str]:
-        """Recomputes the whole chain; names the first entry that does not fit."""
-        prev, count = GENESIS, 0
+    def verify_audit(self, *, fingerprints: tuple[str, ...] = ()) -> tuple[bool, str]:
+        """The chain, this workstation's anchor, the accounts and keys replayed from the trail,
+        and every finished record and signature against it (integrity.py). Names the first
+        problem. `fingerprints`: head marks from printed sheets, each must be in the chain."""
+        report = self.verify_report(fingerprints=fingerprints)
+        return report.ok, report.message()
+
+    def verify_report(self, *, fingerprints: tuple[str, ...] = ()) -> integrity.Report:
+        report = integrity.verify(self, chain_hash, anchor=integrity.anchor_for(self.anchor_key),
+                                  marks=fingerprints)
+        if report.ok:
+            self._saw_head(*report.head)
+        return report
+
+    def accept_restore(self, actor: Staff, reason: str) -> str:
+        """After a backup was restored on purpose: the admin records it in the trail (with the
+        head this workstation had seen, and why), and the anchor moves to the restored head.
+        Returns the new head's fingerprint."""
+        if not reason.strip():
+            raise StoreError("refused", "reason: say why the records were restored")
+        anchor = integrity.anchor_for(self.anchor_key)
+        with self._write() as c:
+            actor = self._acting(c, actor, "manage_staff", "accept a restored backup")
+            self._audit(c, actor.username, "restore_accepted", None, {
+                "previous_anchor": integrity.fingerprint(*anchor) if anchor else None, "reason": reason.strip()[:500]})
+        self.anchor_problem = None
+        integrity.forget(self.anchor_key)
+        seq, digest = self.head()
+        integrity.remember(self.anchor_key, seq, digest)
+        return integrity.fingerprint(seq, digest)
+
+    def head(self) -> tuple[int, str]:
         with self._read() as c:
-            for row in c.execute(select(t.audit).order_by(t.audit.c.seq)).mappings():
-                count += 1
-                entry = {k: row[k] for k in ("seq", "at", "actor", "action", "screening_id", "detail")}
-                if row["seq"] != count:
-                    return False, f"entry {count} is missing (found {row['seq']} in its place)"
-                if row["prev_hash"] != prev or chain_hash(prev, entry) != row["hash"]:
-                    return False, f"entry {row['seq']} ({row['action']} by {row['actor']} at {row['at']}) was altered"
-                prev = row["hash"]
-            head = c.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
-        if (head.seq, head.hash) != (count, prev):
-            return False, f"the chain ends at entry {count}, but {head.seq} were recorded: entries were removed"
-        return True, f"{count} entries, chain intact"
+            row = c.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
+        return row.seq, row.hash
+
+    def head_fingerprint(self) -> str:
+        """A short mark of the trail's head (e.g. "57-3F9A2C1B") for the sheet footer and the
+        audit view: paper that anchors the history. `audit verify --fingerprint` checks one."""
+        return integrity.fingerprint(*self.head())
+
+    @property
+    def anchor_key(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _saw_head(self, seq: int, digest: str) -> None:
+        if self.anchor_problem is None:  # a broken history is not anchored over; it stays for the admin
+            integrity.remember(self.anchor_key, seq, digest)
 
 
 class _Tx:
@@ -830,29 +1085,36 @@ class _Tx:
         try:
             self.conn = self.store.engine.connect().execution_options(read_only=self.read_only)
             self.tx = self.conn.begin()
-        except (OperationalError, DBAPIError) as exc:
-            if isinstance(exc, OperationalError) or exc.connection_invalidated:
-                raise _translate(exc, self.store.location) from None
-            raise
+        except DBAPIError as exc:
+            raise _translate(exc, self.store.location) from None
         return self.conn
 
     def __exit__(self, kind, exc, tb):
+        try:  # the head this transaction wrote; dropped with a rollback (the connection goes back to the pool)
+            head = self.conn.info.pop("audit_head", None)
+        except DBAPIError:
+            head = None
+        except Exception:  # noqa: BLE001 - an invalidated connection: nothing of it is kept
+            head = None
         try:
             if kind is None:
                 self.tx.commit()
             else:
                 self.tx.rollback()
-        except OperationalError as commit_error:
+        except DBAPIError as commit_error:
             self.conn.close()
             raise _translate(commit_error, self.store.location) from None
         self.conn.close()
-        if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        if kind is None and head is not None:
+            self.store._saw_head(*head)
+        if isinstance(exc, DBAPIError):  # every database fault in staff words, never a traceback
             raise _translate(exc, self.store.location) from None
         return False
 
 
-COPY_ORDER = ("staff", "screenings", "name_tokens", "finished", "paper", "audit", "settings",
-              "recalls", "administrations", "follow_ups", "contacts", "adverse_events")
+# The trail first: the staff and key tables' triggers ask for each row's audit entry.
+COPY_ORDER = ("audit", "staff", "signing_keys", "screenings", "name_tokens", "finished", "signatures", "paper",
+              "settings", "recalls", "administrations", "follow_ups", "contacts", "adverse_events")
 
 
 def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int]:
@@ -891,7 +1153,7 @@ def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int
         head = src.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
         dst.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(seq=head.seq, hash=head.hash))
         if target.dialect == "postgresql":  # ids were copied as they were: move the counter past them
-            for table_name in ("staff", "paper"):
+            for table_name in ("staff", "signing_keys", "paper"):
                 dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
                                     f"(SELECT COALESCE(MAX(id), 1) FROM {table_name}))")
     for name in COPY_ORDER:

@@ -4,7 +4,9 @@
 - clinician_review prints a consent only after a clinician decided "proceed", with a
   reason, on every finding that needs review; a "defer" prints the on-hold sheet; no
   review yet prints an information sheet with nothing to sign;
-- no_contraindication_found prints the consent.
+- no_contraindication_found prints the consent;
+- a patient who read a consent and said no gets the declined record instead: what they read,
+  marked as declined, with nothing to sign.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class SheetKind(str, Enum):
     DO_NOT_TREAT = "do_not_treat"
     DEFERRED = "deferred"
     AWAITING_REVIEW = "awaiting_review"
+    DECLINED = "declined"
 
 
 class Decision(str, Enum):
@@ -49,6 +52,19 @@ class Review:
         }
 
 
+@dataclass(frozen=True)
+class Declined:
+    """The patient read the consent and chose not to be treated; who recorded it and when."""
+
+    recorded_by: str
+    recorded_at: dt.datetime
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return {"recorded_by": self.recorded_by, "recorded_at": self.recorded_at.isoformat(timespec="minutes"),
+                "note": self.note}
+
+
 def needs_review(result: ScreeningResult) -> list[str]:
     """The questions whose findings a clinician must decide on."""
     return [f.question for f in result.findings if f.outcome is Outcome.CLINICIAN_REVIEW]
@@ -70,7 +86,16 @@ def review_problems(result: ScreeningResult, review: Review | None) -> list[str]
     return problems
 
 
-def sheet_kind(result: ScreeningResult, review: Review | None = None) -> SheetKind:
+def sheet_kind(result: ScreeningResult, review: Review | None = None,
+               declined: Declined | None = None) -> SheetKind:
+    kind = _sheet_kind(result, review)
+    # Only a consent that was offered can be declined; any other sheet stays what it is.
+    if declined is not None and kind is SheetKind.CONSENT:
+        return SheetKind.DECLINED
+    return kind
+
+
+def _sheet_kind(result: ScreeningResult, review: Review | None) -> SheetKind:
     if result.outcome is Outcome.DO_NOT_TREAT:
         return SheetKind.DO_NOT_TREAT
     if result.outcome is Outcome.NO_CONTRAINDICATION_FOUND:

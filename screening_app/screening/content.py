@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from ..resources import resource_path
 from .model import Answer, Outcome, Route
+from .references import REFERENCES_FILE, Reference, citation_text, load_references, resolve, source_text
 
-# The four questions of the clinical brief's rule table: every questionnaire has them.
+# The four core questions: every questionnaire has them.
 CORE_QUESTIONS = ("active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation")
 
 
@@ -39,9 +40,14 @@ class Question:
     id: str
     text: str
     rationale: str
-    source: str
+    references: tuple[Reference, ...]
     required: bool
     follow_ups: tuple[FollowUp, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """The full citations, readable as one line."""
+        return citation_text(self.references)
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,36 @@ class Rule:
     routes: frozenset[Route]
     outcome: Outcome
     reason: str
-    source: str
+    references: tuple[Reference, ...]
+    policy: str = ""  # "Clinic policy: ..." where the rule is the clinic's precaution, not evidence
+
+    @property
+    def source(self) -> str:
+        """What a clinician reads as the rule's source: the policy it is, then the full citations."""
+        return source_text(self.policy, self.references)
 
     def matches(self, answer: Answer, route: Route) -> bool:
         return answer in self.answers and route in self.routes
+
+
+@dataclass(frozen=True)
+class Check:
+    """A finding that comes from the screening's facts, not from an answer (e.g. the patient's age).
+    It is reviewed like a question's finding, under its own id."""
+
+    id: str
+    text: str
+    outcome: Outcome
+    reason: str
+    references: tuple[Reference, ...]
+    policy: str = ""
+
+    @property
+    def source(self) -> str:
+        return source_text(self.policy, self.references)
+
+    def as_question(self) -> Question:
+        return Question(self.id, self.text, self.reason, self.references, required=False)
 
 
 @dataclass(frozen=True)
@@ -68,7 +100,12 @@ class ProductSettings:
 class BloodDonationAdvice:
     text: str
     donor_text: str
-    source: str
+    references: tuple[Reference, ...]
+    policy: str = ""
+
+    @property
+    def source(self) -> str:
+        return source_text(self.policy, self.references)
 
 
 @dataclass(frozen=True)
@@ -84,11 +121,17 @@ class Content:
     rules: tuple[Rule, ...]
     blood_donation: BloodDonationAdvice
     product: ProductSettings
+    references: dict[str, Reference] = field(default_factory=dict)
+    checks: dict[str, Check] = field(default_factory=dict)
 
     def question(self, qid: str) -> Question:
+        """A question of the questionnaire, or a check (such as the patient's age) seen as one, so that
+        every finding has wording to show."""
         for q in self.questions:
             if q.id == qid:
                 return q
+        if qid in self.checks:
+            return self.checks[qid].as_question()
         raise KeyError(qid)
 
     @property
@@ -155,7 +198,7 @@ class _Reader:
         return frozenset(out)
 
 
-def _load_questions(data: dict, where: str, problems: list[str]):
+def _load_questions(data: dict, where: str, known: dict[str, Reference], problems: list[str]):
     read = _Reader(where, problems)
     head = data.get("questionnaire", {})
     version = read.text(head, "version", "questionnaire")
@@ -187,7 +230,7 @@ def _load_questions(data: dict, where: str, problems: list[str]):
             id=qid,
             text=read.text(q, "text", label),
             rationale=read.text(q, "rationale", label),
-            source=read.text(q, "source", label),
+            references=resolve(q.get("references"), known, where, label, problems),
             required=required,
             follow_ups=tuple(follow_ups),
         ))
@@ -195,13 +238,14 @@ def _load_questions(data: dict, where: str, problems: list[str]):
         problems.append(f"{where}: no [[question]] entries")
     for core in CORE_QUESTIONS:
         if core not in seen:
-            problems.append(f"{where}: question {core}: missing (the clinical brief's rule table needs it)")
+            problems.append(f"{where}: question {core}: missing (every questionnaire must ask it)")
         elif not next(q for q in questions if q.id == core).required:
             problems.append(f"{where}: question {core}.required: must be true")
     return version, effective, title, tuple(questions)
 
 
-def _load_rules(data: dict, where: str, question_ids: set[str], problems: list[str]):
+def _load_rules(data: dict, where: str, question_ids: set[str], known: dict[str, Reference],
+                problems: list[str]):
     read = _Reader(where, problems)
     head = data.get("rules", {})
     version = read.text(head, "version", "rules")
@@ -224,14 +268,16 @@ def _load_rules(data: dict, where: str, question_ids: set[str], problems: list[s
             routes=read.enum_list(r, "routes", Route, label, default=[x.value for x in Route]),
             outcome=outcome,
             reason=read.text(r, "reason", label),
-            source=read.text(r, "source", label),
+            references=resolve(r.get("references"), known, where, label, problems),
+            policy=_policy(read, r, label),
         ))
 
     advice = data.get("advice", {}).get("blood_donation", {})
     blood = BloodDonationAdvice(
         text=read.text(advice, "text", "advice.blood_donation"),
         donor_text=read.text(advice, "donor_text", "advice.blood_donation", required=False),
-        source=read.text(advice, "source", "advice.blood_donation"),
+        references=resolve(advice.get("references"), known, where, "advice.blood_donation", problems),
+        policy=_policy(read, advice, "advice.blood_donation"),
     )
 
     prod = data.get("product", {})
@@ -251,6 +297,53 @@ def _load_rules(data: dict, where: str, question_ids: set[str], problems: list[s
     return version, effective, tuple(rules), blood, product
 
 
+def _policy(read: "_Reader", table: dict, label: str) -> str:
+    text = read.text(table, "policy", label, required=False)
+    if text and not text.startswith("Clinic policy: "):
+        read.problems.append(f"{read.where}: {label}.policy: must start with \"Clinic policy: \"")
+    return text
+
+
+def _no_source_lines(data: dict, where: str, problems: list[str]) -> None:
+    """A `source = "..."` text can name anything, including notes no clinic can read: sources are
+    cited by id now, so an old-style line is refused rather than silently ignored."""
+    tables = [(f"question {q.get('id', i)}", q) for i, q in enumerate(data.get("question", []))]
+    tables += [(f"rule[{i}]", r) for i, r in enumerate(data.get("rule", []))]
+    tables += [(f"advice.{k}", v) for k, v in data.get("advice", {}).items() if isinstance(v, dict)]
+    tables += [(f"checks.{k}", v) for k, v in data.get("checks", {}).items() if isinstance(v, dict)]
+    for label, table in tables:
+        if isinstance(table, dict) and "source" in table:
+            problems.append(f"{where}: {label}.source: cite sources as references = [ids from {REFERENCES_FILE}]")
+
+
+# The checks the engine knows how to make; rules.toml holds their wording and sources.
+CHECKS = ("patient_is_minor",)
+
+
+def _load_checks(data: dict, where: str, known: dict[str, Reference], problems: list[str]) -> dict[str, Check]:
+    read = _Reader(where, problems)
+    raw = data.get("checks", {})
+    out: dict[str, Check] = {}
+    for cid in CHECKS:
+        table = raw.get(cid)
+        label = f"checks.{cid}"
+        if not isinstance(table, dict):
+            problems.append(f"{where}: {label}: missing")
+            continue
+        try:
+            outcome = Outcome(table.get("outcome"))
+        except ValueError:
+            problems.append(f"{where}: {label}.outcome: must be one of " + ", ".join(o.value for o in Outcome))
+            outcome = Outcome.CLINICIAN_REVIEW
+        if outcome.severity < Outcome.CLINICIAN_REVIEW.severity:
+            problems.append(f"{where}: {label}.outcome: must be clinician_review or do_not_treat")
+        out[cid] = Check(cid, read.text(table, "text", label), outcome, read.text(table, "reason", label),
+                         resolve(table.get("references"), known, where, label, problems), _policy(read, table, label))
+    for extra in sorted(set(raw) - set(CHECKS)):
+        problems.append(f"{where}: checks.{extra}: not a check the program makes")
+    return out
+
+
 def _check_dont_know_is_never_milder(rules: tuple[Rule, ...], question_ids, where: str, problems: list[str]):
     for qid in question_ids:
         for route in Route:
@@ -266,18 +359,27 @@ def load_content(directory: Path | None = None) -> Content:
     """Reads questionnaire.toml and rules.toml; raises ContentError listing every problem."""
     q_path = (directory / "questionnaire.toml") if directory else resource_path("questionnaire.toml")
     r_path = (directory / "rules.toml") if directory else resource_path("rules.toml")
+    # A clinic's copy of the questionnaire and rules may leave the shipped sources as they are.
+    ref_path = directory / REFERENCES_FILE if directory and (directory / REFERENCES_FILE).exists() else None
     problems: list[str] = []
     q_data = _read_toml(q_path, problems)
     r_data = _read_toml(r_path, problems)
+    known = load_references(ref_path, problems)
     if problems:
         raise ContentError(problems)
-    q_version, q_effective, title, questions = _load_questions(q_data, q_path.name, problems)
+    _no_source_lines(q_data, q_path.name, problems)
+    _no_source_lines(r_data, r_path.name, problems)
+    q_version, q_effective, title, questions = _load_questions(q_data, q_path.name, known, problems)
     ids = {q.id for q in questions}
-    r_version, r_effective, rules, blood, product = _load_rules(r_data, r_path.name, ids, problems)
+    r_version, r_effective, rules, blood, product = _load_rules(r_data, r_path.name, ids, known, problems)
+    checks = _load_checks(r_data, r_path.name, known, problems)
+    for clash in sorted(ids & set(checks)):
+        problems.append(f"{q_path.name}: question {clash}: id is taken by a check of rules.toml")
     _check_dont_know_is_never_milder(rules, ids, r_path.name, problems)
     if problems:
         raise ContentError(problems)
-    return Content(q_version, q_effective, title, questions, r_version, r_effective, rules, blood, product)
+    return Content(q_version, q_effective, title, questions, r_version, r_effective, rules, blood, product,
+                   references=known, checks=checks)
 
 
 @lru_cache(maxsize=1)

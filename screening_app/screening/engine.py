@@ -13,10 +13,12 @@ from collections.abc import Collection, Mapping, Sequence
 
 from .content import Content, default_content
 from .history import CASE_FINDING_IDS, adverse_event_finding, seen_before_finding
-from .model import Advice, Answer, Finding, Outcome, ProductCheck, Route, ScreeningResult
+from .model import Advice, Answer, Finding, Outcome, ProductCheck, Route, ScreeningResult, age_on
 from .product import verify_product
 
 NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
+# The clinic's minimum age to consent for oneself, unless its settings say otherwise.
+DEFAULT_MINIMUM_AGE = 18
 RECALLED = "Lot {lot} was recalled by the clinic: a recalled lot is never given."
 
 
@@ -35,11 +37,21 @@ def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route
         if worst is None or worst.outcome.severity < Outcome.CLINICIAN_REVIEW.severity:
             return Finding(qid, None, Outcome.CLINICIAN_REVIEW,
                            NOT_ANSWERED + "A clinician must ask this question before treatment.",
-                           question.source)
+                           question.source, question.references)
     if worst is None or worst.outcome is Outcome.NO_CONTRAINDICATION_FOUND:
         return None
     reason = (NOT_ANSWERED + worst.reason) if answer is None else worst.reason
-    return Finding(qid, answer, worst.outcome, reason, worst.source)
+    return Finding(qid, answer, worst.outcome, reason, worst.source, worst.references)
+
+
+def minor_finding(content: Content, date_of_birth: dt.date, on: dt.date, minimum_age: int) -> Finding | None:
+    """"Patient is a minor" when the patient is younger than the clinic's minimum age on the treatment date."""
+    age = age_on(date_of_birth, on)
+    if age >= minimum_age:
+        return None
+    check = content.checks["patient_is_minor"]
+    return Finding(check.id, None, check.outcome, check.reason.format(age=age, minimum=minimum_age),
+                   check.source, check.references)
 
 
 def blood_donation_advice(content: Content, answer: Answer | None, waiting_period: str | None = None) -> Advice:
@@ -61,13 +73,16 @@ def evaluate(
     treatment_date: dt.date | None = None,
     waiting_period: str | None = None,
     history: Sequence = (),
+    date_of_birth: dt.date | None = None,
+    minimum_age: int = DEFAULT_MINIMUM_AGE,
     recalled: Collection[str] = (),
 ) -> ScreeningResult:
     """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
     `history` holds the patient's earlier screenings (history.EarlierScreening), as the
     records found them: one that stopped treatment raises a "seen before" finding, an open
-    adverse event after one an "open adverse event" finding. `recalled`: the lots the clinic
-    has recalled; such a lot never verifies."""
+    adverse event after one an "open adverse event" finding.
+    With `date_of_birth`, a patient under `minimum_age` on the treatment date needs a clinician.
+    `recalled`: the lots the clinic has recalled; such a lot never verifies."""
     content = content or default_content()
     route = Route(route)
     unknown = sorted(set(answers) - set(content.question_ids))
@@ -80,10 +95,14 @@ def evaluate(
     earlier = seen_before_finding(history, answers, content)
     if earlier is not None:
         findings.append(earlier)
-    adverse = adverse_event_finding(history)
+    adverse = adverse_event_finding(history, content)
     if adverse is not None:
         findings.append(adverse)
-    order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS))}
+    if date_of_birth is not None:
+        minor = minor_finding(content, date_of_birth, treatment_date or dt.date.today(), minimum_age)
+        if minor is not None:
+            findings.append(minor)
+    order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS, *content.checks))}
     findings.sort(key=lambda f: (-f.outcome.severity, order[f.question]))
     outcome = Outcome.most_severe(f.outcome for f in findings)
 

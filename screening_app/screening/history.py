@@ -110,10 +110,11 @@ def seen_before_finding(history, answers: dict[str, Answer], content) -> Finding
                                              changes=changes)
     if more:
         reason += t[SEEN_BEFORE]["more"].format(n=more)
-    return Finding(SEEN_BEFORE, None, Outcome.CLINICIAN_REVIEW, reason, t[SEEN_BEFORE]["source"])
+    references = tuple(content.references[r] for r in t[SEEN_BEFORE].get("references", ()) if r in content.references)
+    return Finding(SEEN_BEFORE, None, Outcome.CLINICIAN_REVIEW, reason, t[SEEN_BEFORE]["source"], references)
 
 
-def adverse_event_finding(history) -> Finding | None:
+def adverse_event_finding(history, content) -> Finding | None:
     """Clinician review when any earlier treatment of this patient has an open adverse event."""
     events = sorted((ae for e in history for ae in getattr(e, "adverse_events", ())),
                     key=lambda ae: ae.onset, reverse=True)
@@ -127,4 +128,5 @@ def adverse_event_finding(history) -> Finding | None:
         lot=t["lot"].format(lot=latest.lot) if latest.lot else "")
     if len(events) > 1:
         reason += t["more"].format(n=len(events) - 1)
-    return Finding(OPEN_ADVERSE_EVENT, None, Outcome.CLINICIAN_REVIEW, reason, t["source"])
+    references = tuple(content.references[r] for r in t.get("references", ()) if r in content.references)
+    return Finding(OPEN_ADVERSE_EVENT, None, Outcome.CLINICIAN_REVIEW, reason, t["source"], references)

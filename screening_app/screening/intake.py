@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Mapping
 
 from .content import Content, default_content
-from .consent import Decision, Review, ReviewDecision
+from .consent import Decision, Declined, Review, ReviewDecision
 from .history import CASE_FINDING_IDS
-from .model import Answer, Patient, Route, Screening, Treatment
+from .model import Answer, ClinicInfo, Patient, Representative, Route, Screening, Signing, Treatment
 from .names import describe, name_problems
 from .product import PRODUCT_FIELDS
 
@@ -27,7 +27,12 @@ MAX_AGE_YEARS = 130
 MAX_DAYS_AHEAD = 366
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups", "review")
+TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups", "review",
+             "representative", "clinic", "signing", "declined")
+REPRESENTATIVE_FIELDS = ("name", "relationship")
+CLINIC_FIELDS = ("name", "address", "phone", "rights_contact", "injury_text", "costs_text")
+SIGNING_FIELDS = ("witness", "interpreter")
+DECLINED_FIELDS = ("recorded_by", "recorded_at", "note")
 REVIEW_FIELDS = ("clinician", "reviewed_at", "decisions")
 PATIENT_FIELDS = ("name", "date_of_birth", "patient_id", "contact")
 TREATMENT_FIELDS = ("route", "area", "date")
@@ -286,6 +291,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
                 follow_ups.setdefault(qid, {})[fid] = text
 
     review = _check_review(c, data, content)
+    representative, clinic, signing, declined = _check_consent_sections(c, data)
 
     if c.problems:
         raise InputRefused(c.problems)
@@ -296,7 +302,71 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         product=product,
         follow_ups=follow_ups,
         review=review,
+        representative=representative,
+        clinic=clinic,
+        signing=signing,
+        declined=declined,
     )
+
+
+def _check_consent_sections(c: _Checker, data: dict):
+    """`representative`, `clinic`, `signing` and `declined`: who consents, whom to call, which extra
+    lines to print, and a patient's recorded no."""
+    representative = None
+    raw = c.table(data, "representative", REPRESENTATIVE_FIELDS, required=False)
+    if raw is not None:
+        name = c.text(raw, "representative.name", "name", MAX_NAME, required=True)
+        for problem in name_problems(name) if name is not None else ():  # printed on the consent, as written
+            c.fail("representative.name", problem)
+            name = None
+        relationship = c.text(raw, "representative.relationship", "relationship", MAX_SHORT_TEXT, required=True)
+        if name and relationship:
+            representative = Representative(name, relationship)
+
+    clinic = None
+    raw = c.table(data, "clinic", CLINIC_FIELDS, required=False)
+    if raw is not None:
+        limits = {"injury_text": MAX_LONG_TEXT, "costs_text": MAX_LONG_TEXT, "rights_contact": MAX_LONG_TEXT,
+                  "address": MAX_LONG_TEXT}
+        values = {key: c.text(raw, f"clinic.{key}", key, limits.get(key, MAX_SHORT_TEXT), required=False) or ""
+                  for key in CLINIC_FIELDS}
+        clinic = ClinicInfo(**values)
+
+    signing = Signing()
+    raw = c.table(data, "signing", SIGNING_FIELDS, required=False)
+    if raw is not None:
+        flags = {}
+        for key in SIGNING_FIELDS:
+            value = raw.get(key, False)
+            if not isinstance(value, bool):
+                c.fail(f"signing.{key}", f"must be true or false, not {_json_type(value)}")
+                value = False
+            flags[key] = value
+        signing = Signing(**flags)
+
+    declined = None
+    raw = c.table(data, "declined", DECLINED_FIELDS, required=False)
+    if raw is not None:
+        by = c.text(raw, "declined.recorded_by", "recorded_by", MAX_SHORT_TEXT, required=True)
+        note = c.text(raw, "declined.note", "note", MAX_LONG_TEXT, required=False) or ""
+        at = _datetime(c, raw, "declined.recorded_at", "recorded_at")
+        if by and at:
+            declined = Declined(by, at, note)
+    return representative, clinic, signing, declined
+
+
+def _datetime(c: _Checker, raw: Mapping, field: str, key: str) -> dt.datetime | None:
+    stamp = raw.get(key)
+    if stamp is None:
+        c.fail(field, "missing")
+    elif not isinstance(stamp, str):
+        c.fail(field, f"must be a date and time as text, not {_json_type(stamp)}")
+    else:
+        try:
+            return dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            c.fail(field, f"{stamp[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)")
+    return None
 
 
 def _check_review(c: _Checker, data: dict, content: Content) -> Review | None:
@@ -317,7 +387,8 @@ def _check_review(c: _Checker, data: dict, content: Content) -> Review | None:
             c.fail("review.reviewed_at", f"{stamp[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)")
     decisions: dict[str, ReviewDecision] = {}
     raw_decisions = c.table(raw, "decisions", None, required=False, field="review.decisions")
-    for qid, field, entry in c.per_question(raw_decisions, "review.decisions", content, also=CASE_FINDING_IDS):
+    for qid, field, entry in c.per_question(raw_decisions, "review.decisions", content,
+                                            also=(*CASE_FINDING_IDS, *content.checks)):
         c.unknown_fields(field, entry, ("decision", "reason"))
         try:
             decision = Decision(entry.get("decision"))

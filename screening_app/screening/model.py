@@ -73,7 +73,8 @@ class Finding:
     answer: Answer | None  # None: the question was not answered (treated as don't know)
     outcome: Outcome
     reason: str
-    source: str
+    source: str  # readable: the policy, if any, and the full citations
+    references: tuple = ()  # references.Reference: what a clinic can look up
 
     def to_json(self) -> dict:
         return {
@@ -82,6 +83,7 @@ class Finding:
             "outcome": self.outcome.value,
             "reason": self.reason,
             "source": self.source,
+            "references": [r.to_json() for r in self.references],
         }
 
 
@@ -130,6 +132,34 @@ class Treatment:
 
 
 @dataclass(frozen=True)
+class Representative:
+    """The parent or legally authorized representative who gives permission for the patient."""
+
+    name: str
+    relationship: str
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    """The screening file's `clinic` section: used when the workstation has no clinic settings."""
+
+    name: str = ""
+    address: str = ""
+    phone: str = ""
+    rights_contact: str = ""
+    injury_text: str = ""
+    costs_text: str = ""
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Extra lines the staff ask for on the consent (the screening file's `signing` section)."""
+
+    witness: bool = False
+    interpreter: bool = False
+
+
+@dataclass(frozen=True)
 class Screening:
     """A complete, validated screening file (contract.md)."""
 
@@ -139,6 +169,15 @@ class Screening:
     product: dict | None = None
     follow_ups: dict[str, dict[str, str]] = field(default_factory=dict)
     review: object | None = None  # consent.Review, when a clinician has reviewed it
+    representative: Representative | None = None
+    clinic: ClinicInfo | None = None
+    signing: Signing = field(default_factory=Signing)
+    declined: object | None = None  # consent.Declined, when the patient said no after reading the consent
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day` (a 29 February birthday counts from 1 March in other years)."""
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ..screening import Screening, ScreeningResult, default_content, screen_for_clinic
 from ..screening.consent import Review, SheetKind, sheet_kind
 from ..screening.content import Content
-from .document import Clinic, build_sheet
+from .document import Clinic, build_sheet, clinic_from_file, clinic_from_settings
 
 
 @dataclass(frozen=True)
@@ -21,18 +21,29 @@ class Rendered:
     pdf: bytes
 
 
-def clinic_from(settings) -> Clinic:
-    """The sheet's header from the clinic settings (any object with their attributes)."""
-    if settings is None:
-        return Clinic()
-    return Clinic(settings.clinic_name, settings.clinic_address, settings.clinic_phone, settings.page_size)
+def clinic_from(settings, screening: Screening | None = None) -> Clinic:
+    """The sheet's clinic: the clinic settings (any object with their attributes) when they give a
+    name and a phone, else the screening file's `clinic` section when it does. One source is used
+    whole, never a mix of two clinics; check `can_print` before printing for a patient."""
+    clinic = clinic_from_settings(settings) if settings is not None else Clinic()
+    info = getattr(screening, "clinic", None)
+    if not clinic.can_print and info is not None:
+        from_file = clinic_from_file(info, clinic.page_size)
+        if from_file.can_print:
+            return from_file
+    return clinic
 
 
 def render(screening: Screening, *, settings=None, content: Content | None = None, history=(),
-           review: Review | None = None, recalled=()) -> Rendered:
+           review: Review | None = None, clinic: Clinic | None = None, completed_by: str = "",
+           completed_on=None, recalled=()) -> Rendered:
+    """`clinic` overrides the one made from the settings; `completed_by`/`completed_on` fill the
+    consent's "completed by (front desk)" line (blank lines to write on when not given);
+    `recalled`: the lots the clinic has recalled (never verified)."""
     content = content or default_content()
     review = review if review is not None else screening.review
     result = screen_for_clinic(screening, settings=settings, content=content, history=history,
                                recalled=recalled)
-    pdf = build_sheet(screening, result, clinic=clinic_from(settings), review=review, content=content)
-    return Rendered(result, sheet_kind(result, review), pdf)
+    pdf = build_sheet(screening, result, clinic=clinic or clinic_from(settings, screening), review=review,
+                      content=content, completed_by=completed_by, completed_on=completed_on)
+    return Rendered(result, sheet_kind(result, review, getattr(screening, "declined", None)), pdf)

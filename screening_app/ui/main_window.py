@@ -172,6 +172,7 @@ class LockDialog(QDialog):
         super().__init__(parent)
         self.store, self.staff, self.verifier = store, staff, verifier
         self.offline = False
+        store.forget_signing_key(staff)  # closed while locked; the password below reopens it
         self.setWindowTitle("Locked")
         self.setModal(True)
         self.password = _password_field(self)
@@ -530,16 +531,51 @@ class MainWindow(QMainWindow):
         tab = QWidget()
         self.audit = _table(["#", "When (UTC)", "Who", "What", "Screening", "Detail"])
         self.audit.setAccessibleName("Audit trail")
-        verify = QPushButton("&Verify the chain", tab)
+        verify = QPushButton("&Verify the records", tab)
+        verify.setToolTip("Checks the chain, every account and key change, every finished record and its "
+                          "signature, and the trail against what this workstation saw before.")
         verify.clicked.connect(self.verify_audit)
         self.audit_state = QLabel(tab)
+        self.audit_state.setWordWrap(True)
+        if self.store.anchor_problem:
+            self.audit_state.setText("BROKEN: " + self.store.anchor_problem)
+        self.audit_head = QLabel(tab)
+        self.audit_head.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.locked_names = QComboBox(tab)
+        self.locked_names.setAccessibleName("Names locked after wrong passwords")
+        unlock = QPushButton("Unlock &sign-in", tab)
+        unlock.clicked.connect(self.unlock_signin)
         row = QHBoxLayout()
         row.addWidget(verify)
         row.addWidget(self.audit_state, 1)
+        locks = QHBoxLayout()
+        locks.addWidget(self.audit_head, 1)
+        locks.addWidget(QLabel("Locked sign-ins:", tab))
+        locks.addWidget(self.locked_names)
+        locks.addWidget(unlock)
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
+        layout.addLayout(locks)
         layout.addWidget(self.audit)
         return tab
+
+    def _refresh_audit_state(self) -> None:
+        self.audit_head.setText(f"Trail head {self.store.head_fingerprint()} (printed on every sheet; "
+                                "check one with audit verify --fingerprint)")
+        self.locked_names.clear()
+        self.locked_names.addItems(self.store.locked_signins(self.staff))
+
+    def unlock_signin(self) -> None:
+        name = self.locked_names.currentText()
+        if not name:
+            return
+        try:
+            self.store.unlock_signin(self.staff, name)
+        except (StoreError, PermissionDenied) as exc:
+            self.statusBar().showMessage(str(exc))
+            return
+        self.statusBar().showMessage(f"{name} may sign in again.")
+        self.refresh()
 
     # --- refreshing ------------------------------------------------------------------------
 
@@ -561,6 +597,7 @@ class MainWindow(QMainWindow):
                 _fill(self.audit, [[str(e["seq"]), e["at"].replace("T", " ")[:19], e["actor"], e["action"],
                                     (e["screening_id"] or "")[:8], e["detail"]] for e in entries],
                       [e["screening_id"] or "" for e in entries])
+                self._refresh_audit_state()
         except StoreError as exc:
             self.statusBar().showMessage(f"Could not refresh: {exc}")
 
@@ -841,12 +878,13 @@ class MainWindow(QMainWindow):
                   lambda: self.store.set_password(self.staff, username, password.text()))
 
     def save_settings(self) -> None:
+        # Settings this form does not show (e.g. the follow-up schedule) keep their stored values.
         settings, problems = ClinicSettings.checked({
+            **self.store.settings().to_json(),
             "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
             "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
             "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text(),
-            "claim_release_minutes": self.set_claim.value(),
-            "follow_up_days": [list(p) for p in self.store.settings().follow_up_days]})
+            "claim_release_minutes": self.set_claim.value()})
         if problems:
             self.dialogs.tell(self, "Settings", "\n".join(problems), error=True)
             return
@@ -860,7 +898,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Settings saved.")
 
     def verify_audit(self) -> None:
-        ok, message = self.store.verify_audit()
+        try:
+            ok, message = self.store.verify_audit()
+            self.store.log(self.staff, "audit_verified", None, {"ok": ok, "result": message[:300], "via": "app"})
+            self._refresh_audit_state()
+        except StoreError as exc:
+            ok, message = False, str(exc)
         self.audit_state.setText(("Intact: " if ok else "BROKEN: ") + message)
 
     # --- locking -----------------------------------------------------------------------------
@@ -929,6 +972,16 @@ def acquire_instance_lock() -> QLockFile | None:
     return lock if lock.tryLock(200) else None
 
 
+def _quiet_excepthook(kind, value, tb) -> None:
+    """An unexpected fault in the GUI: its kind and where, never its message or values, which
+    may hold a patient's name or answers (they would reach stderr or a log)."""
+    import sys
+    import traceback
+    frames = traceback.extract_tb(tb)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    print(f"internal error: {kind.__name__}{where} (details withheld: they may hold patient data)", file=sys.stderr)
+
+
 class Workstation(QObject):
     """Who is at the keyboard: sign-in, then the main window, and sign-in again after a sign-out."""
 
@@ -958,8 +1011,11 @@ class Workstation(QObject):
 
 
 def run_gui(argv: list[str]) -> int:
+    import sys
+
     from ..records.store import Store
 
+    sys.excepthook = _quiet_excepthook
     app = make_application(argv)
     try:
         lock = acquire_instance_lock()
@@ -979,8 +1035,17 @@ def run_gui(argv: list[str]) -> int:
     try:
         store = Store.open()
     except StoreError as exc:
-        QMessageBox.critical(None, "Records cannot be opened", str(exc))
+        title = {"damaged": "The records file is damaged", "offline": "The records server cannot be reached",
+                 "refused": "The records cannot be opened", "full": "The disk is full"}.get(
+            exc.kind, "The records cannot be opened")
+        QMessageBox.critical(None, title, f"{exc}\n\nScreening without the app is still possible: "
+                                          "`screening-app screen FILE --pdf SHEET.pdf` does not need the records.")
         return 1
+    if store.anchor_problem:
+        QMessageBox.warning(None, "The audit trail was changed",
+                            f"The records open, but {store.anchor_problem}. Tell the admin: after restoring a "
+                            "backup on purpose they record it with `screening-app audit accept-restore`; otherwise "
+                            "the records may have been tampered with.")
     workstation = Workstation(store, flow)
     workstation.ask()
     code = app.exec()

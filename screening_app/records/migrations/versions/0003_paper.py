@@ -1,8 +1,10 @@
 """The paper side of a sheet: printed, saved, not printed (and why), signed copy received.
+And the name-search index made again with letters that carry no accent mark folded too
+("Łukasz" is found as "lukasz").
 
 Revision ID: 0003
 
-Append-only, like the audit trail: a trigger refuses any change or removal.
+The paper table is append-only, like the audit trail: a trigger refuses any change or removal.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -35,6 +37,18 @@ def upgrade():
         for name in ("update", "delete"):
             op.execute(f"CREATE TRIGGER paper_no_{name} BEFORE {name.upper()} ON paper "
                        "BEGIN SELECT RAISE(ABORT, 'paper entries are never rewritten'); END")
+    _reindex_names()
+
+
+def _reindex_names():
+    from screening_app.records.identity import name_words
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, patient_name FROM screenings")).all()
+    for sid, name in rows:
+        bind.execute(sa.text("DELETE FROM name_tokens WHERE screening_id = :sid"), {"sid": sid})
+        for word in sorted(set(w[:200] for w in name_words(name or ""))):
+            bind.execute(sa.text("INSERT INTO name_tokens (screening_id, token) VALUES (:sid, :token)"),
+                         {"sid": sid, "token": word})
 
 
 def downgrade():

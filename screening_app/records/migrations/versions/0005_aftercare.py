@@ -1,8 +1,8 @@
 """After treatment: what was given, follow-up contacts, adverse events, recalled lots.
 
-Revision ID: 0004
+Revision ID: 0005
 
-Frozen like 0001: the tables and triggers are spelled out here as they stood at 0004.
+Frozen like 0001: the tables and triggers are spelled out here as they stood at 0005.
 - administrations: what was given (lot, amount and unit, site, route and procedure, who,
   when) or that nothing was given and why; a correction is a new row that `amends` it;
 - follow_ups: the contacts planned after each administration (from the clinic settings);
@@ -16,8 +16,8 @@ from alembic import op
 from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text)
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 
 AE_OUTCOMES = ("recovered", "recovering", "not_recovered", "recovered_with_sequelae", "fatal", "unknown")
 AE_STATUSES = ("open", "closed")
