@@ -178,11 +178,12 @@ def test_the_default_schedule_is_2_to_3_days_2_weeks_6_weeks_and_3_months(store,
 
 def test_the_clinic_sets_its_own_schedule_and_a_bad_one_is_refused(store, people):
     with pytest.raises(StoreError, match="follow_up_days: contact 2: must start after"):
-        store.save_settings(people["admin"], ClinicSettings(follow_up_days=((1, 2), (2, 5))))
-    settings, problems = ClinicSettings.checked({"follow_up_days": [[0, 1]]})
-    assert problems and settings.follow_up_days == ClinicSettings().follow_up_days
-    store.save_settings(people["admin"], ClinicSettings(follow_up_days=((1, 1), (7, 10))))
-    assert store.settings().follow_up_days == ((1, 1), (7, 10))
+        store.save_settings(people["admin"], ClinicSettings(follow_up_days="1-2, 2-5"))
+    for bad in ("0-1", [[1, 2]], "", "1-2-3", "5-2"):
+        settings, problems = ClinicSettings.checked({"follow_up_days": bad})
+        assert problems and settings.follow_up_days == ClinicSettings().follow_up_days, bad
+    store.save_settings(people["admin"], ClinicSettings(follow_up_days="1, 7-10"))
+    assert store.settings().follow_up_plan() == ((1, 1), (7, 10))
     sid = consent(store, people)
     give(store, people, sid)
     assert [f.seq for f in store.follow_ups(people["doc"], sid)] == [1, 2]

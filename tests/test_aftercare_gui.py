@@ -148,7 +148,7 @@ def test_the_admin_recalls_a_lot_and_the_clinician_works_the_call_list(qtbot, st
     store.record_administration(p["doc"], sid, lot="EV-2291", amount="1", unit="mL", site="scalp",
                                 procedure="microneedling")
     admin = window(qtbot, store, "admin").aftercare
-    assert page_titles(admin) == ["Lookback and recall", "Schedule"]
+    assert page_titles(admin) == ["Lookback and recall"]
     admin.lot.setText("EV-2291")
     admin.look_back()
     assert "not recalled" in admin.lookback_state.text() and admin.lookback.rowCount() == 1
@@ -177,25 +177,18 @@ def test_the_admin_recalls_a_lot_and_the_clinician_works_the_call_list(qtbot, st
     assert event_form.contact_id == store.contacts(p["doc"], sid)[-1].id
 
 
-def test_the_admin_sets_the_follow_up_schedule_and_a_bad_one_is_refused(qtbot, store):
-    admin = window(qtbot, store, "admin").aftercare
-    assert admin.schedule.text() == "2-3, 14, 42, 90"
-    admin.schedule.setText("3, 1")
-    assert not admin.save_schedule() and "must start after" in admin.schedule_state.text()
-    admin.schedule.setText("two weeks")
-    assert not admin.save_schedule() and "e.g. 2-3, 14" in admin.schedule_state.text()
-    admin.schedule.setText("1-2, 7, 30-35")
-    assert admin.save_schedule()
-    assert store.settings().follow_up_days == ((1, 2), (7, 7), (30, 35))
-
-
-def test_saving_the_settings_tab_keeps_the_follow_up_schedule(qtbot, store):
+def test_the_admin_sets_the_follow_up_schedule_in_the_settings_form_and_a_bad_one_is_refused(qtbot, store):
     w = window(qtbot, store, "admin")
-    w.aftercare.schedule.setText("5, 60")
-    assert w.aftercare.save_schedule()
-    w.set_name.setText("Harbor Clinic")
-    w.save_settings()
-    assert store.settings().clinic_name == "Harbor Clinic" and store.settings().follow_up_days == ((5, 5), (60, 60))
+    field = w.settings_tab.fields["follow_up_days"]
+    assert field.text() == "2-3, 14, 42, 90"
+    refused = []
+    w.settings_tab.refused.connect(refused.append)
+    for bad, why in (("3, 1", "must start after"), ("two weeks", "write a day or a from-to range")):
+        field.setText(bad)
+        assert w.settings_tab.save() is None and why in refused[-1]
+    field.setText("1-2, 7, 30-35")
+    assert w.settings_tab.save() is not None
+    assert store.settings().follow_up_plan() == ((1, 2), (7, 7), (30, 35))
 
 
 def test_the_wizard_asks_the_clinician_to_decide_on_an_open_adverse_event(qtbot, store):

@@ -4,6 +4,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QWizard
 
 from screening_app.records import StoreError
+from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
 from screening_app.ui.main_window import AppDialogs, MainWindow
 from screening_app.casework import Draft, Flow, Step
@@ -31,6 +32,7 @@ class Answers(AppDialogs):
 def store(tmp_path):
     s = Store.open(tmp_path / "data")
     admin = s.create_first_admin("admin", "Ada Admin", PASSWORD)
+    s.save_settings(admin, ClinicSettings(clinic_name="Riverside Clinic", clinic_phone="(217) 555-0147"))
     s.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
     s.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)
     s.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)
@@ -236,10 +238,18 @@ def test_store_fault_while_typing_keeps_the_draft_and_retries(qtbot, store, monk
 
 def test_admin_changes_settings_and_accounts(qtbot, store):
     w = window(qtbot, store, "admin")
-    w.set_name.setText("Riverside & Co")
-    w.set_idle.setValue(9)
+    from screening_app.records.settings import SETTINGS
+    fields = w.settings_tab.fields
+    assert list(fields) == [s.name for s in SETTINGS]  # the form is made from the one declaration
+    fields["clinic_name"].setText("Riverside & Co")
+    fields["idle_lock_minutes"].setValue(9)
+    fields["minimum_age"].setValue(19)
+    fields["witness_line"].setChecked(True)
     w.save_settings()
-    assert store.settings().clinic_name == "Riverside & Co" and store.settings().idle_lock_minutes == 9
+    saved = store.settings()
+    assert saved.clinic_name == "Riverside & Co" and saved.idle_lock_minutes == 9
+    assert saved.minimum_age == 19 and saved.witness_line is True
+    assert fields["minimum_age"].minimum() == 18  # bounds come from the declaration too
     w.refresh()
     usernames = [w.accounts.item(r, 0).text() for r in range(w.accounts.rowCount())]
     assert usernames == ["admin", "chen", "desk", "okafor"]
@@ -305,14 +315,26 @@ def test_a_second_running_copy_is_told_and_lets_go(private_home):
     assert third.stdout.strip() == "got"
 
 
-def test_every_input_of_the_app_windows_has_an_accessible_name(qtbot, store):
-    from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox, QTableWidget
-    from screening_app.ui.main_window import SignInDialog
-    widgets = [window(qtbot, store, "admin"), window(qtbot, store, "chen"), SignInDialog(store, first_admin=False)]
-    missing = [f"{type(w).__name__} in {type(top).__name__}" for top in widgets
-               for kind in (QLineEdit, QComboBox, QSpinBox, QTableWidget) for w in top.findChildren(kind)
+def test_every_input_of_every_window_and_dialog_has_an_accessible_name(qtbot, store):
+    from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLineEdit, QSpinBox, QTableWidget
+    from screening_app.ui.main_window import LockDialog, LockWarning, SignInDialog
+    admin, chen = window(qtbot, store, "admin"), window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, cancer_history="yes")
+    pages = []
+    for _ in range(3):
+        wizard.next()
+        pages.append(wizard.currentPage())
+    widgets = [admin, chen, wizard, *wizard.pages.values(), SignInDialog(store, first_admin=False),
+               SignInDialog(store, first_admin=True), LockDialog(store, chen.staff), LockWarning(chen.idle)]
+    missing = [f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r} in {type(top).__name__}" for top in widgets
+               for kind in (QLineEdit, QComboBox, QSpinBox, QTableWidget, QCheckBox) for w in top.findChildren(kind)
                if not w.accessibleName().strip() and not isinstance(w.parent(), (QComboBox, QSpinBox))]
     assert missing == []
+    # Buttons are named by their text; one with neither text nor name is invisible to a screen reader.
+    blank = [type(top).__name__ for top in widgets for b in top.findChildren(QAbstractButton)
+             if not b.text().replace("&", "").strip() and not b.accessibleName().strip() and b.isVisibleTo(top)]
+    assert blank == []
 
 
 def test_queue_refreshes_by_itself_when_the_front_desk_hands_over(qtbot, store, monkeypatch):
@@ -409,3 +431,28 @@ def test_rescreening_a_refused_patient_in_the_app_reaches_no_consent_without_a_r
     assert "seen_before" in page.decision_groups
     assert "Seen before" in page.banner_widget.text()
     assert not review.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_a_patient_who_declines_is_recorded_with_the_sheet_they_read(qtbot, store, monkeypatch):
+    chen = window(qtbot, store, "chen")
+    wizard = chen.new_screening()
+    fill_front_desk(wizard)
+    for _ in range(4):
+        wizard.next()
+    wizard.draft.product = dict(GOOD_PRODUCT)
+    wizard.currentPage().initializePage()
+    wizard.draft_changed.emit()
+    wizard.next()
+    page = wizard.currentPage()
+    assert page.decline.isVisible()
+    monkeypatch.setattr(chen.dialogs, "ask_reason", lambda *a: "Wants to think about it", raising=False)
+    page.decline.click()
+    assert page.kind.value == "declined" and not page.decline.isVisible()
+    done = wizard.button(QWizard.WizardButton.FinishButton)
+    assert done.isEnabled()  # nothing to sign, so nothing to print first
+    done.click()
+    record = store.record(wizard.session.sid)
+    assert record.sheet_kind == "declined"
+    assert record.screening_file["declined"]["recorded_by"] == "Dr. Maya Chen"
+    assert record.screening_file["declined"]["note"] == "Wants to think about it"
+    assert record.lot == "EV-2291"  # what was read, lot included

@@ -6,16 +6,18 @@ from pypdf import PdfReader
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QRadioButton, QWizard
+from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QLineEdit, QRadioButton, QWizard
 
 from screening_app.screening.consent import SheetKind
 from screening_app.records.accounts import Staff
+from screening_app.records.settings import ClinicSettings
 from screening_app.ui.dialogs import Dialogs
 from screening_app.ui.wizard import ScreeningWizard
 from screening_app.casework import Step
 from conftest import GOOD_PRODUCT
 
 NEXT = QWizard.WizardButton.NextButton
+CLINIC = ClinicSettings(clinic_name="Riverside Clinic", clinic_phone="(217) 555-0147")
 
 
 class AnsweringDialogs(Dialogs):
@@ -46,7 +48,8 @@ class AnsweringDialogs(Dialogs):
 @pytest.fixture
 def wizard(qtbot, tmp_path):
     # A wizard with no store, as the signed-in clinician Dr. Maya Chen would see it.
-    w = ScreeningWizard(dialogs=AnsweringDialogs(tmp_path), staff=Staff(7, "chen", "Dr. Maya Chen", "clinician"))
+    w = ScreeningWizard(dialogs=AnsweringDialogs(tmp_path), staff=Staff(7, "chen", "Dr. Maya Chen", "clinician"),
+                        settings=CLINIC)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -354,3 +357,76 @@ def test_text_follows_the_system_font_size(qtbot, tmp_path):
         assert first.font().pointSizeF() == big.pointSizeF()
     finally:
         app.setFont(normal)
+
+
+def test_no_sheet_is_printed_before_the_admin_sets_the_clinics_name_and_phone(qtbot, tmp_path):
+    w = ScreeningWizard(dialogs=AnsweringDialogs(tmp_path), staff=Staff(7, "chen", "Dr. Maya Chen", "clinician"),
+                        settings=ClinicSettings())
+    qtbot.addWidget(w)
+    w.show()
+    front_desk(qtbot, w)
+    go_next(qtbot, w)
+    go_next(qtbot, w)
+    fill_product(qtbot, w)
+    go_next(qtbot, w)
+    sheet = page(w)
+    assert w.currentId() == Step.SHEET
+    assert "clinic's name and phone number are not set" in sheet.status.text()
+    assert not any(b.isEnabled() for b in sheet.preview.findChildren(QAbstractButton))
+    assert not w.button(QWizard.WizardButton.FinishButton).isEnabled()
+
+
+def test_a_minor_needs_review_and_the_representative_is_typed_on_the_patient_page(qtbot, wizard):
+    patient = page(wizard)
+    type_into(qtbot, patient.name, "Lily Tran")
+    type_into(qtbot, patient.dob, "2019-05-01")
+    type_into(qtbot, patient.representative, "Mai Tran")
+    assert not next_enabled(wizard)  # a representative needs a relationship too
+    type_into(qtbot, patient.relationship, "mother")
+    assert wizard.draft.to_screening_file()["representative"] == {"name": "Mai Tran", "relationship": "mother"}
+    assert next_enabled(wizard)
+    wizard.draft.route = "topical"
+    wizard.draft.answers.update({q: "no" for q in wizard.flow.content.question_ids})
+    result = wizard.flow.evaluate(wizard.draft).result
+    assert [f.question for f in result.findings] == ["patient_is_minor"]
+    assert result.outcome.value == "clinician_review"
+
+
+def test_a_high_contrast_palette_gets_visible_indicators_and_borders(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+    from screening_app.ui.application import make_application
+    app = make_application([])  # as the app sets itself up (pytest-qt made the instance)
+    before = app.palette()
+    black = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#000000"), (QPalette.ColorRole.WindowText, "#ffffff"),
+                         (QPalette.ColorRole.Base, "#000000"), (QPalette.ColorRole.Text, "#ffffff")):
+        black.setColor(role, QColor(colour))
+    try:
+        app.setPalette(black)
+        app.processEvents()
+        assert "QRadioButton::indicator" in app.styleSheet()  # Fusion would draw them black on black
+    finally:
+        app.setPalette(before)
+        app.processEvents()
+    assert app.styleSheet() == ""
+
+
+def visible_texts(widget) -> list[str]:
+    from PySide6.QtWidgets import QLabel
+    return [label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget) and label.text()]
+
+
+def test_messages_name_fields_in_staff_words_never_as_code(qtbot, wizard):
+    import re
+    code_like = re.compile(r"\b[a-z_]+\.[a-z_]+(\.[a-z_]+)*: ")
+    patient = page(wizard)
+    type_into(qtbot, patient.name, "Zoë \u202eÅngström")
+    type_into(qtbot, patient.dob, "2990-01-01")
+    type_into(qtbot, patient.representative, "Mai Tran")
+    for edit in (patient.name, patient.dob, patient.representative):
+        edit.editingFinished.emit()
+    patient.refresh_messages()
+    texts = visible_texts(patient)
+    assert any("is in the future" in t for t in texts) and any(t.startswith("To continue: Full name:") for t in texts)
+    offenders = [t for t in texts if code_like.search(t)]
+    assert offenders == []

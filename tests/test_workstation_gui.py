@@ -124,3 +124,26 @@ def test_the_first_start_dialog_tabs_in_reading_order(qtbot, tmp_path):
     assert dialog.display.text() == "Ada Admin"
     assert dialog.password.echoMode() == dialog.repeat.echoMode() == QLineEdit.EchoMode.Password
     empty.close()
+
+
+def test_an_unexpected_fault_is_logged_and_shown_without_patient_data(qtbot, monkeypatch, private_home):
+    import sys
+    from PySide6.QtWidgets import QMessageBox
+    from screening_app import logs
+    from screening_app.ui.main_window import _quiet_excepthook
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    path = logs.setup()
+    try:
+        raise KeyError("Zoë Ångström, cancer_history=yes")
+    except KeyError:
+        _quiet_excepthook(*sys.exc_info())
+    for handler in logs.log.handlers:
+        handler.flush()
+    text = path.read_text(encoding="utf-8")
+    assert "unexpected fault: KeyError at test_workstation_gui.py" in text
+    assert "Zo" not in text and "cancer_history" not in text
+    assert shown and "What you typed is kept" in shown[0] and "Zo" not in shown[0]
+    for handler in list(logs.log.handlers):
+        logs.log.removeHandler(handler)
+        handler.close()

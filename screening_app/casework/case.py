@@ -129,17 +129,28 @@ class Case:
         self.draft.reviewed_at = (when or dt.datetime.now()).replace(second=0, microsecond=0).isoformat()
 
     def screening_file(self) -> dict:
-        """What is signed: the lot only with a consent (nothing is given otherwise)."""
+        """What is signed: the lot only with a consent, or a consent the patient declined
+        (nothing is given otherwise)."""
         kind = self.flow.sheet_kind(self.draft)
-        return self.draft.to_screening_file(with_product=kind.value == "consent")
+        return self.draft.to_screening_file(with_product=kind.value in ("consent", "declined"))
+
+    def decline(self, note: str, when: dt.datetime | None = None) -> None:
+        """The patient read the consent and said no: the refusal is recorded, by the signed-in
+        person, with the sheet that was read."""
+        self.draft.declined = {"recorded_by": self.staff.display_name,
+                               "recorded_at": (when or dt.datetime.now()).replace(microsecond=0).isoformat(),
+                               "note": note.strip()}
 
     def sheet(self):
         """The sheet through the one path the store and `screen` use (sheets.render)."""
         from ..screening import parse_screening
         from ..sheets import render
         screening = parse_screening(self.screening_file(), content=self.flow.content, today=self.flow.today)
+        completed_by, completed_on = ("", None)
+        if self.store is not None and self.sid is not None:
+            completed_by, completed_on = self.store.completion(self.sid)
         return render(screening, settings=self.settings, content=self.flow.content, history=self.history,
-                      recalled=self.flow.recalled)
+                      completed_by=completed_by, completed_on=completed_on, recalled=self.flow.recalled)
 
     def finish(self, pdf: bytes | None = None):
         """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""

@@ -56,6 +56,12 @@ class Draft:
     decisions: dict[str, dict[str, str]] = field(default_factory=dict)
     reviewed_at: str = ""
     product: dict = field(default_factory=dict)
+    # The parent or legally authorised representative, for a patient under the clinic's
+    # minimum age (21 CFR 50.55): printed on the consent with an assent line.
+    representative_name: str = ""
+    representative_relationship: str = ""
+    # Set when the patient, having read the consent, says no: recorded, not just left unsigned.
+    declined: dict = field(default_factory=dict)
 
     def to_screening_file(self, *, with_product: bool = True, with_review: bool = True) -> dict:
         """The draft as a screening file (contract.md): what `screen` would be given."""
@@ -67,12 +73,17 @@ class Draft:
         if self.area.strip():
             treatment["area"] = self.area
         data = {"patient": patient, "treatment": treatment, "answers": dict(self.answers)}
+        if self.representative_name.strip() or self.representative_relationship.strip():
+            data["representative"] = {"name": self.representative_name,
+                                      "relationship": self.representative_relationship}
         follow_ups = {q: {k: v for k, v in entries.items() if v.strip()} for q, entries in self.follow_ups.items()
                       if self.answers.get(q) and any(v.strip() for v in entries.values())}
         if follow_ups:
             data["follow_ups"] = follow_ups
         if with_product and self.product:
             data["product"] = dict(self.product)
+        if self.declined:
+            data["declined"] = dict(self.declined)
         if with_review and self.clinician.strip() and self.reviewed_at:
             data["review"] = {"clinician": self.clinician, "reviewed_at": self.reviewed_at,
                               "decisions": {q: dict(d) for q, d in self.decisions.items()}}
@@ -91,7 +102,7 @@ class Draft:
 # function of the evaluation and of whether this person hands over; None ends the wizard.
 # `fields`: which fields of the screening file the step owns (its messages come from these).
 NAVMAP: dict[Step, dict] = {
-    Step.PATIENT: {"next": Step.TREATMENT, "fields": ("patient.",), "clinician": False},
+    Step.PATIENT: {"next": Step.TREATMENT, "fields": ("patient.", "representative."), "clinician": False},
     Step.TREATMENT: {"next": Step.QUESTIONS, "fields": ("treatment.",), "clinician": False},
     # The front desk hands over here; a clinician goes straight on to the review.
     Step.QUESTIONS: {"next": lambda ev, hands_over: None if hands_over else Step.REVIEW,

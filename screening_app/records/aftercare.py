@@ -269,7 +269,7 @@ class AftercareMixin:
                 rows = [{"id": str(uuid.uuid4()), "administration_id": aid, "seq": i,
                          "due_from": (day + dt.timedelta(days=start)).isoformat(),
                          "due_by": (day + dt.timedelta(days=end)).isoformat()}
-                        for i, (start, end) in enumerate(self._settings(c).follow_up_days, 1)]
+                        for i, (start, end) in enumerate(self._settings(c).follow_up_plan(), 1)]
                 c.execute(insert(t.follow_ups), rows)
             detail = {"administration": aid, "given": given, "lot": values["lot"]}
             if amends:

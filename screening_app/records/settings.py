@@ -10,30 +10,42 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, make_dataclass
 
-# After each administration the clinic contacts the patient in these windows (days after the
-# treatment, from-to): granulomas and delayed reactions appear weeks to months later.
-DEFAULT_FOLLOW_UP = ((2, 3), (14, 14), (42, 42), (90, 90))
+# After each treatment given the clinic contacts the patient in these windows (days after the
+# treatment, a day or a from-to range): granulomas and delayed reactions appear weeks to
+# months later. Text, so the admin's settings form shows and edits it like any other setting.
+DEFAULT_FOLLOW_UP = "2-3, 14, 42, 90"
 MAX_FOLLOW_UPS = 12
 MAX_FOLLOW_UP_DAY = 3 * 365
 
 
-def follow_up_problem(value: object) -> str | None:
-    """Why `value` is not a follow-up schedule: a list of [from_day, to_day] pairs."""
-    if not isinstance(value, (list, tuple)) or not value:
-        return "must be a list of [from_day, to_day] pairs, at least one"
-    if len(value) > MAX_FOLLOW_UPS:
-        return f"at most {MAX_FOLLOW_UPS} contacts"
-    last = 0
-    for i, pair in enumerate(value, 1):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or \
-                not all(type(d) is int for d in pair):
-            return f"contact {i}: must be two whole numbers of days, [from, to]"
-        start, end = pair
+def follow_up_plan(text: str) -> tuple[tuple[int, int], ...]:
+    """"2-3, 14, 42, 90" -> ((2, 3), (14, 14), (42, 42), (90, 90)); ValueError naming the problem."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if not parts or parts == [""]:
+        raise ValueError("give at least one contact, e.g. 2-3, 14, 42, 90")
+    if len(parts) > MAX_FOLLOW_UPS:
+        raise ValueError(f"at most {MAX_FOLLOW_UPS} contacts")
+    out, last = [], 0
+    for i, part in enumerate(parts, 1):
+        bits = [b.strip() for b in part.split("-")]
+        if not 1 <= len(bits) <= 2 or not all(b.isdigit() for b in bits):
+            raise ValueError(f"contact {i} ({part!r}): write a day or a from-to range of days, e.g. 2-3")
+        start, end = int(bits[0]), int(bits[-1])
         if not 1 <= start <= end <= MAX_FOLLOW_UP_DAY:
-            return f"contact {i}: days must be 1 to {MAX_FOLLOW_UP_DAY}, from no later than to"
+            raise ValueError(f"contact {i}: days must be 1 to {MAX_FOLLOW_UP_DAY}, from no later than to")
         if start <= last:
-            return f"contact {i}: must start after the contact before it"
+            raise ValueError(f"contact {i}: must start after the contact before it")
+        out.append((start, end))
         last = end
+    return tuple(out)
+
+
+def follow_up_problem(value: object) -> str | None:
+    """Why `value` is not a follow-up schedule (None: it is one)."""
+    try:
+        follow_up_plan(value)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -48,7 +60,7 @@ class Setting:
     bounds: tuple[int, int] | None = None  # whole numbers: lowest and highest allowed
     # Needed before the app prints a patient sheet (the admin must set it; the GUI refuses to print).
     required_to_print: bool = False
-    # A structured value (stored as JSON lists): its own check, returning the problem or None.
+    # A further check of a text value, returning the problem or None.
     check: object = None
 
 
@@ -78,21 +90,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("minimum_age", int, 18, "Minimum age to consent without a parent or representative", bounds=(18, 21)),
     Setting("witness_line", bool, False, "Print a witness line on every consent"),
     Setting("interpreter_line", bool, False, "Print an interpreter line on every consent"),
-    # Follow-up contacts after each treatment given: (from_day, to_day) after the treatment.
-    Setting("follow_up_days", tuple, DEFAULT_FOLLOW_UP, "Follow-up contacts (days after the treatment)",
+    # Follow-up contacts after each treatment given (records/aftercare.py plans them).
+    Setting("follow_up_days", str, DEFAULT_FOLLOW_UP,
+            "Follow-up contacts, days after the treatment (e.g. 2-3, 14, 42, 90)", max_length=200,
             check=follow_up_problem),
 )
 
 
 class _ClinicSettingsMethods:
-    def __post_init__(self):
-        # Structured values are kept as tuples (hashable, frozen), whatever was passed in.
-        object.__setattr__(self, "follow_up_days", tuple(tuple(p) for p in self.follow_up_days))
+    def follow_up_plan(self) -> tuple[tuple[int, int], ...]:
+        """The follow-up windows as (from_day, to_day) pairs."""
+        return follow_up_plan(self.follow_up_days)
 
     def to_json(self) -> dict:
-        out = asdict(self)
-        out["follow_up_days"] = [list(p) for p in self.follow_up_days]
-        return out
+        return asdict(self)
 
     @classmethod
     def from_json(cls, raw: object) -> "ClinicSettings":
@@ -129,8 +140,8 @@ SETTING_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def _problem(s: Setting, value) -> str:
-    if s.check is not None:
-        return s.check(value) or ""
+    if type(value) is s.type and s.check is not None and (problem := s.check(value)):
+        return problem
     if type(value) is not s.type:  # bool is not int here: True is no idle lock
         return "wrong type"
     if s.type is str:

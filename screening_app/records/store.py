@@ -735,6 +735,21 @@ class Store(AftercareMixin):
             self._acting(c, actor, "screen", "look up a patient's screenings")
             return self._history(c, name=name, date_of_birth=date_of_birth, patient_id=patient_id, exclude=exclude)
 
+    def completion(self, sid: str) -> tuple[str, dt.date | None]:
+        """Who at the front desk started this screening, and on which day: the sheet's
+        "completed by" line, the same whoever makes the sheet."""
+        with self._read() as c:
+            return self._completion(c, sid)
+
+    @staticmethod
+    def _completion(c, sid: str) -> tuple[str, dt.date | None]:
+        row = c.execute(select(t.staff.c.display_name, t.screenings.c.created_at)
+                        .join(t.screenings, t.screenings.c.created_by == t.staff.c.id)
+                        .where(t.screenings.c.id == sid)).first()
+        if row is None:
+            return "", None
+        return row.display_name, dt.datetime.fromisoformat(row.created_at).date()
+
     def earlier_screenings(self, *, name: str, date_of_birth: str, patient_id: str = "") -> list[EarlierScreening]:
         """For the headless `screen` (no sign-in): the same look-up the app makes, so a sheet made
         without the app is never a plain consent for a patient refused before. Nothing else of
@@ -803,6 +818,8 @@ class Store(AftercareMixin):
             if isinstance(screening_file.get("review"), dict):
                 # The reviewer is whoever signs in and signs, by the name on their account.
                 screening_file["review"]["clinician"] = signer.display_name
+            if isinstance(screening_file.get("declined"), dict):
+                screening_file["declined"]["recorded_by"] = signer.display_name
             try:
                 screening = parse_screening(screening_file)
             except InputRefused as exc:
@@ -811,16 +828,18 @@ class Store(AftercareMixin):
                                     date_of_birth=screening.patient.date_of_birth.isoformat(),
                                     patient_id=screening.patient.patient_id or "", exclude=sid)
             # A lot the clinic has recalled never verifies, so it never gets a consent.
-            return signer, key, screening, history, self._settings(c), tuple(self._recalled(c))
+            return (signer, key, screening, history, self._settings(c), self._completion(c, sid),
+                    tuple(self._recalled(c)))
 
         # The sheet is made outside the write transaction (reportlab takes tens of milliseconds,
         # and SQLite's write lock would stop every other workstation meanwhile); what it was made
         # from is read again under the lock, and anything changed in between is a conflict.
         with self._read() as c:
-            signer, key, screening, history, settings, recalled = inputs(c)
-        made = render(screening, settings=settings, history=history, recalled=recalled)
+            signer, key, screening, history, settings, (completed_by, completed_on), recalled = inputs(c)
+        made = render(screening, settings=settings, history=history, completed_by=completed_by,
+                      completed_on=completed_on, recalled=recalled)
         with self._write() as c:
-            signer, key, _, history_now, settings_now, recalled_now = inputs(c)
+            signer, key, _, history_now, settings_now, _, recalled_now = inputs(c)
             if history_now != history or settings_now != settings or recalled_now != recalled:
                 raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
                                              "changed while the sheet was made. Finish again.")

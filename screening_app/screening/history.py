@@ -69,6 +69,9 @@ def finding_title(content, qid: str) -> str:
     """What a finding is about, in words: its question, or the case finding's title."""
     if qid in CASE_FINDING_IDS:
         return _texts()[qid]["title"]
+    checks = getattr(content, "checks", {})
+    if qid in checks:  # a check the engine makes, such as "patient is a minor"
+        return checks[qid].text
     return content.question(qid).text
 
 

@@ -6,7 +6,6 @@ returned, so tests fill them in and press OK as a person would.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from html import escape
 from pathlib import Path
@@ -70,22 +69,6 @@ def _buttons(parent, buttons: list[tuple[str, object]]) -> QHBoxLayout:
         row.addWidget(button)
     row.addStretch(1)
     return row
-
-
-def format_schedule(days) -> str:
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in days)
-
-
-def parse_schedule(text: str):
-    """"2-3, 14, 42, 90" -> ((2, 3), (14, 14), (42, 42), (90, 90)); None when not in that shape.
-    The store checks the numbers themselves (order, range)."""
-    out = []
-    for part in text.split(","):
-        bits = [b.strip() for b in part.split("-")]
-        if not 1 <= len(bits) <= 2 or not all(b.isdigit() for b in bits):
-            return None
-        out.append((int(bits[0]), int(bits[-1])))
-    return tuple(out)
 
 
 class _Form(QDialog):
@@ -344,8 +327,6 @@ class AftercareTab(QWidget):
             self.pages.addTab(self._events_page(), "Adverse &events")
         if staff.can("lookback"):
             self.pages.addTab(self._lookback_page(), "Look&back and recall")
-        if staff.can("manage_settings"):
-            self.pages.addTab(self._schedule_page(), "Sc&hedule")
         self.pages.currentChanged.connect(lambda _i: self.refresh())
 
     # --- pages --------------------------------------------------------------------------------
@@ -436,43 +417,6 @@ class AftercareTab(QWidget):
         self.lookback_rows: list = []
         self.lookback_lot = ""
         return page
-
-    def _schedule_page(self) -> QWidget:
-        page = QWidget()
-        self.schedule = QLineEdit(format_schedule(self.store.settings().follow_up_days), page)
-        self.schedule.setAccessibleName("Follow-up contacts, days after the treatment")
-        self.schedule_state = QLabel(page)
-        self.schedule_state.setWordWrap(True)
-        row = QHBoxLayout()
-        caption = QLabel("&Contacts, days after the treatment:", page)
-        caption.setBuddy(self.schedule)
-        row.addWidget(caption)
-        row.addWidget(self.schedule, 1)
-        save = QPushButton("Sa&ve schedule", page)
-        save.clicked.connect(self.save_schedule)
-        row.addWidget(save)
-        layout = QVBoxLayout(page)
-        layout.addWidget(_note("After each treatment the patient is contacted in these windows (from-to days, "
-                                "comma-separated; e.g. 2-3, 14, 42, 90). Treatments already given keep their "
-                                "schedule.", page))
-        layout.addLayout(row)
-        layout.addWidget(self.schedule_state)
-        layout.addStretch(1)
-        return page
-
-    def save_schedule(self) -> bool:
-        days = parse_schedule(self.schedule.text())
-        if days is None:
-            self.schedule_state.setText("Write each contact as a day or a from-to range of days, separated by "
-                                        "commas, e.g. 2-3, 14, 42, 90.")
-            return False
-        try:
-            self.store.save_settings(self.staff, dataclasses.replace(self.store.settings(), follow_up_days=days))
-        except (StoreError, PermissionDenied) as exc:
-            self.schedule_state.setText(str(exc))
-            return False
-        self.schedule_state.setText("Saved: " + format_schedule(self.store.settings().follow_up_days))
-        return True
 
     # --- refreshing --------------------------------------------------------------------------------
 

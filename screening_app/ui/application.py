@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -18,7 +19,46 @@ def make_application(argv: list[str]) -> QApplication:
     icon = resource_path("icons", "app.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    apply_contrast_aids(app)
+    if not hasattr(app, "_contrast_watch"):
+        app._contrast_watch = _PaletteWatch(app)
+        app.installEventFilter(app._contrast_watch)
     return app
+
+
+class _PaletteWatch(QObject):
+    """Follows the desktop switching to or from a high-contrast theme while the app runs."""
+
+    def eventFilter(self, obj, event):
+        if obj is QApplication.instance() and event.type() == QEvent.Type.ApplicationPaletteChange:
+            apply_contrast_aids(obj)
+        return False
+
+
+# Fusion draws frames and radio or check indicators a shade darker than the window: on a
+# high-contrast black (or white) palette that is the window's own colour, so Proceed and Defer
+# lose their circles and fields their borders. These rules draw them in the text colour.
+CONTRAST_AIDS = """
+QRadioButton::indicator, QCheckBox::indicator { width: 14px; height: 14px;
+    border: 2px solid palette(window-text); background: palette(base); }
+QRadioButton::indicator { border-radius: 9px; }
+QRadioButton::indicator:checked, QCheckBox::indicator:checked { background: palette(highlight); }
+QLineEdit, QSpinBox, QComboBox { border: 1px solid palette(window-text); padding: 2px; }
+QGroupBox { border: 1px solid palette(window-text); margin-top: 4px; padding-top: 4px; }
+"""
+
+
+def is_high_contrast(palette) -> bool:
+    from PySide6.QtGui import QPalette
+    window = palette.color(QPalette.ColorRole.Window).lightness()
+    text = palette.color(QPalette.ColorRole.WindowText).lightness()
+    return (window <= 24 or window >= 250) and abs(window - text) >= 200 and \
+        palette.color(QPalette.ColorRole.Window).darker(140).lightness() in range(window - 8, window + 9)
+
+
+def apply_contrast_aids(app: QApplication) -> None:
+    """Called at start and whenever the palette changes (tests and screenshots set one)."""
+    app.setStyleSheet(CONTRAST_AIDS if is_high_contrast(app.palette()) else "")
 
 
 def self_check(pdf: bytes) -> str:

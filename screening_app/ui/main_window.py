@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from .. import paths
@@ -492,40 +492,13 @@ class MainWindow(QMainWindow):
         return tab
 
     def _settings_tab(self) -> QWidget:
-        tab = QWidget()
-        s = self.store.settings()
-        self.set_name = QLineEdit(s.clinic_name, tab)
-        self.set_address = QLineEdit(s.clinic_address, tab)
-        self.set_phone = QLineEdit(s.clinic_phone, tab)
-        self.set_page = QComboBox(tab)
-        self.set_page.addItems(["letter", "a4"])
-        self.set_page.setCurrentText(s.page_size)
-        self.set_idle = QSpinBox(tab)
-        self.set_idle.setRange(1, 240)
-        self.set_idle.setValue(s.idle_lock_minutes)
-        self.set_claim = QSpinBox(tab)
-        self.set_claim.setRange(1, 24 * 60)
-        self.set_claim.setValue(s.claim_release_minutes)
-        self.set_wait = QLineEdit(s.blood_donation_waiting_period, tab)
-        self.set_wait.setPlaceholderText("optional, e.g. Our clinic asks you not to give blood for 12 months.")
-        form = _labelled_form(tab, [("Clinic &name", self.set_name), ("&Address", self.set_address),
-                                    ("&Phone", self.set_phone), ("Page si&ze", self.set_page),
-                                    ("&Lock after (minutes idle)", self.set_idle),
-                                    ("Free a held screening after (&minutes)", self.set_claim),
-                                    ("Blood donation &wait (printed)", self.set_wait)])
-        save = QPushButton("&Save settings", tab)
-        save.clicked.connect(self.save_settings)
-        where = QLabel(f"Records are kept in: {self.store.location}. To share one record between "
-                       f"workstations, see docs/postgresql.md (the URL goes in "
-                       f"{paths.config_dir() / 'database.url'} or --database-url).", tab)
-        where.setWordWrap(True)
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QVBoxLayout(tab)
-        layout.addLayout(form)
-        layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(where)
-        layout.addStretch(1)
-        return tab
+        from .settings_tab import SettingsTab
+        where = (f"Records are kept in: {self.store.location}. To share one record between workstations, see "
+                 f"docs/postgresql.md (the URL goes in {paths.config_dir() / 'database.url'} or --database-url).")
+        self.settings_tab = SettingsTab(self.store, self.staff, where)
+        self.settings_tab.saved.connect(self._settings_saved)
+        self.settings_tab.refused.connect(lambda text: self.dialogs.tell(self, "Settings not saved", text, error=True))
+        return self.settings_tab
 
     def _audit_tab(self) -> QWidget:
         tab = QWidget()
@@ -878,21 +851,9 @@ class MainWindow(QMainWindow):
                   lambda: self.store.set_password(self.staff, username, password.text()))
 
     def save_settings(self) -> None:
-        # Settings this form does not show (e.g. the follow-up schedule) keep their stored values.
-        settings, problems = ClinicSettings.checked({
-            **self.store.settings().to_json(),
-            "clinic_name": self.set_name.text(), "clinic_address": self.set_address.text(),
-            "clinic_phone": self.set_phone.text(), "page_size": self.set_page.currentText(),
-            "idle_lock_minutes": self.set_idle.value(), "blood_donation_waiting_period": self.set_wait.text(),
-            "claim_release_minutes": self.set_claim.value()})
-        if problems:
-            self.dialogs.tell(self, "Settings", "\n".join(problems), error=True)
-            return
-        try:
-            self.store.save_settings(self.staff, settings)
-        except (StoreError, PermissionDenied) as exc:
-            self.dialogs.tell(self, "Not saved", str(exc), error=True)
-            return
+        self.settings_tab.save()
+
+    def _settings_saved(self, settings) -> None:
         self.idle.set_minutes(settings.idle_lock_minutes)
         self.idle.restart()
         self.statusBar().showMessage("Settings saved.")
@@ -973,13 +934,23 @@ def acquire_instance_lock() -> QLockFile | None:
 
 
 def _quiet_excepthook(kind, value, tb) -> None:
-    """An unexpected fault in the GUI: its kind and where, never its message or values, which
-    may hold a patient's name or answers (they would reach stderr or a log)."""
+    """The one handler for an unexpected fault in the GUI: it is logged and shown by its kind and
+    place, never its message or values, which may hold a patient's name or answers. The
+    screening on screen is kept (it is saved as typed)."""
     import sys
-    import traceback
-    frames = traceback.extract_tb(tb)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    print(f"internal error: {kind.__name__}{where} (details withheld: they may hold patient data)", file=sys.stderr)
+    from ..logs import fault_summary, log
+    summary = fault_summary(kind, tb)
+    log.error("unexpected fault: %s", summary)
+    print(f"internal error: {summary} (details withheld: they may hold patient data)", file=sys.stderr)
+    app = QApplication.instance()
+    if app is not None and not getattr(app, "_showing_fault", False) and kind is not KeyboardInterrupt:
+        app._showing_fault = True
+        try:
+            QMessageBox.warning(None, "Something went wrong",
+                                "Something unexpected went wrong. What you typed is kept: it is saved as you type. "
+                                f"If it happens again, tell the clinic's admin (the log names it: {summary}).")
+        finally:
+            app._showing_fault = False
 
 
 class Workstation(QObject):
@@ -1016,6 +987,9 @@ def run_gui(argv: list[str]) -> int:
     from ..records.store import Store
 
     sys.excepthook = _quiet_excepthook
+    from ..logs import log, setup as setup_log
+    setup_log()
+    log.info("started")
     app = make_application(argv)
     try:
         lock = acquire_instance_lock()

@@ -80,6 +80,8 @@ class ScreeningSession(QObject):
         try:
             found_more = self.case.save(self.step, audit_step=audit_step)
         except REFUSALS as exc:
+            from ..logs import log
+            log.warning("save not taken: %s", getattr(exc, "kind", type(exc).__name__))  # the kind, no values
             self.unsaved = True
             self.last_problem = str(exc)
             self.status.emit(f"Not saved yet: {exc} Trying again…", True)

@@ -37,7 +37,8 @@ SEVERITY_ICON = {
 FIELD_LABELS = {
     "patient.name": "Full name", "patient.date_of_birth": "Date of birth", "patient.patient_id": "Patient ID",
     "patient.contact": "Contact", "treatment.route": "Route", "treatment.area": "Area",
-    "treatment.date": "Treatment date",
+    "treatment.date": "Treatment date", "representative.name": "Parent or representative",
+    "representative.relationship": "Relationship",
 }
 
 
@@ -235,6 +236,13 @@ class PatientPage(_Page):
                                    "optional")
         self.contact = self.fields.add("contact", "patient.contact", "&Contact", "Phone or email (optional)",
                                        "phone or email (optional)")
+        self.representative = self.fields.add(
+            "representative_name", "representative.name", "Parent or &representative",
+            "Parent or legally authorised representative (for a patient under the clinic's minimum age)",
+            "only for a patient under the clinic's minimum age")
+        self.relationship = self.fields.add(
+            "representative_relationship", "representative.relationship", "Re&lationship",
+            "Representative's relationship to the patient", "e.g. mother, legal guardian")
         self.seen = QLabel(self)
         self.seen.setObjectName("seenBefore")
         self.seen.setWordWrap(True)
@@ -740,10 +748,17 @@ class SheetPage(_Page):
         self.not_printed = QPushButton("&Not printed…", self)
         self.not_printed.setAccessibleName("The sheet was not printed or saved: say why")
         self.not_printed.clicked.connect(self._not_printed)
+        self.decline = QPushButton("Patient &declined…", self)
+        self.decline.setAccessibleName("The patient read the consent and declined treatment: record it")
+        self.decline.clicked.connect(self._declined)
         self.page_layout = QVBoxLayout(self.body)
         self.page_layout.setContentsMargins(0, 0, 0, 0)
         self.page_layout.addWidget(self.banner_widget)
-        self.page_layout.addWidget(self.not_printed, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.decline)
+        buttons.addWidget(self.not_printed)
+        self.page_layout.addLayout(buttons)
 
     def initializePage(self):
         from .sheet_view import SheetPreview
@@ -763,9 +778,15 @@ class SheetPage(_Page):
             SheetKind.DO_NOT_TREAT: "Do-not-treat sheet: no consent, nothing to sign. Give it to the patient.",
             SheetKind.DEFERRED: "On-hold sheet: the clinician deferred treatment. Nothing to sign.",
             SheetKind.AWAITING_REVIEW: "Information only: a clinician has not finished the review.",
-        }[self.kind])
+        }.get(self.kind, "The patient declined the treatment: this records what they read. Nothing to sign."
+              if self.kind.value == "declined" else "Nothing to sign: the sheet says why."))
         stem = "".join(ch if ch.isalnum() else "-" for ch in draft.name.strip())[:40].strip("-") or "patient"
         self.preview.set_pdf(pdf, f"{stem}-{self.kind.value}-{draft.treatment_date}")
+        # A patient's sheet must say whom to call: nothing is printed before the admin sets it.
+        from ..sheets import clinic_from
+        self.clinic_missing = not clinic_from(self.w.settings).can_print
+        for button in self.preview.findChildren(QAbstractButton):
+            button.setEnabled(not self.clinic_missing)
         self.refresh_messages()
 
     def _paper(self, event: str, detail: str = "") -> None:
@@ -785,17 +806,32 @@ class SheetPage(_Page):
         if reason:
             self._paper("not_printed", reason)
 
+    def _declined(self) -> None:
+        note = self.w.dialogs.ask_reason(self, "Patient declined", "The patient read the consent and does not want "
+                                                                   "the treatment. Anything to note? (optional)")
+        if note is None:
+            return
+        self.w.case.decline(note)
+        self.w.draft_changed.emit()
+        self.initializePage()
+        self.completeChanged.emit()
+
     def needs_paper(self) -> bool:
         # A consent is signed on paper: it must have been printed or saved (or why not said).
         return self.kind is SheetKind.CONSENT and not self.w.case.paper_done
 
     def isComplete(self) -> bool:
-        return not self.needs_paper()
+        return not self.needs_paper() and not getattr(self, "clinic_missing", False)
 
     def refresh_messages(self) -> None:
         self.not_printed.setVisible(self.kind is SheetKind.CONSENT and not self.w.case.paper_done)
-        self.status.setText("To finish: print or save the sheet for the patient to read and sign, or press "
-                            "Not printed and say why." if self.needs_paper() else "")
+        self.decline.setVisible(self.kind is SheetKind.CONSENT and self.w.session is not None)
+        if getattr(self, "clinic_missing", False):
+            self.status.setText("This sheet cannot be printed yet: the clinic's name and phone number are not set. "
+                                "Ask the clinic's admin to fill them in (Settings); the screening is kept.")
+        else:
+            self.status.setText("To finish: print or save the sheet for the patient to read and sign, or press "
+                                "Not printed and say why." if self.needs_paper() else "")
 
     def validatePage(self) -> bool:
         session = self.w.session

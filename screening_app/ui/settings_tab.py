@@ -1,0 +1,115 @@
+"""The admin's clinic settings, as a form made from the one table that declares them
+(records.settings.SETTINGS: type, default, bounds, label), after Picard's options."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from ..records import StoreError
+from ..records.accounts import PermissionDenied
+from ..records.settings import SETTINGS, ClinicSettings
+
+
+class SettingsTab(QWidget):
+    """One field per declared setting; Save checks them all through ClinicSettings.checked."""
+
+    saved = Signal(object)  # the ClinicSettings saved
+    refused = Signal(str)   # what was wrong, in the admin's words
+
+    def __init__(self, store, staff, where: str = "", parent=None):
+        super().__init__(parent)
+        self.store, self.staff = store, staff
+        self.fields: dict[str, QWidget] = {}
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        previous = None
+        for setting in SETTINGS:
+            field = self._field(setting)
+            field.setAccessibleName(setting.label)
+            field.setObjectName(f"setting_{setting.name}")
+            caption = QLabel(setting.label + (" *" if setting.required_to_print else ""), self)
+            caption.setWordWrap(True)
+            caption.setBuddy(field)
+            form.addRow(caption, field)
+            if previous is not None:
+                QWidget.setTabOrder(previous, field)
+            previous = field
+            self.fields[setting.name] = field
+        note = QLabel("* needed before any patient sheet can be printed.", self)
+        save = QPushButton("&Save settings", self)
+        save.clicked.connect(self.save)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        if where:
+            place = QLabel(where, body)
+            place.setWordWrap(True)
+            place.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(place)
+        layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QVBoxLayout(self).addWidget(scroll)
+        self.refresh()
+
+    def _field(self, setting) -> QWidget:
+        if setting.type is bool:
+            return QCheckBox(self)
+        if setting.type is int:
+            box = QSpinBox(self)
+            low, high = setting.bounds or (0, 10 ** 6)
+            box.setRange(low, high)
+            return box
+        if setting.choices:
+            combo = QComboBox(self)
+            combo.addItems(list(setting.choices))
+            return combo
+        edit = QLineEdit(self)
+        edit.setMaxLength(setting.max_length)
+        return edit
+
+    def refresh(self) -> None:
+        current = self.store.settings()
+        for name, field in self.fields.items():
+            value = getattr(current, name)
+            if isinstance(field, QCheckBox):
+                field.setChecked(bool(value))
+            elif isinstance(field, QSpinBox):
+                field.setValue(int(value))
+            elif isinstance(field, QComboBox):
+                field.setCurrentText(str(value))
+            else:
+                field.setText(str(value))
+
+    def values(self) -> dict:
+        out = {}
+        for name, field in self.fields.items():
+            if isinstance(field, QCheckBox):
+                out[name] = field.isChecked()
+            elif isinstance(field, QSpinBox):
+                out[name] = field.value()
+            elif isinstance(field, QComboBox):
+                out[name] = field.currentText()
+            else:
+                out[name] = field.text()
+        return out
+
+    def save(self) -> ClinicSettings | None:
+        settings, problems = ClinicSettings.checked(self.values())
+        labels = {s.name: s.label for s in SETTINGS}
+        if problems:
+            self.refused.emit("\n".join(f"{labels.get(p.split(':')[0], p.split(':')[0])}: "
+                                        f"{p.partition(': ')[2]}" for p in problems))
+            return None
+        try:
+            self.store.save_settings(self.staff, settings)
+        except (StoreError, PermissionDenied) as exc:
+            self.refused.emit(str(exc))
+            return None
+        self.saved.emit(settings)
+        return settings
