@@ -15,6 +15,7 @@ from pathlib import Path
 from . import paths
 from .records import StoreError
 from .screening import ContentError, InputRefused, default_content, read_screening, screen_for_clinic
+from .screening.consent import SheetKind, sheet_kind
 from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
@@ -57,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_store.add_argument("--grant-to", metavar="ROLE", help="migrate: the workstation login to give exactly "
                          "the table rights it needs (scripts/postgres-roles.sql creates it)")
     p_export = sub.add_parser("export", help="export finished screenings")
-    p_export.add_argument("--fhir", metavar="SCREENING_ID", help="one finished screening as a FHIR R4 Bundle")
+    p_export.add_argument("--fhir", nargs="?", const="", metavar="SCREENING_ID",
+                          help="one finished screening as a FHIR R4 Bundle; without an id, with --from/--to, "
+                               "every finished screening in that range as one collection Bundle of Bundles")
     p_export.add_argument("--csv", action="store_true", help="the list of screenings as CSV")
+    p_export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="treatment dates from this day on")
+    p_export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="treatment dates up to this day")
     p_export.add_argument("--user", metavar="NAME", help=user_help)
     p_look = sub.add_parser("lookback", help="every patient who received a lot (a call list once it is recalled)")
     p_look.add_argument("--lot", required=True, help="the lot number")
@@ -117,13 +122,32 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=88, initial_indent=indent, subsequent_indent=indent)
 
 
+SHEET_WORDS = {
+    SheetKind.CONSENT: "consent and risk sheet, to be signed",
+    SheetKind.DO_NOT_TREAT: "do-not-treat sheet: nothing to sign",
+    SheetKind.DEFERRED: "on-hold sheet: the clinician deferred treatment; nothing to sign",
+    SheetKind.AWAITING_REVIEW: "risks to read while a clinician reviews: nothing to sign",
+    SheetKind.LOT_NOT_CHECKED: "the lot has not been checked yet: nothing to sign",
+    SheetKind.LOT_NOT_VERIFIED: "this lot has not passed its checks: it must not be used; nothing to sign",
+    SheetKind.DECLINED: "the patient declined the consent: recorded, nothing to sign",
+}
+
+
+def screening_json(screening: Screening, result: ScreeningResult) -> dict:
+    """The `--json` object: contract.md, with the second edition's `sheet_kind`."""
+    out = result.to_json()
+    out["sheet_kind"] = sheet_kind(result, screening.review, screening.declined).value
+    return out
+
+
 def summary(screening: Screening, result: ScreeningResult) -> str:
     content = default_content()
     p, t = screening.patient, screening.treatment
     lines = [f"Outcome: {result.outcome.label.upper()}",
              f"Patient: {p.name}, born {p.date_of_birth.isoformat()}"
              + (f", id {p.patient_id}" if p.patient_id else ""),
-             f"Treatment: {t.route.value}" + (f", {t.area}" if t.area else "") + f", {t.date.isoformat()}"]
+             f"Treatment: {t.route.value}" + (f" after {t.procedure.value}" if t.procedure.value != "none" else "")
+             + (f", {t.area}" if t.area else "") + f", {t.date.isoformat()}"]
     if result.findings:
         lines.append("Findings, most severe first:")
         for f in result.findings:
@@ -146,6 +170,7 @@ def summary(screening: Screening, result: ScreeningResult) -> str:
         lines.append(f"Product lot {lot}: {result.product.status.replace('_', ' ')}")
         for problem in result.product.problems:
             lines.append(f"  - {problem}")
+    lines.append(f"Sheet: {SHEET_WORDS[sheet_kind(result, screening.review, screening.declined)]}")
     lines.append(f"Questionnaire {result.questionnaire_version}, rules {result.rules_version}")
     return "\n".join(lines)
 
@@ -179,8 +204,10 @@ def _workstation_context(screening: Screening):
     except Exception as exc:  # noqa: BLE001 - a broken store must never stop a screening
         kind = getattr(exc, "kind", type(exc).__name__)
         print(f"warning: this workstation's records could not be read ({kind}); screened without the clinic's "
-              "settings or the patient's earlier screenings", file=sys.stderr)
-        return ClinicSettings(), (), ()
+              "settings, and the patient's earlier screenings could not be checked (a clinician must)",
+              file=sys.stderr)
+        from .screening.history import HISTORY_UNAVAILABLE
+        return ClinicSettings(), HISTORY_UNAVAILABLE, ()
 
 
 def sheet_clinic(settings, screening: Screening):
@@ -205,7 +232,7 @@ def cmd_screen(args) -> int:
     if pdf_target is not None:
         from .sheets import render  # only when asked: keeps plain screening quick
         from .screening.consent import SheetKind, review_problems, sheet_kind
-        result = screen_for_clinic(screening, settings=settings, history=history, recalled=recalled)
+        result = screen_for_clinic(screening, settings=settings, history=history, recalled_lots=recalled)
         refused = review_problems(result, screening.review)
         kind = sheet_kind(result, screening.review)
         if screening.declined is not None and kind is not SheetKind.CONSENT:
@@ -225,9 +252,9 @@ def cmd_screen(args) -> int:
             print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_INTERNAL
     else:
-        result = screen_for_clinic(screening, settings=settings, history=history, recalled=recalled)
+        result = screen_for_clinic(screening, settings=settings, history=history, recalled_lots=recalled)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(screening_json(screening, result), ensure_ascii=False, indent=2))
     else:
         print(summary(screening, result))
     return EXIT_OK
@@ -326,23 +353,58 @@ def cmd_audit(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .records.export import csv_export, fhir_bundle
-    if bool(args.fhir) == bool(args.csv):
-        raise InputRefused(["export: give either --fhir SCREENING_ID or --csv"])
+    from .records.export import csv_export, export_screening, iter_fhir_collection
+    fhir = args.fhir is not None
+    problems = [] if fhir != bool(args.csv) else ["export: give either --fhir (a SCREENING_ID, or --from/--to) or --csv"]
+    for option, value in (("--from", args.date_from), ("--to", args.date_to)):
+        if value is not None and not _iso_date(value):
+            problems.append(f"{option}: {value[:40]!r} is not a date (YYYY-MM-DD)")
+    if not problems and args.date_from and args.date_to and args.date_from > args.date_to:
+        problems.append(f"--from: {args.date_from} is after --to {args.date_to}")
+    ranged = args.date_from is not None or args.date_to is not None
+    if fhir and args.fhir and ranged:
+        problems.append("--fhir: give one SCREENING_ID or a range (--from/--to), not both")
+    if fhir and not args.fhir and not ranged:
+        problems.append("--fhir: give a SCREENING_ID, or --from and/or --to for every finished screening in a range")
+    if problems:
+        raise InputRefused(problems)
     store = _open_store()
     try:
         staff = _sign_in(store, args, "export", "export records")
         if args.csv:
-            rows = store.search(limit=10_000_000)
+            rows = store.search(date_from=args.date_from or "", date_to=args.date_to or "", limit=10_000_000)
             store.log(staff, "exported", None, {"as": "csv", "rows": len(rows), "via": "command"})
             sys.stdout.write(csv_export(rows))
-        else:
-            bundle = fhir_bundle(store.record(args.fhir))
+        elif args.fhir:
+            bundle = export_screening(store, args.fhir)
             store.log(staff, "exported", args.fhir, {"as": "fhir", "via": "command"})
             print(json.dumps(bundle, ensure_ascii=False, indent=2))
+        else:
+            rows = store.search(date_from=args.date_from or "", date_to=args.date_to or "",
+                                include_unfinished=False, limit=10_000_000)
+            sids = [r["id"] for r in sorted(rows, key=lambda r: (r["treatment_date"], r["updated_at"], r["id"]))]
+            for chunk in iter_fhir_collection(sids, lambda sid: export_screening(store, sid)):
+                sys.stdout.write(chunk)
+            for sid in sids:  # each exported screening has its own entry in its audit trail
+                store.log(staff, "exported", sid, {"as": "fhir", "via": "command", "range": [args.date_from,
+                                                                                            args.date_to]})
+            if not sids:
+                print("export: no finished screening in that range", file=sys.stderr)
     finally:
         store.close()
     return EXIT_OK
+
+
+def _iso_date(text: str) -> bool:
+    import datetime as dt
+    import re
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def cmd_lookback(args) -> int:
@@ -396,8 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `screen f.json | head`: the reader left, nothing is wrong
         sys.stdout = open(os.devnull, "w")
         return EXIT_OK
-    except Exception as exc:  # the contract: never a traceback
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # the contract: never a traceback, and no values (they may be a patient's)
+        from .logs import fault_summary
+        print(f"internal error: {fault_summary(type(exc), exc.__traceback__)}", file=sys.stderr)
         return EXIT_INTERNAL
 
 

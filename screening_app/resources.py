@@ -16,6 +16,12 @@ def resource_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
+    return shipped_resource_dir()
+
+
+def shipped_resource_dir() -> Path:
+    """The installation's own resources/, whatever SCREENING_APP_RESOURCES says: what the
+    product shipped (the record of shipped content versions lives here, out of a clinic's copy)."""
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
@@ -24,3 +30,7 @@ def resource_dir() -> Path:
 
 def resource_path(*parts: str) -> Path:
     return resource_dir().joinpath(*parts)
+
+
+def shipped_resource_path(*parts: str) -> Path:
+    return shipped_resource_dir().joinpath(*parts)

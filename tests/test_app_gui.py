@@ -361,16 +361,33 @@ def test_idle_time_locks_by_itself_and_use_keeps_it_open(qtbot, store):
     assert w.lock_dialog.isVisible()
 
 
-# --- one owner for a screening's life, through the windows ---------------------------------------
+def test_records_export_fhir_writes_the_same_bundle_as_the_command(qtbot, store, tmp_path):
+    import json
+    from screening_app.records.export import export_screening
+    chen, _ = finish_do_not_treat(qtbot, store)
+    chen.run_search()
+    chen.results.selectRow(0)
+    target = tmp_path / "export.json"
+    chen.dialogs.ask_file = lambda *args: str(target)
+    chen.export_fhir()
+    (row,) = store.search(include_unfinished=False)
+    bundle = json.loads(target.read_text(encoding="utf-8"))
+    assert bundle == export_screening(store, row["id"])
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert "DocumentReference" in kinds and "Consent" not in kinds  # do not treat: nothing signable
 
-def hand_over_from_desk(qtbot, store, **answers) -> str:
-    desk = window(qtbot, store, "desk")
-    wizard = desk.new_screening()
-    fill_front_desk(wizard, **answers)
-    wizard.next()
-    wizard.next()
-    wizard.button(QWizard.WizardButton.FinishButton).click()
-    return wizard.session.sid
+
+def test_the_admin_sets_the_patient_id_system_in_the_settings_form(qtbot, store):
+    w = window(qtbot, store, "admin")
+    field = w.settings_tab.fields["patient_id_system"]
+    assert field.text() == "urn:exosome-screening:local:patient-id"
+    field.setText("urn:oid:1.2.3.4")
+    w.save_settings()
+    assert store.settings().patient_id_system == "urn:oid:1.2.3.4"
+    field.setText("our numbers")
+    w.save_settings()
+    assert store.settings().patient_id_system == "urn:oid:1.2.3.4"  # refused, named, nothing saved
+    assert any("patient IDs" in t and "must be a URI" in t for t in w.dialogs.told)
 
 
 def test_every_clinician_page_shows_who_the_patient_is_and_the_signed_in_reviewer(qtbot, store):
@@ -456,3 +473,15 @@ def test_a_patient_who_declines_is_recorded_with_the_sheet_they_read(qtbot, stor
     assert record.screening_file["declined"]["recorded_by"] == "Dr. Maya Chen"
     assert record.screening_file["declined"]["note"] == "Wants to think about it"
     assert record.lot == "EV-2291"  # what was read, lot included
+
+
+def test_a_draft_left_open_overnight_asks_for_the_new_treatment_date(qtbot, store):
+    import datetime as dt
+    desk = window(qtbot, store, "desk")
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    d = Draft(name="Ann Lee", date_of_birth="1980-04-02", route="topical", treatment_date=yesterday)
+    row = store.new_draft(desk.staff, d.to_json())
+    wizard = desk.resume(row.id)
+    assert wizard.currentId() == Step.TREATMENT
+    assert any("has passed" in text for text in desk.dialogs.told)
+    assert "in the past" in wizard.currentPage().status.text() or not wizard.currentPage().isComplete()

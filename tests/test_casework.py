@@ -244,11 +244,10 @@ def test_the_front_desk_cannot_amend_and_a_clinicians_amendment_of_do_not_treat_
         store.amend(people["desk"], original.sid)
     row = store.amend(people["doc"], original.sid)
     amendment = Case(store, people["doc"], row=row)
+    assert amendment.changes_from_original() == []
     amendment.draft.answers["active_malignancy"] = "no"
-    assert ("Has cancer now, or is being treated or tested for it?" in {w for w, _, _ in
-            amendment.changes_from_original()} or amendment.changes_from_original())
-    what, before, now = amendment.changes_from_original()[0]
-    assert (before, now) == ("yes", "no")
+    (what, before, now), = amendment.changes_from_original()
+    assert what == amendment.flow.content.question("active_malignancy").text and (before, now) == ("yes", "no")
     amendment.claim()
     result = amendment.flow.evaluate(amendment.draft).result
     assert seen_before(result) and result.outcome.value == "clinician_review"
@@ -277,7 +276,7 @@ def test_a_stale_claim_is_freed_by_another_clinician_with_a_reason_audited(store
     with pytest.raises(StoreError, match="reason"):
         store.release(people["admin"], sid, reason=" ")
     old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
-    raw_sql(store, [f"UPDATE screenings SET claimed_at = '{old}' WHERE id = '{sid}'"])
+    raw_sql(store, [f"UPDATE screenings SET claimed_at = '{old}', updated_at = '{old}' WHERE id = '{sid}'"])
     with pytest.raises(PermissionDenied):
         store.release(people["desk"], sid, reason="why not")
     store.release(people["admin"], sid, reason="Dr. Chen went home")
@@ -351,6 +350,96 @@ def test_screen_still_screens_when_the_store_is_damaged(private_home):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / DB_NAME).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     out = run_screen(private_home, patient().to_screening_file())
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["outcome"] == "no_contraindication_found"
+    assert out.returncode == 0, out.stderr  # an unreadable store never stops screen...
+    result = json.loads(out.stdout)
+    # ...but what cannot be checked is never counted as clear: no plain consent without a clinician.
+    assert result["outcome"] == "clinician_review"
+    assert [f["question"] for f in result["findings"]] == ["records_unavailable"]
     assert b"could not be read" in out.stderr and b"Zo" not in out.stderr
+
+
+# --- found in review: what the wizard shows must be what the store records ------------------------
+
+def test_a_sheet_made_before_another_workstation_refused_the_patient_is_made_again(store, people):
+    other = review_case(store, people, handed_over(store, people, patient()))
+    shown = other.sheet()
+    assert shown.kind.value == "consent"
+    finished(store, people, patient(active_malignancy="yes"), decision="proceed")  # elsewhere, meanwhile
+    with pytest.raises(StoreError, match="not the sheet"):
+        store.finish(people["doc"], other.sid, version=other.version, screening_file=other.screening_file(),
+                     pdf=shown.pdf)
+    other.refresh()
+    assert other.sheet().kind.value == "awaiting_review"  # seen before, now: no consent without a reason
+
+
+def test_paper_counts_only_for_the_sheet_that_was_printed(store, people):
+    case = review_case(store, people, handed_over(store, people, patient()))
+    first = case.sheet().pdf
+    case.record_paper("printed", "1 page(s)", sheet=first)
+    assert case.paper_done_for(first)
+    case.draft.product["lot"] = "EV-2292"  # Back, another vial, forward again
+    assert not case.paper_done_for(case.sheet().pdf)
+    assert store.paper_events(case.sid)[0]["sheet_sha256"] == __import__("hashlib").sha256(first).hexdigest()
+
+
+def test_the_store_works_out_a_drafts_outcome_itself(store, people):
+    draft = patient(active_malignancy="yes")
+    row = store.new_draft(people["desk"], draft.to_json())
+    store.save_draft(people["desk"], row.id, draft.to_json(), step=2, version=row.row_version,
+                     outcome="no_contraindication_found")  # a forged or buggy client's word
+    assert store.draft(row.id).outcome == "do_not_treat"
+    assert seen_before(Case(store, people["desk"], draft=patient()).flow.evaluate(patient()).result)
+
+
+def test_a_clinician_still_working_cannot_be_freed_by_another(store, people):
+    sid = handed_over(store, people, patient())
+    case = review_case(store, people, sid)
+    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
+    raw_sql(store, [f"UPDATE screenings SET claimed_at = '{old}' WHERE id = '{sid}'"])
+    case.save(Step.REVIEW)  # still typing
+    with pytest.raises(StoreError, match="less than 30 minutes"):
+        store.release(people["doc2"], sid, reason="Dr. Chen went home")
+
+
+def test_a_patient_who_turns_the_minimum_age_only_by_the_treatment_day_is_a_minor_today(store, people):
+    today = dt.date.today()
+    born = today.replace(year=today.year - 18) + dt.timedelta(days=3)  # 17 today, 18 in three days
+    draft = patient()
+    draft.date_of_birth = born.isoformat()
+    draft.treatment_date = (today + dt.timedelta(days=10)).isoformat()
+    case = review_case(store, people, handed_over(store, people, draft))
+    case.stamp_review()
+    record = case.finish()
+    assert "patient_is_minor" in [f["question"] for f in record.result["findings"]]
+    assert record.sheet_kind != "consent"
+
+
+def test_each_finished_screening_keeps_the_digest_of_the_content_it_was_screened_with(store, people):
+    from screening_app.screening import default_content
+    record = finished(store, people, patient()).record
+    assert record.content_digest == default_content().digest and len(record.content_digest) == 64
+
+
+def test_screen_pdf_with_unreadable_records_prints_nothing_to_sign(private_home, tmp_path):
+    from screening_app import paths
+    from screening_app.records.store import DB_NAME
+    folder = paths.data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DB_NAME).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    data = patient().to_screening_file()
+    data["clinic"] = {"name": "Riverside Clinic", "phone": "(217) 555-0147"}
+    out = run_screen(private_home, data, "--pdf", str(tmp_path / "sheet.pdf"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["sheet_kind"] != "consent"
+    text = pdf_text((tmp_path / "sheet.pdf").read_bytes())
+    assert "Patient signature" not in text
+
+
+def test_a_draft_left_open_overnight_cannot_be_finished_for_a_past_day(store, people):
+    case = review_case(store, people, handed_over(store, people, patient()))
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    case.draft.treatment_date = yesterday  # as typed yesterday, opened today
+    assert case.date_has_passed()
+    with pytest.raises(StoreError, match="treatment.date"):
+        store.finish(people["doc"], case.sid, version=case.version,
+                     screening_file=case.draft.to_screening_file())

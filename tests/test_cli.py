@@ -31,8 +31,10 @@ def test_screen_json_prints_one_object_with_the_contract_keys(write_screening):
     proc = run("screen", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version"]
-    assert out["outcome"] == "clinician_review"
+    # Second edition adds sheet_kind (contract.md); the first edition's keys keep their order.
+    assert list(out) == ["outcome", "findings", "advice", "product", "questionnaire_version", "rules_version",
+                         "sheet_kind"]
+    assert out["outcome"] == "clinician_review" and out["sheet_kind"] == "awaiting_review"
     assert out["findings"][0]["question"] == "cancer_history"
     assert set(out["findings"][0]) == {"question", "answer", "outcome", "reason", "source", "references"}
     assert out["advice"][0]["topic"] == "blood_donation"
@@ -192,6 +194,7 @@ def test_export_csv_and_fhir(private_home):
     from screening_app.casework import Draft
     store, admin = seeded_store(private_home)
     doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", "correct horse battery")
+    # With a verified lot since issue 11: without one the store records no consent to export.
     d = Draft(name="=HYPERLINK(\"x\")", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
               product=dict(GOOD_PRODUCT))
     row = store.new_draft(doc, d.to_json())
@@ -203,11 +206,13 @@ def test_export_csv_and_fhir(private_home):
     assert b"'=HYPERLINK" in csv_out.stdout and csv_out.stdout.startswith(b"id,status,patient_name")
     fhir = run("export", "--fhir", row.id, "--user", "chen", password="correct horse battery")
     bundle = json.loads(fhir.stdout)
-    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds == ["Questionnaire", "QuestionnaireResponse", "Consent"]
-    response = bundle["entry"][1]["resource"]
+    by_kind = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    assert {"Patient", "Organization", "Questionnaire", "QuestionnaireResponse", "Observation", "Consent"} <= set(by_kind)
+    response = by_kind["QuestionnaireResponse"]
+    assert response["item"][0]["linkId"] == "active_malignancy"  # questionnaire order, not alphabetical
     assert response["item"][0]["answer"][0]["valueCoding"]["code"] == "N"
-    assert bundle["entry"][2]["resource"]["sourceAttachment"]["contentType"] == "application/pdf"
+    assert by_kind["Consent"]["sourceAttachment"]["contentType"] == "application/pdf"
+    assert by_kind["Organization"]["name"] == "Clínica Sol & Mar"
     assert run("export", "--fhir", "no-such-id", "--user", "chen", password="correct horse battery").returncode == 2
 
 

@@ -42,13 +42,22 @@ def test_treatment_date_defaults_to_today_and_area_is_optional():
     ("[1, 2]", "screening file: must be a JSON object"),
     ('"text"', "screening file: must be a JSON object"),
     (b"\xff\xfe{", "screening file: not UTF-8 text"),
-    ('{"a": NaN}', "screening file: NaN is not a number JSON allows"),
     ('{"patient": {}, "patient": {}}', "screening file: the key 'patient' appears twice"),
     ("[" * 100000 + "]" * 100000, "screening file: nested too deeply"),
 ])
 def test_unreadable_files(raw, expected):
     problems = refusal(raw)
     assert len(problems) == 1 and problems[0].startswith(expected)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused_naming_their_field(constant):
+    # Changed with issue 11: they used to refuse the whole file without saying where they were.
+    raw = json.dumps(screening_file()).replace('"storage_c": -80', f'"storage_c": {constant}')
+    raw = raw.replace('"blood_donation": "no"', f'"blood_donation": {constant}')
+    problems = refusal(raw)
+    assert f"product.storage_c: must be a finite number, not {constant}" in problems
+    assert f'answers.blood_donation: must be "yes", "no" or "dont_know", not {constant}' in problems
 
 
 def test_huge_file_is_refused_before_parsing():
@@ -122,7 +131,8 @@ def test_leap_day_birth_is_fine():
     ({"route": "IV"}, "treatment.route: must be one of topical, injection, intravenous, not 'IV'"),
     ({"route": ["topical"]}, "treatment.route: must be one of"),
     ({"route": "topical", "date": "2026-02-29"}, "treatment.date: '2026-02-29' is not a real date"),
-    ({"route": "topical", "date": "1970-01-01"}, "treatment.date: 1970-01-01 is before the date of birth"),
+    # Changed with issue 11: a treatment date before today is refused before any other date check.
+    ({"route": "topical", "date": "1970-01-01"}, "treatment.date: 1970-01-01 is in the past"),
     ({"route": "topical", "date": (TODAY + dt.timedelta(days=400)).isoformat()}, "is more than a year ahead"),
     ({"route": "topical", "area": "a" * 201}, "treatment.area: too long"),
     ({"route": "topical", "when": "now"}, "treatment.when: unknown field"),
@@ -157,8 +167,8 @@ def test_every_required_question_must_be_answered():
 @pytest.mark.parametrize("product,expected", [
     ({"coa_lot_matches": "true"}, "product.coa_lot_matches: must be true or false, not text"),
     ({"storage_c": "-80"}, "product.storage_c: must be a number, not text"),
-    ({"storage_c": True}, "product.storage_c: must not be true/false"),
-    ({"freeze_thaw_cycles": 1.5}, "product.freeze_thaw_cycles: must be a whole number, not a number"),
+    ({"storage_c": True}, "product.storage_c: must be a number, not true/false"),
+    ({"freeze_thaw_cycles": 1.5}, "product.freeze_thaw_cycles: must be a whole number (0, 1, 2 ...), not 1.5"),
     ({"markers": "CD9"}, "product.markers: must be a list, not text"),
     ({"markers": ["CD9", 3]}, "product.markers: must be a list of marker names"),
     ({"expiry": "2027-02-30"}, "product.expiry: '2027-02-30' is not a real date"),

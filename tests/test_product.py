@@ -63,10 +63,12 @@ def test_marker_names_are_matched_without_regard_to_case():
     assert check(markers=["cd9", "Cd63", "CD81 "]).verified
 
 
-def test_storage_warmer_than_minus_80_fails_unless_freeze_dried():
+def test_storage_warmer_than_minus_80_fails_unless_freeze_dried_within_the_makers_limit():
+    # Changed with issue 11: a freeze-dried product is checked against the maker's limit, and
+    # a missing limit or storage temperature counts as not shown (it used to pass unchecked).
     assert "warmer" in check(storage_c=-20).problems[0]
-    assert check(storage_c=-20, lyophilised=True).verified
-    assert check(storage_c=..., lyophilised=True).verified
+    assert check(storage_c=-20, lyophilised=True, maker_max_storage_c=8).verified
+    assert check(storage_c=8, lyophilised=True, maker_max_storage_c=8).verified
     assert check(storage_c=-196).verified
 
 

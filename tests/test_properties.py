@@ -1,7 +1,7 @@
 """Ensure the safety properties hold for every combination of answers and routes."""
 from hypothesis import given, settings, strategies as st
 
-from screening_app.screening import Answer, Outcome, Route, default_content, evaluate
+from screening_app.screening import Answer, Outcome, Procedure, Route, default_content, evaluate
 
 IDS = default_content().question_ids
 answer_sets = st.fixed_dictionaries({qid: st.sampled_from(list(Answer)) for qid in IDS})
@@ -41,3 +41,19 @@ def test_advice_given_exactly_when_the_patient_may_be_treated(answers, route):
     result = evaluate(answers, route)
     topics = [a.topic for a in result.advice]
     assert topics == ([] if result.outcome is Outcome.DO_NOT_TREAT else ["blood_donation"])
+
+
+treatments = st.sampled_from([(r, p) for r in Route for p in Procedure.allowed_for(r)])
+
+
+@given(answer_sets, treatments, st.sampled_from(IDS))
+def test_yes_never_milder_than_dont_know_never_milder_than_no_for_any_procedure(answers, treatment, qid):
+    route, procedure = treatment
+    outcome = {a: evaluate(dict(answers, **{qid: a}), route, procedure=procedure).outcome.severity for a in Answer}
+    assert outcome[Answer.YES] >= outcome[Answer.DONT_KNOW] >= outcome[Answer.NO]
+
+
+@given(answer_sets, st.sampled_from([Procedure.MICRONEEDLING, Procedure.LASER]))
+def test_a_procedure_that_breaks_the_skin_never_lowers_the_outcome(answers, procedure):
+    plain = evaluate(answers, Route.TOPICAL).outcome.severity
+    assert evaluate(answers, Route.TOPICAL, procedure=procedure).outcome.severity >= plain

@@ -5,6 +5,8 @@ import stat
 
 import pytest
 
+from screening_app.screening import default_content
+
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import DB_NAME, Store, StoreError

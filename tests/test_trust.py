@@ -666,14 +666,18 @@ def test_the_lock_closes_the_signing_key_and_the_password_reopens_it(qapp, store
     assert people["doc"].id in store._keys
 
 
-def test_an_unexpected_gui_fault_never_prints_patient_data(capsys):
+def test_an_unexpected_gui_fault_never_prints_patient_data(capsys, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
     from screening_app.ui.main_window import _quiet_excepthook
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))  # the handler's message
     try:
         raise ValueError("Zoë Secretname answered yes to active_malignancy")
     except ValueError as exc:
         _quiet_excepthook(type(exc), exc, exc.__traceback__)
     err = capsys.readouterr().err
     assert "internal error: ValueError at test_trust.py:" in err and "Secretname" not in err
+    assert all("Secretname" not in text for text in shown)
 
 
 def test_account_changes_name_an_existing_account(store, people):

@@ -41,7 +41,12 @@ def test_clear_path_goes_through_product_to_the_consent():
     d = front_desk_done()
     assert FLOW.path(d) == [Step.PATIENT, Step.TREATMENT, Step.QUESTIONS, Step.REVIEW, Step.PRODUCT, Step.SHEET]
     assert FLOW.problems(d, Step.REVIEW) == {}
+    # Changed with issue 11: no consent before a verified lot is checked.
+    assert FLOW.sheet_kind(d) is SheetKind.LOT_NOT_CHECKED
+    d.product = dict(GOOD_PRODUCT)
     assert FLOW.sheet_kind(d) is SheetKind.CONSENT
+    d.product["storage_c"] = -20
+    assert FLOW.sheet_kind(d) is SheetKind.LOT_NOT_VERIFIED
 
 
 def test_product_step_is_complete_only_with_a_verified_lot():
@@ -82,8 +87,10 @@ def test_clinician_review_needs_a_signed_in_clinician_a_decision_and_a_reason():
     # Until the review is recorded (stamped), nothing can be signed.
     assert FLOW.sheet_kind(d) is SheetKind.AWAITING_REVIEW
     d.reviewed_at = "2026-11-22T10:30"
-    assert FLOW.sheet_kind(d) is SheetKind.CONSENT
+    assert FLOW.sheet_kind(d) is SheetKind.LOT_NOT_CHECKED  # changed with issue 11: the lot is still to check
     assert FLOW.next_step(d, Step.REVIEW) is Step.PRODUCT
+    d.product = dict(GOOD_PRODUCT)
+    assert FLOW.sheet_kind(d) is SheetKind.CONSENT
 
 
 def test_a_deferral_leads_to_the_on_hold_sheet():

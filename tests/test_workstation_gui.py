@@ -147,3 +147,21 @@ def test_an_unexpected_fault_is_logged_and_shown_without_patient_data(qtbot, mon
     for handler in list(logs.log.handlers):
         logs.log.removeHandler(handler)
         handler.close()
+
+
+def test_lock_and_sign_out_hide_every_window_and_sign_out_closes_the_signing_key(qtbot, store):
+    from PySide6.QtWidgets import QDialog
+    station = Workstation(store, Flow())
+    station.ask()
+    chen = sign_in(qtbot, station, "chen")
+    assert chen.staff.id in store._keys
+    sheet_window = QDialog(chen)  # as the stored-sheet window is made
+    sheet_window.show()
+    chen.lock()
+    assert not sheet_window.isVisible()  # a patient's sheet never stays on a locked screen
+    chen.lock_dialog.password.setText(PASSWORD)
+    chen.lock_dialog.submit()
+    assert sheet_window.isVisible()
+    chen.sign_out()
+    assert not sheet_window.isVisible()
+    assert chen.staff.id not in store._keys  # the next person at this desk cannot sign as Dr. Chen

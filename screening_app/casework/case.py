@@ -8,6 +8,7 @@ class is the convenient door, not the only guard.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from ..records.accounts import Staff
 from ..records.identity import patient_key
@@ -36,7 +37,8 @@ class Case:
         self.status: str = row.status if row is not None else "new"
         self.record = None
         self._original: dict | None = None
-        self.paper_events: list[str] = [e["event"] for e in store.paper_events(self.sid)] \
+        self.paper_events: list[tuple[str, str | None]] = [
+            (e["event"], e.get("sheet_sha256")) for e in store.paper_events(self.sid)] \
             if store is not None and self.sid is not None else []
         self._history_key: tuple | None = None
         self.refresh_history()
@@ -47,21 +49,44 @@ class Case:
     def history(self) -> tuple[EarlierScreening, ...]:
         return self.flow.history
 
-    def refresh_history(self) -> bool:
-        """Looks the patient up again when who they are has changed; True when it found more."""
+    def refresh_history(self, *, force: bool = False) -> bool:
+        """Looks the patient up again when who they are has changed (or always, with `force`);
+        True when what it found differs."""
         if self.store is None:
             return False
         d = self.draft
         key = (patient_key(d.name, d.date_of_birth), d.patient_id.strip())
-        if key == self._history_key:
+        if key == self._history_key and not force:
             return False
         self._history_key = key
         found = tuple(self.store.patient_history(self.staff, name=d.name, date_of_birth=d.date_of_birth,
                                                  patient_id=d.patient_id, exclude=self.sid)) if any(key) else ()
-        changed = [(e.screening_id, e.adverse_events) for e in found] != \
-            [(e.screening_id, e.adverse_events) for e in self.flow.history]
+        changed = found != self.flow.history
         self.flow.history = found
         return changed
+
+    def refresh(self) -> None:
+        """Before a sheet is made: the patient's records and the clinic's settings as they are now,
+        not as they were when the window opened (another workstation may have finished a
+        screening of this patient, or the admin changed a setting)."""
+        if self.store is None:
+            return
+        self.refresh_history(force=True)
+        self._apply_settings(self.store.settings())
+
+    def _apply_settings(self, settings) -> None:
+        self.settings = settings
+        self.flow.waiting_period = getattr(settings, "blood_donation_waiting_period", None)
+        self.flow.minimum_age = getattr(settings, "minimum_age", self.flow.minimum_age)
+
+    def date_has_passed(self, today: dt.date | None = None) -> bool:
+        """A draft left open overnight: its planned treatment date is now in the past, and no
+        sheet may be made for a past day (the lot's expiry is checked against it): ask anew."""
+        try:
+            planned = dt.date.fromisoformat(self.draft.treatment_date)
+        except ValueError:
+            return False
+        return planned < (today or self.flow.today or dt.date.today())
 
     # --- an amendment, against its original ------------------------------------------------------
 
@@ -71,8 +96,10 @@ class Case:
             return []
         if self._original is None:
             self._original = self.store.record(self.amends).screening_file
-        before = _flatten({k: v for k, v in self._original.items() if k != "review"})
-        now = _flatten({k: v for k, v in self.draft.to_screening_file().items() if k != "review"})
+        # What the patient said and who they are; the lot is checked anew and the review made anew.
+        compared = ("patient", "treatment", "answers", "follow_ups", "representative")
+        before = _flatten({k: v for k, v in self._original.items() if k in compared})
+        now = _flatten({k: v for k, v in self.draft.to_screening_file().items() if k in compared})
         out = []
         for key in sorted(set(before) | set(now)):
             if before.get(key) != now.get(key):
@@ -129,10 +156,10 @@ class Case:
         self.draft.reviewed_at = (when or dt.datetime.now()).replace(second=0, microsecond=0).isoformat()
 
     def screening_file(self) -> dict:
-        """What is signed: the lot only with a consent, or a consent the patient declined
-        (nothing is given otherwise)."""
-        kind = self.flow.sheet_kind(self.draft)
-        return self.draft.to_screening_file(with_product=kind.value in ("consent", "declined"))
+        """What is signed: the lot whenever the answers and the review allow treatment (so a
+        failed lot is recorded as failed, not as unchecked); no lot otherwise (nothing is given)."""
+        allows = self.flow.evaluate(self.draft).review_allows_treatment
+        return self.draft.to_screening_file(with_product=allows)
 
     def decline(self, note: str, when: dt.datetime | None = None) -> None:
         """The patient read the consent and said no: the refusal is recorded, by the signed-in
@@ -166,17 +193,21 @@ class Case:
 
     PAPER_DONE = ("printed", "saved", "not_printed")
 
-    def record_paper(self, event: str, detail: str = "") -> None:
-        """The sheet was printed, saved, or not (with why): a consent is finished only after one."""
+    def record_paper(self, event: str, detail: str = "", *, sheet: bytes | None = None) -> None:
+        """The sheet was printed, saved, or not (with why): a consent is finished only after one,
+        for that very sheet (its SHA-256 is recorded with the event)."""
+        digest = hashlib.sha256(sheet).hexdigest() if sheet is not None else None
         if self.store is not None:
             if self.sid is None:
                 self.save(Step.SHEET)
-            self.store.record_paper(self.staff, self.sid, event, detail)
-        self.paper_events.append(event)
+            self.store.record_paper(self.staff, self.sid, event, detail, sheet_sha256=digest)
+        self.paper_events.append((event, digest))
 
-    @property
-    def paper_done(self) -> bool:
-        return any(e in self.PAPER_DONE for e in self.paper_events)
+    def paper_done_for(self, sheet: bytes) -> bool:
+        """Printed or saved (or why not said) for this sheet: a sheet changed since (another lot,
+        another answer) needs printing again, and the earlier paper is void."""
+        digest = hashlib.sha256(sheet).hexdigest()
+        return any(e in self.PAPER_DONE and d == digest for e, d in self.paper_events)
 
     def log(self, action: str, detail: dict | None = None) -> None:
         self.store.log(self.staff, action, self.sid, detail)

@@ -14,7 +14,8 @@ from enum import IntEnum
 
 from ..screening import InputRefused, Screening, ScreeningResult, default_content, parse_screening, screen
 from ..screening.engine import DEFAULT_MINIMUM_AGE
-from ..screening.consent import Decision, Review, ReviewDecision, SheetKind, needs_review, review_problems, sheet_kind
+from ..screening.consent import (Decision, Review, ReviewDecision, SheetKind, needs_review, review_problems, sheet_kind,
+                                treatment_kind)
 from ..screening.content import Content
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
@@ -47,6 +48,7 @@ class Draft:
     patient_id: str = ""
     contact: str = ""
     route: str = ""
+    procedure: str = "none"  # topical only: none, microneedling or laser
     area: str = ""
     treatment_date: str = field(default_factory=lambda: dt.date.today().isoformat())
     answers: dict[str, str] = field(default_factory=dict)
@@ -70,6 +72,8 @@ class Draft:
             if getattr(self, key).strip():
                 patient[key] = getattr(self, key)
         treatment = {"route": self.route or None, "date": self.treatment_date}
+        if self.procedure and self.procedure != "none":
+            treatment["procedure"] = self.procedure
         if self.area.strip():
             treatment["area"] = self.area
         data = {"patient": patient, "treatment": treatment, "answers": dict(self.answers)}
@@ -126,11 +130,12 @@ class Evaluation:
     product_result: ScreeningResult | None       # with the lot checked; None while the lot is malformed
     review: Review | None
     review_problems: dict[str, str]
-    kind: SheetKind | None
+    kind: SheetKind | None  # the core's one rule, with the draft's lot (no lot or a malformed one: none)
+    treatment: SheetKind | None = None  # what the answers and review allow, the lot aside
 
     @property
     def review_allows_treatment(self) -> bool:
-        return self.kind is SheetKind.CONSENT
+        return self.treatment is SheetKind.CONSENT
 
 
 class Flow:
@@ -169,7 +174,8 @@ class Flow:
     def _screen(self, screening: Screening) -> ScreeningResult:
         # The same as screen_for_clinic: the case hands the clinic's waiting period in once.
         return screen(screening, content=self.content, waiting_period=self.waiting_period, history=self.history,
-                      minimum_age=self.minimum_age, recalled=self.recalled)
+                      minimum_age=self.minimum_age, today=self.today,
+                      recalled_lots=self.recalled)
 
     def _evaluate(self, draft: Draft) -> Evaluation:
         parse_problems: list[tuple[str, str]] = []
@@ -187,11 +193,15 @@ class Flow:
             pass
         review = self.review(draft)
         problems: dict[str, str] = {}
-        kind = None
+        kind = treatment = None
         if result is not None:
             problems = self._review_problems(draft, result, review)
-            kind = sheet_kind(result, review)
-        return Evaluation(tuple(parse_problems), screening, result, product_result, review, problems, kind)
+            treatment = treatment_kind(result, review)
+            # The one rule for a signable consent (screening.consent): the lot must be present
+            # and verified on the day; without a lot (or with a malformed one) it is not checked.
+            kind = sheet_kind(product_result or result, review, today=self.today)
+        return Evaluation(tuple(parse_problems), screening, result, product_result, review, problems, kind,
+                          treatment)
 
     # --- what the pages ask ------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import exists, func, insert, select
 
-from ..screening.engine import lot_key
+from ..screening.product import normalise_lot  # as the core compares a lot with recalled ones
 from ..screening.history import OpenAdverseEvent
 from ..screening.model import Route
 from . import StoreError
@@ -123,6 +123,15 @@ class LookbackRow:
     open_adverse_events: int
 
 
+def lot_key(lot: str) -> str:
+    """Lots as stored and queried: without case or surrounding spaces ("ev-2291 " is EV-2291)."""
+    return lot.strip().upper()
+
+
+def _recalled_match(lot: str, recalled) -> bool:
+    return normalise_lot(lot) in {normalise_lot(x) for x in recalled}
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -200,7 +209,7 @@ class AftercareMixin:
         _refuse(problems)
         with self._write() as c:
             actor = self._acting(c, actor, "recall", "recall a lot")
-            if lot_key(lot) in {lot_key(x) for x in self._recalled(c)}:
+            if _recalled_match(lot, self._recalled(c)):
                 raise StoreError("refused", f"lot: {lot} is recalled already")
             c.execute(insert(t.recalls).values(lot=lot, reason=reason, recalled_by=actor.id, recalled_at=_stamp()))
             given = c.execute(select(func.count()).select_from(self._current_admins()
@@ -283,7 +292,7 @@ class AftercareMixin:
         lot = _text(lot, "lot", problems, required=True)
         if lot and lot_key(lot) != lot_key(consent.lot or ""):
             problems.append(f"lot: {lot} is not the lot verified for this consent ({consent.lot})")
-        elif lot and lot_key(lot) in {lot_key(x) for x in self._recalled(c)} and \
+        elif lot and _recalled_match(lot, self._recalled(c)) and \
                 not (already_given and lot_key(already_given) == lot_key(lot)):
             # (Correcting the record of a dose given before the recall stays possible.)
             problems.append(f"lot: {lot} was recalled; it must not be given")
@@ -654,7 +663,7 @@ class AftercareMixin:
         today = today or dt.date.today()
         with self._write() as c:
             actor = self._acting(c, actor, "lookback", "look back at who received a lot")
-            recalled = lot_key(lot) in {lot_key(x) for x in self._recalled(c)}
+            recalled = _recalled_match(lot, self._recalled(c))
             cur = self._current_admins().where(t.administrations.c.given.is_(True),
                                                func.upper(t.administrations.c.lot) == lot_key(lot)).subquery()
             s = t.screenings

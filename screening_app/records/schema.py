@@ -126,6 +126,7 @@ paper = Table(
     Column("detail", Text, nullable=False, server_default=""),
     Column("scan", LargeBinary),
     Column("scan_sha256", String(64)),
+    Column("sheet_sha256", String(64)),  # the sheet this event is about
     _one_of("event", PAPER_EVENTS, "paper_event"),
 )
 Index("ix_paper_screening", paper.c.screening_id)

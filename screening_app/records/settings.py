@@ -8,6 +8,7 @@ A malformed value never stops a screening: the default is used and the problem i
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, make_dataclass
 
 # After each treatment given the clinic contacts the patient in these windows (days after the
@@ -47,6 +48,7 @@ def follow_up_problem(value: object) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+LOCAL_PATIENT_ID_SYSTEM = "urn:exosome-screening:local:patient-id"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Setting:
     max_length: int = 500  # text
     choices: tuple = ()  # text: one of these
     bounds: tuple[int, int] | None = None  # whole numbers: lowest and highest allowed
+    pattern: str = ""  # text: must match this regular expression whole (e.g. a URI)
     # Needed before the app prints a patient sheet (the admin must set it; the GUI refuses to print).
     required_to_print: bool = False
     # A further check of a text value, returning the problem or None.
@@ -94,6 +97,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("follow_up_days", str, DEFAULT_FOLLOW_UP,
             "Follow-up contacts, days after the treatment (e.g. 2-3, 14, 42, 90)", max_length=200,
             check=follow_up_problem),
+    # The `system` of the patient IDs the clinic types in, for FHIR exports: a URI the clinic owns
+    # (its EHR's, e.g. urn:oid:…). The default says plainly the IDs are local to this installation.
+    Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, "System (URI) of the clinic's patient IDs, for exports",
+            pattern=r"[A-Za-z][A-Za-z0-9+.-]*:\S+"),
 )
 
 
@@ -149,6 +156,8 @@ def _problem(s: Setting, value) -> str:
             return f"longer than {s.max_length} characters"
         if s.choices and value.strip() not in s.choices:
             return f"must be {' or '.join(s.choices)}"
+        if s.pattern and not re.fullmatch(s.pattern, value.strip()):
+            return "must be a URI such as urn:oid:1.2.3 or https://…"
     if s.bounds and not s.bounds[0] <= value <= s.bounds[1]:
         return f"must be {s.bounds[0]} to {s.bounds[1]}"
     return ""

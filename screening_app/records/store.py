@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, event, func, insert, intersect, make_url, 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .. import paths
-from ..screening import InputRefused, parse_screening
+from ..screening import InputRefused, default_content, parse_screening
 from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
 from . import StoreError
@@ -75,6 +75,21 @@ class FinishedRecord:
     amends: str | None
     signer_name: str | None = None
     content_digest: str | None = None
+
+
+def draft_outcome(draft: dict, history=()) -> str:
+    """The outcome of a draft as far as it is answered, decided here, never taken from the caller:
+    a later screening of the same patient relies on it. Unanswered questions count as "don't know";
+    an unchosen route counts as the most severe of all routes; the patient's earlier screenings
+    count as they do at finishing."""
+    from ..screening import default_content, evaluate
+    from ..screening.model import Answer, Route
+    content = default_content()
+    answers = {q: a for q, a in (draft.get("answers") or {}).items()
+               if q in content.question_ids and a in {x.value for x in Answer}}
+    routes = [draft["route"]] if draft.get("route") in {r.value for r in Route} else [r.value for r in Route]
+    return Outcome.most_severe(evaluate(answers, route, content=content, history=history).outcome
+                               for route in routes).value
 
 
 def now() -> str:
@@ -544,7 +559,8 @@ class Store(AftercareMixin):
 
     def save_draft(self, actor: Staff, sid: str, draft: dict, *, step: int, version: int,
                    outcome: str | None = None, audit_step: bool = False) -> int:
-        """Saves what is typed; returns the new version. Refuses a save over someone else's."""
+        """Saves what is typed; returns the new version. Refuses a save over someone else's.
+        `outcome` is not used: the store works the draft's outcome out itself (draft_outcome)."""
         s = t.screenings
         with self._write() as c:
             actor = self._acting(c, actor, "screen", "edit a screening")
@@ -553,7 +569,9 @@ class Store(AftercareMixin):
                 or_((s.c.status == "draft") & (s.c.created_by == actor.id),
                     (s.c.status == "in_review") & (s.c.claimed_by == actor.id))).values(
                 draft_json=_canonical(draft), step=step, updated_by=actor.id, updated_at=now(),
-                row_version=version + 1, **self._searchable(draft, outcome)))
+                row_version=version + 1, **self._searchable(draft, draft_outcome(draft, self._history(
+                    c, name=str(draft.get("name", "")), date_of_birth=str(draft.get("date_of_birth", "")),
+                    patient_id=str(draft.get("patient_id", "")), exclude=sid)))))
             if result.rowcount != 1:
                 raise StoreError("conflict", self._why_not_yours(c, sid, actor))
             self._index_name(c, sid, draft.get("name", ""))
@@ -623,7 +641,7 @@ class Store(AftercareMixin):
         with self._write() as c:
             actor = self._acting(c, actor, None, "")
             row = c.execute(select(t.screenings.c.status, t.screenings.c.claimed_by, t.screenings.c.claimed_at,
-                                   t.staff.c.username).outerjoin(t.staff, t.staff.c.id == t.screenings.c.claimed_by)
+                                   t.screenings.c.updated_at, t.staff.c.username).outerjoin(t.staff, t.staff.c.id == t.screenings.c.claimed_by)
                             .where(t.screenings.c.id == sid)).first()
             if row is None or row.status != "in_review":
                 return
@@ -636,9 +654,10 @@ class Store(AftercareMixin):
                 raise StoreError("refused", "reason: say why the screening is freed (for example: "
                                             "the clinician went home)")
             limit = self._settings(c).claim_release_minutes
-            held_since = dt.datetime.fromisoformat(row.claimed_at)
+            # From the holder's last save, not from the claim: someone still typing is not "gone".
+            held_since = max(dt.datetime.fromisoformat(row.claimed_at), dt.datetime.fromisoformat(row.updated_at))
             if dt.datetime.now(dt.timezone.utc) - held_since < dt.timedelta(minutes=limit):
-                raise StoreError("refused", f"{row.username} opened this screening less than {limit} minutes ago. "
+                raise StoreError("refused", f"{row.username} worked on this screening less than {limit} minutes ago. "
                                             "Ask them, or wait.")
             self._unclaim(c, sid)
             self._audit(c, actor.username, "claim_released", sid, {"holder": row.username, "reason": reason.strip()})
@@ -839,13 +858,19 @@ class Store(AftercareMixin):
         made = render(screening, settings=settings, history=history, completed_by=completed_by,
                       completed_on=completed_on, recalled=recalled)
         with self._write() as c:
+            # First the audit head's row lock: on PostgreSQL this serialises finishes (and every
+            # other write), so two finishes for one patient cannot each miss the other.
+            c.execute(select(t.audit_head.c.seq).where(t.audit_head.c.id == 1).with_for_update())
             signer, key, _, history_now, settings_now, _, recalled_now = inputs(c)
             if history_now != history or settings_now != settings or recalled_now != recalled:
                 raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
                                              "changed while the sheet was made. Finish again.")
             result, kind = made.result, made.kind.value
             product = result.product
-            if kind == "consent" and (product is None or not product.verified):
+            # The core's rule never makes a consent without a verified lot; a screening that may be
+            # treated but whose lot is missing or failed is not finished either: check a good lot first.
+            if kind in ("lot_not_checked", "lot_not_verified") or (
+                    kind == "consent" and (product is None or not product.verified)):
                 raise StoreError("refused", "A consent needs a product lot that passed every check on the "
                                             "treatment date; this one has not.")
             if pdf is not None and pdf != made.pdf:
@@ -859,10 +884,14 @@ class Store(AftercareMixin):
                 sheet_kind=kind, questionnaire_version=result.questionnaire_version,
                 rules_version=result.rules_version, sheet_version=sheet_version or sheet_texts()["sheet"]["version"],
                 lot=product.lot if product else None, lot_verified=product.verified if product else None,
-                pdf=made.pdf, pdf_sha256=sha))
+                pdf=made.pdf, pdf_sha256=sha, content_digest=default_content().digest))
+            signed = {"name": screening.patient.name, "date_of_birth": screening.patient.date_of_birth.isoformat(),
+                      "treatment_date": screening.treatment.date.isoformat(),
+                      "patient_id": screening.patient.patient_id or ""}
             c.execute(update(t.screenings).where(t.screenings.c.id == sid).values(
-                status="finished", outcome=result.outcome.value, updated_by=signer.id, updated_at=stamp,
-                claimed_by=None, row_version=version + 1))
+                status="finished", updated_by=signer.id, updated_at=stamp, claimed_by=None, row_version=version + 1,
+                **self._searchable(signed, result.outcome.value)))  # indexed as signed, not as last typed
+            self._index_name(c, sid, screening.patient.name)
             self._sign_finished(c, signer, sid, key)
             self._audit(c, signer.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
                                                               "pdf_sha256": sha, "signer": signer.display_name})
@@ -919,7 +948,8 @@ class Store(AftercareMixin):
 
     # --- the paper side -----------------------------------------------------------------------------
 
-    def record_paper(self, actor: Staff, sid: str, event: str, detail: str = "", *, scan: bytes | None = None) -> None:
+    def record_paper(self, actor: Staff, sid: str, event: str, detail: str = "", *, scan: bytes | None = None,
+                     sheet_sha256: str | None = None) -> None:
         """Records that the sheet was printed or saved, not printed (with why), or that the signed
         copy came back (optionally with its scan as PDF). Append-only; each is audited."""
         if event not in t.PAPER_EVENTS:
@@ -934,14 +964,17 @@ class Store(AftercareMixin):
                 raise StoreError("refused", "This screening does not exist.")
             sha = hashlib.sha256(scan).hexdigest() if scan is not None else None
             c.execute(insert(t.paper).values(screening_id=sid, event=event, at=now(), by=actor.id,
-                                             detail=detail.strip()[:2000], scan=scan, scan_sha256=sha))
-            self._audit(c, actor.username, event, sid, {"detail": detail.strip()[:200], "scan_sha256": sha})
+                                             detail=detail.strip()[:2000], scan=scan, scan_sha256=sha,
+                                             sheet_sha256=sheet_sha256))
+            self._audit(c, actor.username, event, sid, {"detail": detail.strip()[:200], "scan_sha256": sha,
+                                                        "sheet_sha256": sheet_sha256})
 
     def paper_events(self, sid: str) -> list[dict]:
         """What happened to this screening's sheet on paper, oldest first (scans not included)."""
         p = t.paper
         with self._read() as c:
-            rows = c.execute(select(p.c.event, p.c.at, p.c.detail, p.c.scan_sha256, t.staff.c.display_name)
+            rows = c.execute(select(p.c.event, p.c.at, p.c.detail, p.c.scan_sha256, p.c.sheet_sha256,
+                                    t.staff.c.display_name)
                              .join(t.staff, t.staff.c.id == p.c.by).where(p.c.screening_id == sid)
                              .order_by(p.c.id)).mappings().all()
         return [dict(r) for r in rows]

@@ -1,12 +1,17 @@
 """Which sheet a screening may print: the one place that decides whether consent can be signed.
 
-- do_not_treat prints the do-not-treat sheet, whatever any review says;
-- clinician_review prints a consent only after a clinician decided "proceed", with a
-  reason, on every finding that needs review; a "defer" prints the on-hold sheet; no
-  review yet prints an information sheet with nothing to sign;
-- no_contraindication_found prints the consent;
-- a patient who read a consent and said no gets the declined record instead: what they read,
-  marked as declined, with nothing to sign.
+The rule (contract.md, second edition): a signable consent only when
+1. the outcome allows it: do_not_treat prints the do-not-treat sheet, whatever any review says;
+2. every needed review says proceed: clinician_review needs a clinician's "proceed", with a
+   reason, on every finding that needs review; a "defer" prints the on-hold sheet; no
+   review yet prints an information sheet with nothing to sign;
+3. the product is present and verified on the day: no lot checked prints "the lot has not
+   been checked yet", a lot that fails any check (expired by the treatment day, recalled, ...)
+   prints "this lot has not passed its checks: it must not be used"; nothing to sign on either.
+A patient who read a consent and said no gets the declined record instead: what they read,
+marked as declined, with nothing to sign.
+
+`sheet_kind` is that rule; the wizard, `screen --pdf` and the store all call it, never their own.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .model import Outcome, ScreeningResult
+from .model import Outcome, ProductCheck, ScreeningResult
 
 
 class SheetKind(str, Enum):
@@ -23,6 +28,16 @@ class SheetKind(str, Enum):
     DEFERRED = "deferred"
     AWAITING_REVIEW = "awaiting_review"
     DECLINED = "declined"
+    LOT_NOT_CHECKED = "lot_not_checked"
+    LOT_NOT_VERIFIED = "lot_not_verified"
+
+    @property
+    def signable(self) -> bool:
+        """Only a consent has a consent statement and signature lines."""
+        return self is SheetKind.CONSENT
+
+
+_FROM_RESULT = object()
 
 
 class Decision(str, Enum):
@@ -86,16 +101,31 @@ def review_problems(result: ScreeningResult, review: Review | None) -> list[str]
     return problems
 
 
-def sheet_kind(result: ScreeningResult, review: Review | None = None,
-               declined: Declined | None = None) -> SheetKind:
-    kind = _sheet_kind(result, review)
+def sheet_kind(result: ScreeningResult, review: Review | None = None, declined: Declined | None = None, *,
+               product: ProductCheck | None = _FROM_RESULT,  # type: ignore[assignment]
+               today: dt.date | None = None) -> SheetKind:
+    """The sheet this screening may print: CONSENT only when the answers, the review and the lot
+    all allow it. `product` is the lot check to judge by (default: the one in `result`, made by
+    `screen` for the later of today and the treatment date); None means no lot was checked.
+    A check made for an earlier day than `today` (a draft left open overnight) is no check."""
+    kind = treatment_kind(result, review)
+    if kind is SheetKind.CONSENT:
+        check = result.product if product is _FROM_RESULT else product
+        today = today or dt.date.today()
+        if check is None or (isinstance(check, ProductCheck) and check.checked_for is not None
+                             and check.checked_for < today):
+            kind = SheetKind.LOT_NOT_CHECKED
+        elif not isinstance(check, ProductCheck) or not check.verified or not check.lot:
+            kind = SheetKind.LOT_NOT_VERIFIED
     # Only a consent that was offered can be declined; any other sheet stays what it is.
     if declined is not None and kind is SheetKind.CONSENT:
         return SheetKind.DECLINED
     return kind
 
 
-def _sheet_kind(result: ScreeningResult, review: Review | None) -> SheetKind:
+def treatment_kind(result: ScreeningResult, review: Review | None = None) -> SheetKind:
+    """What the answers and the review allow, the lot aside: CONSENT here means "may be treated
+    once a verified lot is checked", never that a consent may be printed (use `sheet_kind`)."""
     if result.outcome is Outcome.DO_NOT_TREAT:
         return SheetKind.DO_NOT_TREAT
     if result.outcome is Outcome.NO_CONTRAINDICATION_FOUND:

@@ -13,24 +13,19 @@ from collections.abc import Collection, Mapping, Sequence
 
 from .content import Content, default_content
 from .history import CASE_FINDING_IDS, adverse_event_finding, seen_before_finding
-from .model import Advice, Answer, Finding, Outcome, ProductCheck, Route, ScreeningResult, age_on
+from .model import Advice, Answer, Finding, Outcome, Procedure, Route, ScreeningResult, age_on
 from .product import verify_product
 
 NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
 # The clinic's minimum age to consent for oneself, unless its settings say otherwise.
 DEFAULT_MINIMUM_AGE = 18
-RECALLED = "Lot {lot} was recalled by the clinic: a recalled lot is never given."
 
 
-def lot_key(lot: str) -> str:
-    """Lots are compared without case or surrounding spaces ("ev-2291 " is EV-2291)."""
-    return lot.strip().upper()
-
-
-def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route) -> Finding | None:
+def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route,
+                 procedure: Procedure) -> Finding | None:
     question = content.question(qid)
     counted_as = answer if answer is not None else Answer.DONT_KNOW
-    matching = [r for r in content.rules_for(qid) if r.matches(counted_as, route)]
+    matching = [r for r in content.rules_for(qid) if r.matches(counted_as, route, procedure)]
     worst = max(matching, key=lambda r: r.outcome.severity, default=None)
     if answer is None and question.required:
         # Nothing may be skipped: an unanswered required question always needs a clinician.
@@ -45,7 +40,8 @@ def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route
 
 
 def minor_finding(content: Content, date_of_birth: dt.date, on: dt.date, minimum_age: int) -> Finding | None:
-    """"Patient is a minor" when the patient is younger than the clinic's minimum age on the treatment date."""
+    """"Patient is a minor" when the patient is younger than the clinic's minimum age on `on`
+    (the day the consent would be signed)."""
     age = age_on(date_of_birth, on)
     if age >= minimum_age:
         return None
@@ -75,23 +71,30 @@ def evaluate(
     history: Sequence = (),
     date_of_birth: dt.date | None = None,
     minimum_age: int = DEFAULT_MINIMUM_AGE,
-    recalled: Collection[str] = (),
+    procedure: Procedure | str = Procedure.NONE,
+    recalled_lots: Collection[str] = (),
+    today: dt.date | None = None,
 ) -> ScreeningResult:
     """Screens one patient. `answers` may be incomplete; unknown question ids are an error.
     `history` holds the patient's earlier screenings (history.EarlierScreening), as the
-    records found them: one that stopped treatment raises a "seen before" finding, an open
-    adverse event after one an "open adverse event" finding.
+    records found them: one that stopped treatment raises a "seen before" finding.
     With `date_of_birth`, a patient under `minimum_age` on the treatment date needs a clinician.
-    `recalled`: the lots the clinic has recalled; such a lot never verifies."""
+
+    The lot is checked for the later of today and the treatment date (a lot that expires
+    before the day of treatment never passes), and never passes when it is in `recalled_lots`.
+    """
     content = content or default_content()
     route = Route(route)
+    procedure = Procedure(procedure)
+    if procedure not in Procedure.allowed_for(route):
+        raise ValueError(f"procedure {procedure.value} is not given with the {route.value} route")
     unknown = sorted(set(answers) - set(content.question_ids))
     if unknown:
         raise ValueError(f"answers for unknown questions: {', '.join(unknown)}")
     answers = {qid: Answer(a) for qid, a in answers.items()}
 
     findings = [f for qid in content.question_ids
-                if (f := _finding_for(content, qid, answers.get(qid), route)) is not None]
+                if (f := _finding_for(content, qid, answers.get(qid), route, procedure)) is not None]
     earlier = seen_before_finding(history, answers, content)
     if earlier is not None:
         findings.append(earlier)
@@ -99,7 +102,10 @@ def evaluate(
     if adverse is not None:
         findings.append(adverse)
     if date_of_birth is not None:
-        minor = minor_finding(content, date_of_birth, treatment_date or dt.date.today(), minimum_age)
+        # The consent is signed before the treatment: the patient's age on the earlier of the two
+        # days decides (17 today and 18 next week still needs a parent's permission today).
+        signing_day = min(today or dt.date.today(), treatment_date or dt.date.today())
+        minor = minor_finding(content, date_of_birth, signing_day, minimum_age)
         if minor is not None:
             findings.append(minor)
     order = {qid: i for i, qid in enumerate((*content.question_ids, *CASE_FINDING_IDS, *content.checks))}
@@ -112,9 +118,9 @@ def evaluate(
 
     checked = None
     if product is not None:
-        checked = verify_product(product, content.product, treatment_date or dt.date.today())
-        if checked.lot and lot_key(checked.lot) in {lot_key(r) for r in recalled}:
-            checked = ProductCheck(checked.lot, (*checked.problems, RECALLED.format(lot=checked.lot)))
+        today = today or dt.date.today()
+        on_date = max(today, treatment_date) if treatment_date else today
+        checked = verify_product(product, content.product, on_date, recalled_lots)
 
     return ScreeningResult(outcome, tuple(findings), advice, checked,
                            content.questionnaire_version, content.rules_version)

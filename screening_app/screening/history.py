@@ -18,9 +18,18 @@ from ..resources import resource_path
 from .model import Answer, Finding, Outcome
 
 SEEN_BEFORE = "seen_before"
+RECORDS_UNAVAILABLE = "records_unavailable"
 OPEN_ADVERSE_EVENT = "open_adverse_event"
 # Findings that come from the records, not from a question; a review may decide on them.
-CASE_FINDING_IDS = (SEEN_BEFORE, OPEN_ADVERSE_EVENT)
+CASE_FINDING_IDS = (SEEN_BEFORE, RECORDS_UNAVAILABLE, OPEN_ADVERSE_EVENT)
+
+
+class _Unavailable(tuple):
+    """The history when the records exist but cannot be read: unknown is never "none"."""
+
+
+# Pass as `history` when the workstation's records could not be read.
+HISTORY_UNAVAILABLE = _Unavailable()
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,12 @@ def _changes(earlier: EarlierScreening, answers: dict[str, Answer], content) -> 
 
 
 def seen_before_finding(history, answers: dict[str, Answer], content) -> Finding | None:
-    """The finding for the most recent earlier screening that stopped treatment, if any."""
+    """The finding for the most recent earlier screening that stopped treatment, if any; or,
+    when the records could not be read, the finding that says so (never a clean history)."""
+    if isinstance(history, _Unavailable):
+        t = _texts()[RECORDS_UNAVAILABLE]
+        refs = tuple(content.references[r] for r in t.get("references", ()) if r in content.references)
+        return Finding(RECORDS_UNAVAILABLE, None, Outcome.CLINICIAN_REVIEW, t["reason"], t["source"], refs)
     stopping = sorted((e for e in history if e.stops_treatment), key=lambda e: e.date, reverse=True)
     if not stopping:
         return None

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from .content import Content, default_content
 from .consent import Decision, Declined, Review, ReviewDecision
 from .history import CASE_FINDING_IDS
-from .model import Answer, ClinicInfo, Patient, Representative, Route, Screening, Signing, Treatment
+from .model import Answer, ClinicInfo, Patient, Procedure, Representative, Route, Screening, Signing, Treatment
 from .names import describe, name_problems
-from .product import PRODUCT_FIELDS
+from .product import FIELDS_BY_KEY, malformed_product
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NAME = 200
@@ -35,7 +35,7 @@ SIGNING_FIELDS = ("witness", "interpreter")
 DECLINED_FIELDS = ("recorded_by", "recorded_at", "note")
 REVIEW_FIELDS = ("clinician", "reviewed_at", "decisions")
 PATIENT_FIELDS = ("name", "date_of_birth", "patient_id", "contact")
-TREATMENT_FIELDS = ("route", "area", "date")
+TREATMENT_FIELDS = ("route", "area", "date", "procedure")
 
 
 class InputRefused(Exception):
@@ -44,8 +44,11 @@ class InputRefused(Exception):
         self.problems = problems
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+def _non_finite(name: str) -> float:
+    # NaN and Infinity are not JSON, but refusing the whole file would not say where they are:
+    # they are read as numbers that no field accepts, so the refusal names the field
+    # (e.g. `product.storage_c: must be a finite number, not NaN`).
+    return float(name.replace("Infinity", "inf"))
 
 
 def _pairs_no_duplicates(pairs):
@@ -58,7 +61,7 @@ def _pairs_no_duplicates(pairs):
 
 
 def parse_json(raw: bytes | str) -> object:
-    """Decodes the file's JSON strictly: UTF-8, no duplicate keys, no NaN."""
+    """Decodes the file's JSON strictly: UTF-8, no duplicate keys; NaN is left for the fields to refuse."""
     if isinstance(raw, bytes):
         if len(raw) > MAX_FILE_BYTES:
             raise InputRefused([f"screening file: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"])
@@ -69,7 +72,7 @@ def parse_json(raw: bytes | str) -> object:
     if not raw.strip():
         raise InputRefused(["screening file: empty"])
     try:
-        return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_reject_constant)
+        return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_non_finite)
     except json.JSONDecodeError as exc:
         raise InputRefused([f"screening file: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from None
     except ValueError as exc:
@@ -184,27 +187,25 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 
 def _check_product(c: _Checker, product: dict) -> None:
-    for key, value in product.items():
-        expected = PRODUCT_FIELDS.get(key)
-        if expected is None:
-            continue  # reported as unknown already
-        field = f"product.{key}"
-        if value is None:
-            continue  # null counts as not shown; verification names it
-        if isinstance(value, bool) and expected is not bool:
-            c.fail(field, "must not be true/false")
-        elif not isinstance(value, expected):
-            c.fail(field, f"must be {_expected_name(expected)}, not {_json_type(value)}")
-        elif key == "markers" and not all(isinstance(m, str) and m.strip() for m in value):
-            c.fail(field, "must be a list of marker names, such as \"CD9\"")
-        elif key == "expiry":
-            c.date(product, field, key, required=False)
-        elif isinstance(value, str) and len(value) > MAX_SHORT_TEXT:
-            c.fail(field, f"too long ({len(value)} characters; at most {MAX_SHORT_TEXT})")
+    # The product check table (product.PRODUCT_FIELDS) says what each value may be; null counts
+    # as not shown, which verification names. Unknown keys are reported already.
+    for key, message in malformed_product(product):
+        c.fail(f"product.{key}", message)
 
 
-def _expected_name(expected) -> str:
-    return {bool: "true or false", str: "text", list: "a list", int: "a whole number"}.get(expected, "a number")
+def _check_procedure(c: _Checker, treatment: Mapping, route: Route | None) -> Procedure:
+    raw = treatment.get("procedure")
+    if raw is None:
+        return Procedure.NONE
+    try:
+        procedure = Procedure(raw)
+    except (ValueError, TypeError):
+        allowed = ", ".join(p.value for p in Procedure)
+        c.fail("treatment.procedure", f"must be one of {allowed}, not {json.dumps(raw)[:40]}")
+        return Procedure.NONE
+    if route is not None and procedure not in Procedure.allowed_for(route):
+        c.fail("treatment.procedure", f"{procedure.value} is only for the topical route, not {route.value}")
+    return procedure
 
 
 def parse_screening(data: object, *, content: Content | None = None, today: dt.date | None = None) -> Screening:
@@ -252,8 +253,12 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
                 c.fail("treatment.route", f"must be one of {allowed}, not {str(raw_route)[:40]!r}")
     area = c.text(treatment, "treatment.area", "area", MAX_SHORT_TEXT, required=False)
     when = c.date(treatment, "treatment.date", "date", required=False)
+    procedure = _check_procedure(c, treatment, route)
     if when is not None:
-        if dob is not None and when < dob:
+        if when < today:
+            c.fail("treatment.date", f"{when.isoformat()} is in the past: the planned treatment date "
+                                     f"must be today ({today.isoformat()}) or later")
+        elif dob is not None and when < dob:
             c.fail("treatment.date", f"{when.isoformat()} is before the date of birth")
         elif when > today + dt.timedelta(days=MAX_DAYS_AHEAD):
             c.fail("treatment.date", f"{when.isoformat()} is more than a year ahead")
@@ -274,7 +279,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
             if q.required and q.id not in raw_answers:
                 c.fail(f"answers.{q.id}", "missing")
 
-    product = c.table(data, "product", tuple(PRODUCT_FIELDS), required=False)
+    product = c.table(data, "product", tuple(FIELDS_BY_KEY), required=False)
     if product is not None:
         _check_product(c, product)
 
@@ -297,7 +302,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         raise InputRefused(c.problems)
     return Screening(
         patient=Patient(name, dob, pid, contact),
-        treatment=Treatment(route, when or today, area),
+        treatment=Treatment(route, when or today, area, procedure),
         answers=answers,
         product=product,
         follow_ups=follow_ups,

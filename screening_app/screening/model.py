@@ -34,6 +34,24 @@ class Route(str, Enum):
         }[self.value]
 
 
+class Procedure(str, Enum):
+    """What is done to the skin before a topical product goes on (topical route only)."""
+
+    NONE = "none"
+    MICRONEEDLING = "microneedling"
+    LASER = "laser"
+
+    @property
+    def label(self) -> str:
+        return {"none": "Nothing: on intact skin", "microneedling": "After microneedling",
+                "laser": "After laser"}[self.value]
+
+    @classmethod
+    def allowed_for(cls, route: "Route") -> tuple["Procedure", ...]:
+        """Microneedling and laser prepare the skin for a topical product; other routes have none."""
+        return tuple(cls) if route is Route.TOPICAL else (cls.NONE,)
+
+
 class Outcome(str, Enum):
     """Screening outcomes; compare them by `severity`, never by their text."""
 
@@ -103,6 +121,7 @@ class ProductCheck:
 
     lot: str | None
     problems: tuple[str, ...]
+    checked_for: dt.date | None = None  # the day the lot was checked for: later of today and treatment
 
     @property
     def verified(self) -> bool:
@@ -129,6 +148,7 @@ class Treatment:
     route: Route
     date: dt.date
     area: str | None = None
+    procedure: Procedure = Procedure.NONE
 
 
 @dataclass(frozen=True)

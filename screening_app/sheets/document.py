@@ -2,7 +2,9 @@
 
 Which sheet is printed is decided by `screening.consent.sheet_kind`, never here: a
 do-not-treat screening gets a sheet with no consent statement and no signature line,
-and so does a clinician-review screening that no clinician has yet approved.
+and so does a clinician-review screening that no clinician has yet approved, and one
+whose product lot is not checked or has not passed its checks. Only the consent kind
+has signature lines.
 
 Every risk on the sheet cites its sources by id (sheet.toml); they are listed in full at the
 end of the sheet, so the patient or their doctor can look them up.
@@ -253,6 +255,8 @@ class _SheetBuilder:
             lot = self.r.product.lot
             if not self.r.product.verified:
                 lot += f" ({f['lot_not_verified']})"
+            elif self.kind is SheetKind.LOT_NOT_CHECKED:
+                lot += f" ({f['lot_not_checked']})"  # checked for an earlier day
             rows.append((f["lot"], lot))
         if self.ind:
             rows.append((f["ind"], self.ind))
@@ -455,6 +459,22 @@ class _SheetBuilder:
                  *self.blood_advice(), *self.answers_table(), *self.review_note(), *self.staff_lines(),
                  *self.sources()])
 
+    def lot_not_checked(self) -> list:
+        text = self.t["lot_not_checked"]
+        return ([*self.header(), _p(text["title"], "title"),
+                 _boxed([_p(text["banner"], "banner")], self.width), Spacer(1, 8), self.patient_details(),
+                 *self.sections(), *self.blood_advice(), *self.answers_table()])
+
+    def lot_not_verified(self) -> list:
+        text = self.t["lot_not_verified"]
+        return ([*self.header(), _p(text["title"], "title"),
+                 _boxed([_p(text["banner"], "banner")], self.width), Spacer(1, 8), self.patient_details(),
+                 Spacer(1, 8), _p(text["intro"]), _p(self.t["do_not_treat"]["next_heading"], "heading"),
+                 *self._bullets(text["next"]),
+                 _p(f"{self.t['consent']['labels']['clinic_contact']} {self.clinic.phone or 'the clinic'}.",
+                    bold=True),
+                 *self.answers_table()])
+
     def do_not_treat(self) -> list:
         text = self.t["do_not_treat"]
         reasons = text["reasons"]
@@ -528,12 +548,14 @@ class _SheetBuilder:
 
     TITLES = {SheetKind.CONSENT: ("consent", "title"), SheetKind.AWAITING_REVIEW: ("awaiting_review", "title"),
               SheetKind.DO_NOT_TREAT: ("do_not_treat", "title"), SheetKind.DEFERRED: ("deferred", "title"),
-              SheetKind.DECLINED: ("declined", "title")}
+              SheetKind.DECLINED: ("declined", "title"), SheetKind.LOT_NOT_CHECKED: ("lot_not_checked", "title"),
+              SheetKind.LOT_NOT_VERIFIED: ("lot_not_verified", "title")}
 
     def build(self) -> bytes:
         flow = {SheetKind.CONSENT: self.consent, SheetKind.AWAITING_REVIEW: self.awaiting_review,
                 SheetKind.DO_NOT_TREAT: self.do_not_treat, SheetKind.DEFERRED: self.deferred,
-                SheetKind.DECLINED: self.declined_sheet}[self.kind]()
+                SheetKind.DECLINED: self.declined_sheet, SheetKind.LOT_NOT_CHECKED: self.lot_not_checked,
+                SheetKind.LOT_NOT_VERIFIED: self.lot_not_verified}[self.kind]()
         buffer = io.BytesIO()
         table, key = self.TITLES[self.kind]
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,

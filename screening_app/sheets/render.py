@@ -43,7 +43,7 @@ def render(screening: Screening, *, settings=None, content: Content | None = Non
     content = content or default_content()
     review = review if review is not None else screening.review
     result = screen_for_clinic(screening, settings=settings, content=content, history=history,
-                               recalled=recalled)
+                               recalled_lots=recalled)
     pdf = build_sheet(screening, result, clinic=clinic or clinic_from(settings, screening), review=review,
                       content=content, completed_by=completed_by, completed_on=completed_on)
     return Rendered(result, sheet_kind(result, review, getattr(screening, "declined", None)), pdf)

@@ -619,6 +619,12 @@ class MainWindow(QMainWindow):
 
     def _open_wizard(self, row=None, start: Step = Step.PATIENT) -> ScreeningWizard:
         session = ScreeningSession(self.store, self.staff, row, self, content=self.flow.content)
+        if session.case.date_has_passed():
+            # Left open overnight: the planned day has gone; the treatment page asks for the new one.
+            start = Step.TREATMENT
+            self.dialogs.tell(self, "New treatment date needed",
+                              f"The planned treatment date ({session.case.draft.treatment_date}) has passed. "
+                              "Enter the day the treatment will be given; the lot is checked for that day.")
         wizard = ScreeningWizard(dialogs=self.dialogs, session=session, start=start)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         wizard.finished.connect(lambda _code, w=wizard: self._closed(w))
@@ -633,8 +639,8 @@ class MainWindow(QMainWindow):
             session.deleteLater()  # handed over or finished: both saved it as their first step
         else:
             saved = session.save()
-            session.release()  # closed unfinished: back in the queue for any clinician
             if saved:
+                session.release()  # closed unfinished: back in the queue for any clinician
                 session.deleteLater()
             # else the session stays (parented here) and retries until the store takes the draft
         if wizard in self.windows:
@@ -744,7 +750,7 @@ class MainWindow(QMainWindow):
         self.store.log(self.staff, "opened", record.screening_id, {"for": "sheet"})
         dialog = QDialog(self)
         events = self.store.paper_events(record.screening_id)
-        printed = [e for e in events if e["event"] == "printed"]
+        printed = [e for e in events if e["event"] == "printed" and e.get("sheet_sha256") == record.pdf_sha256]
         if printed:
             how = f"Sheet as printed on {printed[0]['at'][:10]} by {printed[0]['display_name']}"
         else:
@@ -782,14 +788,15 @@ class MainWindow(QMainWindow):
         return True
 
     def export_fhir(self) -> None:
-        from ..records.export import fhir_bundle
+        from ..records.export import export_screening
         record = self._finished_selected()
         if record is None:
             return
         path = self.dialogs.ask_file(self, "Export as FHIR R4 JSON", str(Path.home() / f"{record.screening_id}.json"),
                                      "FHIR JSON (*.json)")
         if path:
-            self._write(Path(path), json.dumps(fhir_bundle(record, self.flow.content), ensure_ascii=False,
+            self._write(Path(path), json.dumps(export_screening(self.store, record.screening_id, self.flow.content),
+                                               ensure_ascii=False,
                                                indent=2).encode("utf-8"), record.screening_id, "fhir")
 
     def export_csv(self) -> None:
@@ -871,7 +878,10 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         """Hides patient data until the same person's password is given; nothing is closed."""
-        windows = [w for w in [self, *self.windows] if w.isVisible()]
+        # Every window of this app hides, stored-sheet windows and dialogs too: Qt leaves a child
+        # window on screen when its parent hides.
+        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()
+                   and not isinstance(w, (LockDialog, LockWarning))]
         for w in self.windows:
             if w.session is not None:
                 w.session.save()
@@ -903,9 +913,13 @@ class MainWindow(QMainWindow):
         person's drafts or back in the review queue; nothing of it is shown to the next one."""
         for w in list(self.windows):
             w.reject()
+        for w in QApplication.topLevelWidgets():  # stored sheets and any other window of this person's
+            if w is not self and w.isVisible() and not isinstance(w, (SignInDialog,)):
+                w.close()
         self.idle.active = False
         self.idle.stop()
         self.lock_warning.stop()
+        self.store.forget_signing_key(self.staff)  # the next person at this desk cannot sign as this one
         try:
             self.store.log(self.staff, "signed_out", None, {})
         except (StoreError, PermissionDenied):

@@ -1,8 +1,8 @@
 """The screening wizard: front desk (patient, treatment, questions), then the clinician
 (review, product lot, sheet).
 
-The pages hold no state of their own: they show and edit a `workflow.Draft`, and ask a
-`workflow.Flow` what is wrong and where Next leads. Qt stays in this package.
+The pages hold no state of their own: they show and edit a `casework.Draft`, and ask a
+`casework.Flow` what is wrong and where Next leads. Qt stays in this package.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QAbstractButton, QButtonGroup, QCheckBox, QFormLa
 from ..records.settings import ClinicSettings
 from ..screening import InputRefused, ScreeningResult
 from ..screening.consent import Decision, SheetKind
-from ..screening.model import Answer, Outcome, Route
+from ..screening.model import Answer, Outcome, Procedure, Route
+from ..screening.product import FIELDS_BY_KEY, PRODUCT_FIELDS
 from ..casework import Case, Draft, Flow, Step
 from ..records import StoreError
 from ..records.accounts import PermissionDenied, Staff
@@ -37,8 +38,8 @@ SEVERITY_ICON = {
 FIELD_LABELS = {
     "patient.name": "Full name", "patient.date_of_birth": "Date of birth", "patient.patient_id": "Patient ID",
     "patient.contact": "Contact", "treatment.route": "Route", "treatment.area": "Area",
-    "treatment.date": "Treatment date", "representative.name": "Parent or representative",
-    "representative.relationship": "Relationship",
+    "treatment.date": "Treatment date", "treatment.procedure": "Procedure",
+    "representative.name": "Parent or representative", "representative.relationship": "Relationship",
 }
 
 
@@ -284,32 +285,71 @@ class TreatmentPage(_Page):
             self.routes.addButton(button, i)
             box.addWidget(button)
         self.routes.buttonClicked.connect(self._route_chosen)
+        # Microneedling and laser break the skin before a topical product: the rules ask about
+        # bleeding for them as for a needle. Only the topical route has a procedure.
+        self.procedures = QButtonGroup(self)
+        self.procedure_box = QGroupBox("&Procedure before the product goes on the skin", self)
+        self.procedure_box.setAccessibleName("Procedure before the topical product")
+        row = QHBoxLayout(self.procedure_box)
+        for i, procedure in enumerate(Procedure):
+            button = QRadioButton(procedure.label, self.procedure_box)
+            button.setAccessibleName(f"Procedure: {procedure.label}")
+            button.setProperty("procedure", procedure.value)
+            self.procedures.addButton(button, i)
+            row.addWidget(button)
+        row.addStretch(1)
+        self.procedures.buttonClicked.connect(self._procedure_chosen)
+        self.procedure_error = _error_label(self)
+        self.procedure_error.setAccessibleName("Procedure: problem")
         form = QFormLayout()
         self.fields = _TextFields(self, form)
         self.area = self.fields.add("area", "treatment.area", "&Area", "Treatment area (optional)",
                                     "e.g. face, knee (optional)")
-        self.date = self.fields.add("treatment_date", "treatment.date", "&Date", "Treatment date, year-month-day",
-                                    "YYYY-MM-DD", max_length=10)
+        self.date = self.fields.add("treatment_date", "treatment.date", "&Date",
+                                    "Planned treatment date, year-month-day: today or later",
+                                    "YYYY-MM-DD, today or later", max_length=10)
         self.route_error = _error_label(self)
         layout = QVBoxLayout(self.body)
         layout.addWidget(route_box)
         layout.addWidget(self.route_error)
+        layout.addWidget(self.procedure_box)
+        layout.addWidget(self.procedure_error)
         layout.addLayout(form)
         layout.addStretch(1)
 
     def _route_chosen(self, button: QAbstractButton):
         self.draft.route = button.property("route")
+        if Procedure(self.draft.procedure or "none") not in Procedure.allowed_for(Route(self.draft.route)):
+            self.draft.procedure = Procedure.NONE.value  # an injection or IV has no skin procedure
+        self._show_procedure()
         self.changed()
+
+    def _procedure_chosen(self, button: QAbstractButton):
+        self.draft.procedure = button.property("procedure")
+        self.changed()
+
+    def _show_procedure(self) -> None:
+        topical = self.draft.route == Route.TOPICAL.value
+        self.procedure_box.setEnabled(topical)
+        wanted = self.draft.procedure or Procedure.NONE.value
+        for button in self.procedures.buttons():
+            button.setChecked(button.property("procedure") == wanted)
 
     def initializePage(self):
         self.fields.load()
         for button in self.routes.buttons():
             button.setChecked(button.property("route") == self.draft.route)
+        self._show_procedure()
+        if "treatment.date" in self.problems():
+            # A draft resumed on a later day: say at once that the planned date has passed.
+            self.fields.touched.add("treatment.date")
         self.refresh_messages()
 
     def refresh_messages(self):
         super().refresh_messages()
-        self.fields.show(self.problems())
+        problems = self.problems()
+        self.fields.show(problems)
+        _show_error(self.procedure_error, problems.get("treatment.procedure"))
 
 
 class _AnswerKeys(QObject):
@@ -621,55 +661,68 @@ class ReviewPage(_Page):
         return message
 
 
-PRODUCT_CHECKS = (
-    ("coa_lot_matches", "Certificate of Analysis on file for this lot; its lot number matches the vial"),
-    ("sterility_tested", "Sterility result on the Certificate of Analysis"),
-    ("endotoxin_tested", "Endotoxin result on the Certificate of Analysis"),
-    ("mycoplasma_tested", "Mycoplasma result on the Certificate of Analysis"),
-    ("donor_screened", "Donor screened for HIV-1/2, hepatitis B and C (21 CFR 1271)"),
-    ("gmp_facility", "Made in an FDA-registered cGMP facility"),
-    ("lyophilised", "Supplied freeze-dried (then the storage temperature is the maker's)"),
-)
+def _accelerated(label: str, taken: set[str]) -> str:
+    """The label with an &-mnemonic on the first letter no other field of the page uses."""
+    for i, ch in enumerate(label):
+        if ch.isalpha() and ch.lower() not in taken:
+            taken.add(ch.lower())
+            return label[:i] + "&" + label[i:]
+    return label
 
 
 class ProductPage(_Page):
+    """The lot page, built from the product check table (screening.product.PRODUCT_FIELDS): the
+    same rows intake and verification use, so a field, its check and its message are declared once."""
+
     step = Step.PRODUCT
 
     def __init__(self, wizard):
         super().__init__(wizard)
         self.setSubTitle("Clinician: check the vial against its Certificate of Analysis. "
                          "An unverified lot cannot be recorded as given.")
+        settings = wizard.flow.content.product
         form = QFormLayout()
         self.texts: dict[str, QLineEdit] = {}
-        for key, label, accessible, placeholder in (
-                ("lot", "&Lot number", "Lot number on the vial", ""),
-                ("name", "Product &name", "Product name (optional)", "optional"),
-                ("ind_number", "&IND number", "IND number", "IND …"),
-                ("markers", "&Markers on the CoA", "Vesicle markers on the Certificate of Analysis",
-                 "comma separated, e.g. CD9, CD63, CD81, TSG101"),
-                ("storage_c", "&Storage (°C)", "Storage temperature in degrees Celsius", "e.g. -80"),
-                ("freeze_thaw_cycles", "&Freeze-thaw cycles", "Number of freeze-thaw cycles", "e.g. 0"),
-                ("expiry", "&Expiry date", "Expiry date, year-month-day", "YYYY-MM-DD")):
-            edit = QLineEdit(self)
-            edit.setAccessibleName(accessible)
-            edit.setPlaceholderText(placeholder)
-            edit.setMaxLength(200)
-            edit.textEdited.connect(lambda text, k=key: self._text(k, text))
-            form.addRow(label, edit)
-            self.texts[key] = edit
+        self.errors: dict[str, QLabel] = {}
+        self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         self.checks: dict[str, QCheckBox] = {}
         checks = QGroupBox("Certificate of Analysis and handling", self)
         box = QVBoxLayout(checks)
-        for key, label in PRODUCT_CHECKS:
-            check = QCheckBox(label, checks)
-            check.setAccessibleName(label)
-            check.toggled.connect(lambda on, k=key: self._check(k, on))
-            box.addWidget(check)
-            self.checks[key] = check
+        taken = {"b", "n"}  # Back and Next
+        for f in PRODUCT_FIELDS:
+            if f.setting and not getattr(settings, f.setting):
+                continue  # an optional clinic check that is off: nothing to enter
+            label = f.label
+            if f.type == "yes_no":
+                check = QCheckBox(label, checks)
+                check.setAccessibleName(label)
+                check.setToolTip(f.how)
+                check.toggled.connect(lambda on, k=f.key: self._check(k, on))
+                box.addWidget(check)
+                self.checks[f.key] = check
+                continue
+            edit = QLineEdit(self)
+            edit.setAccessibleName(label)
+            edit.setPlaceholderText(f"e.g. {f.example}" if f.example else "optional")
+            edit.setToolTip(f.how)
+            edit.setMaxLength(200)
+            edit.textEdited.connect(lambda text, k=f.key: self._text(k, text))
+            error = _error_label(self)
+            error.setAccessibleName(f"{label}: problem")
+            cell = QWidget(self)
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(edit)
+            column.addWidget(error)
+            caption = QLabel(_accelerated(f.caption, taken), self)
+            caption.setBuddy(edit)
+            form.addRow(caption, cell)
+            self.texts[f.key], self.errors[f.key], self.rows[f.key] = edit, error, (caption, cell)
         self.result_label = QLabel(self)
         self.result_label.setWordWrap(True)
         self.result_label.setObjectName("lotResult")
-        layout = QVBoxLayout(self.body)
+        layout = QVBoxLayout(self.body)  # the page body scrolls (see _Page)
         layout.addWidget(self.banner_widget)
         layout.addLayout(form)
         layout.addWidget(checks)
@@ -677,12 +730,8 @@ class ProductPage(_Page):
         layout.addStretch(1)
 
     def _text(self, key: str, text: str) -> None:
-        value: object = text.strip()
-        if key == "markers":
-            value = [m.strip() for m in text.split(",") if m.strip()] or None
-        elif key in ("storage_c", "freeze_thaw_cycles"):
-            value = _number(text, whole=key == "freeze_thaw_cycles")
-        if value in ("", None):
+        value = FIELDS_BY_KEY[key].from_text(text)  # strict: "-8_0" stays text, and is refused
+        if value is None:
             self.draft.product.pop(key, None)
         else:
             self.draft.product[key] = value
@@ -693,48 +742,62 @@ class ProductPage(_Page):
             self.draft.product[key] = True
         else:
             self.draft.product.pop(key, None)  # unticked: not shown, which never passes
+        self._show_freeze_dried()
         self.changed()
+
+    def _show_freeze_dried(self) -> None:
+        # The maker's storage limit is asked for a freeze-dried product only.
+        row = self.rows.get("maker_max_storage_c")
+        if row is not None:
+            for widget in row:
+                widget.setVisible(self.draft.product.get("lyophilised") is True)
 
     def initializePage(self):
         self.show_patient()
         product = self.draft.product
         for key, edit in self.texts.items():
-            value = product.get(key)
-            edit.setText(", ".join(value) if isinstance(value, list) else "" if value is None else str(value))
+            edit.setText(FIELDS_BY_KEY[key].to_text(product.get(key)))
         for key, check in self.checks.items():
             check.blockSignals(True)
             check.setChecked(product.get(key) is True)
             check.blockSignals(False)
+        self._show_freeze_dried()
         self.refresh_messages()
+
+    def describe(self, field: str, message: str) -> str:
+        key = field.partition(".")[2]
+        if key in FIELDS_BY_KEY:
+            return FIELDS_BY_KEY[key].staff_message()
+        return "the lot must be verified"
 
     def refresh_messages(self):
         problems = self.problems()
-        lines = []
-        try:
-            checked = self.w.flow.result(self.draft, with_product=True).product
-        except InputRefused as exc:
-            checked = None
-            lines = [p for p in exc.problems if p.startswith("product.")]
+        malformed = {field.partition(".")[2]: msg for field, msg in problems.items() if field.startswith("product.")}
+        for key, error in self.errors.items():
+            _show_error(error, FIELDS_BY_KEY[key].staff_message() if key in malformed else None)
+        checked = None
+        if not malformed:
+            try:
+                checked = self.w.flow.result(self.draft, with_product=True).product
+            except InputRefused:
+                checked = None
         if checked is not None and checked.verified:
             colour = severity_colour(Outcome.NO_CONTRAINDICATION_FOUND, self.palette()).name()
             self.result_label.setText(f'<b style="color:{colour}">✔ Lot verified.</b>')
             self.status.setText("")
+            return
+        colour = severity_colour(Outcome.DO_NOT_TREAT, self.palette()).name()
+        if malformed:
+            lines = [FIELDS_BY_KEY[k].staff_message() for k in malformed if k in FIELDS_BY_KEY]
         else:
-            colour = severity_colour(Outcome.DO_NOT_TREAT, self.palette()).name()
-            lines = list(checked.problems) if checked is not None else lines
-            items = "".join(f"<li>{_escape(p)}</li>" for p in lines)
-            self.result_label.setText(f'<b style="color:{colour}">✖ Lot not verified.</b><ul>{items}</ul>')
-            self.status.setText("To continue: the lot must be verified." if problems else "")
-
-
-def _number(text: str, whole: bool):
-    text = text.strip().replace("\u2212", "-")
-    if not text:
-        return None
-    try:
-        return int(text) if whole else float(text)
-    except ValueError:
-        return text  # kept as typed, so intake names the field and says what is wrong
+            lines = list(checked.problems) if checked is not None else []
+        items = "".join(f"<li>{_escape(p)}</li>" for p in lines)
+        self.result_label.setText(f'<b style="color:{colour}">✖ Lot not verified.</b><ul>{items}</ul>')
+        if problems:
+            first = next(iter(problems.items()))
+            self.status.setText(f"To continue: {self.describe(*first)}.")
+        else:
+            self.status.setText("")
 
 
 class SheetPage(_Page):
@@ -770,6 +833,7 @@ class SheetPage(_Page):
             self.preview.saved.connect(lambda _path: self._paper("saved", "as PDF"))
         self.show_patient()
         draft = self.draft
+        self.w.case.refresh()  # the patient's records and the clinic's settings as they are now
         made = self.w.case.sheet()
         self.kind = made.kind
         pdf = made.pdf
@@ -778,8 +842,10 @@ class SheetPage(_Page):
             SheetKind.DO_NOT_TREAT: "Do-not-treat sheet: no consent, nothing to sign. Give it to the patient.",
             SheetKind.DEFERRED: "On-hold sheet: the clinician deferred treatment. Nothing to sign.",
             SheetKind.AWAITING_REVIEW: "Information only: a clinician has not finished the review.",
-        }.get(self.kind, "The patient declined the treatment: this records what they read. Nothing to sign."
-              if self.kind.value == "declined" else "Nothing to sign: the sheet says why."))
+            SheetKind.LOT_NOT_CHECKED: "Information only: the lot has not been checked for today. Nothing to sign.",
+            SheetKind.LOT_NOT_VERIFIED: "The lot has not passed its checks: it must not be used. Nothing to sign.",
+            SheetKind.DECLINED: "The patient declined the treatment: this records what they read. Nothing to sign.",
+        }.get(self.kind, "Nothing to sign: the sheet says why."))
         stem = "".join(ch if ch.isalnum() else "-" for ch in draft.name.strip())[:40].strip("-") or "patient"
         self.preview.set_pdf(pdf, f"{stem}-{self.kind.value}-{draft.treatment_date}")
         # A patient's sheet must say whom to call: nothing is printed before the admin sets it.
@@ -791,7 +857,7 @@ class SheetPage(_Page):
 
     def _paper(self, event: str, detail: str = "") -> None:
         try:
-            self.w.case.record_paper(event, detail)
+            self.w.case.record_paper(event, detail, sheet=self.preview.data)
         except (StoreError, PermissionDenied) as exc:
             self.w.dialogs.tell(self, "Not recorded", f"That the sheet was {event.replace('_', ' ')} could not be "
                                                       f"recorded: {exc}", error=True)
@@ -817,14 +883,15 @@ class SheetPage(_Page):
         self.completeChanged.emit()
 
     def needs_paper(self) -> bool:
-        # A consent is signed on paper: it must have been printed or saved (or why not said).
-        return self.kind is SheetKind.CONSENT and not self.w.case.paper_done
+        # A consent is signed on paper: this very sheet must have been printed or saved (or why
+        # not said); a sheet changed since the printing needs printing again.
+        return self.kind is SheetKind.CONSENT and not self.w.case.paper_done_for(self.preview.data)
 
     def isComplete(self) -> bool:
         return not self.needs_paper() and not getattr(self, "clinic_missing", False)
 
     def refresh_messages(self) -> None:
-        self.not_printed.setVisible(self.kind is SheetKind.CONSENT and not self.w.case.paper_done)
+        self.not_printed.setVisible(self.needs_paper())
         self.decline.setVisible(self.kind is SheetKind.CONSENT and self.w.session is not None)
         if getattr(self, "clinic_missing", False):
             self.status.setText("This sheet cannot be printed yet: the clinic's name and phone number are not set. "
@@ -837,9 +904,15 @@ class SheetPage(_Page):
         session = self.w.session
         if session is None:
             return True
-        problem = session.finish(self.preview.data)
+        shown = self.preview.data
+        problem = session.finish(shown)
         if problem:
+            self.initializePage()  # made again from the records and settings as they are now
+            if self.preview.data != shown:
+                problem += (" The sheet has been made again with what the records hold now: any copy printed "
+                            "before is void. Print this one for the patient.")
             self.w.dialogs.tell(self, "Not finished", f"The screening was not recorded: {problem}", error=True)
+            self.completeChanged.emit()
             return False
         return True
 
@@ -914,6 +987,9 @@ class ScreeningWizard(QWizard):
         d = self.draft
         age = age_on(d.date_of_birth, d.treatment_date)
         route = Route(d.route).label if d.route in {r.value for r in Route} else "route not chosen"
+        procedure = getattr(d, "procedure", "") or "none"
+        if d.route == "topical" and procedure != "none":
+            route = f"on the skin after {procedure}"
         parts = [f"<b>{_escape(d.name) or '(no name)'}</b>",
                  f"born {_escape(d.date_of_birth)}" + (f" (age {age})" if age is not None else ""),
                  f"ID {_escape(d.patient_id)}" if d.patient_id.strip() else "no patient ID",

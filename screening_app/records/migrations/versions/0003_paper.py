@@ -24,6 +24,7 @@ def upgrade():
         sa.Column("detail", sa.Text, nullable=False, server_default=""),
         sa.Column("scan", sa.LargeBinary),
         sa.Column("scan_sha256", sa.String(64)),
+        sa.Column("sheet_sha256", sa.String(64)),  # the sheet this event is about
         sa.CheckConstraint("event in ('printed', 'saved', 'not_printed', 'signed_copy_received')",
                            name="paper_event"),
     )
