@@ -226,6 +226,7 @@ class AdverseEventForm(_Form):
         self.criteria: dict[str, QCheckBox] = {}
         for key in SERIOUSNESS:
             self.criteria[key] = QCheckBox(words["seriousness"][key], box)
+            self.criteria[key].setAccessibleName("Serious: " + words["seriousness"][key])
             grid.addWidget(self.criteria[key])
         self.row("&Serious (MedWatch)", box)
         self.outcome = self.row("Out&come", QComboBox(self))
@@ -337,6 +338,7 @@ class AftercareTab(QWidget):
                            "State", "Not reached", "Last note"], "Follow-up contacts due or overdue")
         self.due.doubleClicked.connect(lambda _i: self.record_contact())
         self.show_upcoming = QCheckBox("Also show the next 14 days", page)
+        self.show_upcoming.setAccessibleName("Also show the next 14 days")
         self.show_upcoming.toggled.connect(lambda _b: self.refresh())
         buttons = [("Record &contact…", self.record_contact)]
         if self.staff.can("adverse_events"):
@@ -375,6 +377,7 @@ class AftercareTab(QWidget):
         self.events = _table(["Patient", "Onset", "What happened", "Serious", "Outcome", "Reported to FDA", "Status"],
                              "Adverse events")
         self.show_closed = QCheckBox("Show closed ones too", page)
+        self.show_closed.setAccessibleName("Show closed ones too")
         self.show_closed.toggled.connect(lambda _b: self.refresh())
         buttons = [("&MedWatch summary…", self.medwatch)]
         if self.staff.can("adverse_events"):
