@@ -20,7 +20,7 @@ from .screening.history import finding_title
 from .screening.model import Outcome, ScreeningResult, Screening
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
-COMMANDS = ("screen", "questions", "audit", "export", "store")
+COMMANDS = ("screen", "questions", "audit", "export", "store", "lookback", "recall")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="treatment dates from this day on")
     p_export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="treatment dates up to this day")
     p_export.add_argument("--user", metavar="NAME", help=user_help)
+    p_look = sub.add_parser("lookback", help="every patient who received a lot (a call list once it is recalled)")
+    p_look.add_argument("--lot", required=True, help="the lot number")
+    p_look.add_argument("--user", metavar="NAME", help=user_help)
+    p_look.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p_recall = sub.add_parser("recall", help="mark a lot recalled (admin): it never verifies again")
+    p_recall.add_argument("--lot", required=True, help="the lot number")
+    p_recall.add_argument("--reason", required=True, help="why the lot is recalled")
+    p_recall.add_argument("--user", metavar="NAME", help=user_help + " (an admin)")
     return parser
 
 
@@ -183,13 +191,14 @@ def _workstation_context(screening: Screening):
     from .records.settings import ClinicSettings
     from .records.store import DB_NAME, Store, configured_url
     if configured_url() is None and not (paths.data_dir() / DB_NAME).exists():
-        return ClinicSettings(), ()
+        return ClinicSettings(), (), ()
     try:
         store = Store.open()
         try:
             p = screening.patient
             return store.settings(), tuple(store.earlier_screenings(
-                name=p.name, date_of_birth=p.date_of_birth.isoformat(), patient_id=p.patient_id or ""))
+                name=p.name, date_of_birth=p.date_of_birth.isoformat(), patient_id=p.patient_id or "")), \
+                tuple(store.recalled_lots())
         finally:
             store.close()
     except Exception as exc:  # noqa: BLE001 - a broken store must never stop a screening
@@ -198,7 +207,7 @@ def _workstation_context(screening: Screening):
               "settings, and the patient's earlier screenings could not be checked (a clinician must)",
               file=sys.stderr)
         from .screening.history import HISTORY_UNAVAILABLE
-        return ClinicSettings(), HISTORY_UNAVAILABLE
+        return ClinicSettings(), HISTORY_UNAVAILABLE, ()
 
 
 def sheet_clinic(settings, screening: Screening):
@@ -219,11 +228,11 @@ def sheet_clinic(settings, screening: Screening):
 def cmd_screen(args) -> int:
     pdf_target = _check_pdf_target(args.pdf) if args.pdf else None
     screening = read_screening(_read_input(args.file))
-    settings, history = _workstation_context(screening)
+    settings, history, recalled = _workstation_context(screening)
     if pdf_target is not None:
         from .sheets import render  # only when asked: keeps plain screening quick
         from .screening.consent import SheetKind, review_problems, sheet_kind
-        result = screen_for_clinic(screening, settings=settings, history=history)
+        result = screen_for_clinic(screening, settings=settings, history=history, recalled_lots=recalled)
         refused = review_problems(result, screening.review)
         kind = sheet_kind(result, screening.review)
         if screening.declined is not None and kind is not SheetKind.CONSENT:
@@ -235,7 +244,7 @@ def cmd_screen(args) -> int:
             refused += exc.problems
         if refused:
             raise InputRefused(refused)
-        made = render(screening, settings=settings, history=history, clinic=clinic)
+        made = render(screening, settings=settings, history=history, clinic=clinic, recalled=recalled)
         result = made.result
         try:
             paths.write_atomically(pdf_target, made.pdf)
@@ -243,7 +252,7 @@ def cmd_screen(args) -> int:
             print(f"--pdf: cannot write {args.pdf} ({exc.strerror or exc})", file=sys.stderr)
             return EXIT_INTERNAL
     else:
-        result = screen_for_clinic(screening, settings=settings, history=history)
+        result = screen_for_clinic(screening, settings=settings, history=history, recalled_lots=recalled)
     if args.json:
         print(json.dumps(screening_json(screening, result), ensure_ascii=False, indent=2))
     else:
@@ -398,12 +407,38 @@ def _iso_date(text: str) -> bool:
     return True
 
 
+def cmd_lookback(args) -> int:
+    from .records.aftercare_report import lookback_csv, lookback_table
+    store = _open_store()
+    try:
+        staff = _sign_in(store, args, "lookback", "look back at who received a lot")
+        recalled, rows = store.lookback(staff, args.lot)  # audited by the store
+    finally:
+        store.close()
+    sys.stdout.write(lookback_csv(rows) if args.csv else lookback_table(args.lot, recalled, rows))
+    return EXIT_OK
+
+
+def cmd_recall(args) -> int:
+    store = _open_store()
+    try:
+        staff = _sign_in(store, args, "recall", "recall a lot")
+        store.recall_lot(staff, args.lot, args.reason)  # audited by the store
+        _, rows = store.lookback(staff, args.lot)
+    finally:
+        store.close()
+    print(f"lot {args.lot.strip()} recalled: it never verifies again; {len(rows)} patient(s) received it "
+          f"(screening-app lookback --lot {args.lot.strip()} --user NAME lists them)")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
     try:
         args = build_parser().parse_args(argv)
         return {"screen": cmd_screen, "questions": cmd_questions, "audit": cmd_audit,
-                "export": cmd_export, "store": cmd_store}[args.command](args)
+                "export": cmd_export, "store": cmd_store, "lookback": cmd_lookback,
+                "recall": cmd_recall}[args.command](args)
     except StoreError as exc:
         print(f"store: {exc}", file=sys.stderr)
         return EXIT_REFUSED if exc.kind == "refused" else EXIT_INTERNAL

@@ -70,10 +70,12 @@ def finish_do_not_treat(qtbot, store):
 
 def test_tabs_follow_the_role(qtbot, store):
     tabs = lambda w: [w.tabs.tabText(i).replace("&", "") for i in range(w.tabs.count())]  # noqa: E731
-    assert tabs(window(qtbot, store, "desk")) == ["Screenings", "Records"]
-    assert tabs(window(qtbot, store, "chen")) == ["Screenings", "Review queue", "Records"]
-    # The admin sees the queue to free or withdraw a screening, but opens none for review.
-    assert tabs(window(qtbot, store, "admin")) == ["Review queue", "Records", "Accounts", "Settings", "Audit trail"]
+    assert tabs(window(qtbot, store, "desk")) == ["Screenings", "Records", "Follow-up"]
+    assert tabs(window(qtbot, store, "chen")) == ["Screenings", "Review queue", "Records", "Follow-up"]
+    # The admin sees the queue to free or withdraw a screening, but opens none for review;
+    # in Follow-up, only the lookback and recall of a lot.
+    assert tabs(window(qtbot, store, "admin")) == ["Review queue", "Records", "Follow-up", "Accounts", "Settings",
+                                                   "Audit trail"]
 
 
 def test_typing_is_saved_without_pressing_anything(qtbot, store):

@@ -29,6 +29,7 @@ class Case:
         self.flow.hands_over = not self.staff.can("review")
         self.flow.waiting_period = getattr(self.settings, "blood_donation_waiting_period", None)
         self.flow.minimum_age = getattr(self.settings, "minimum_age", self.flow.minimum_age)
+        self.flow.recalled = tuple(store.recalled_lots()) if store is not None else ()
         self.draft = draft if draft is not None else (Draft.from_json(row.draft) if row is not None else Draft())
         self.sid: str | None = row.id if row is not None else None
         self.version: int | None = row.row_version if row is not None else None
@@ -176,7 +177,7 @@ class Case:
         if self.store is not None and self.sid is not None:
             completed_by, completed_on = self.store.completion(self.sid)
         return render(screening, settings=self.settings, content=self.flow.content, history=self.history,
-                      completed_by=completed_by, completed_on=completed_on)
+                      completed_by=completed_by, completed_on=completed_on, recalled=self.flow.recalled)
 
     def finish(self, pdf: bytes | None = None):
         """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""

@@ -154,14 +154,16 @@ class Flow:
         self.hands_over = hands_over
         self.waiting_period = waiting_period
         self.minimum_age = DEFAULT_MINIMUM_AGE  # the clinic's setting; the case hands it in
+        self.recalled: tuple[str, ...] = ()  # lots the clinic has recalled (never verify)
         self._cache: tuple[str, Evaluation] | None = None
         self.evaluations = 0  # how many times a draft was really evaluated (for the benchmark and tests)
 
     # --- one evaluation per revision ---------------------------------------------------------
 
     def evaluate(self, draft: Draft) -> Evaluation:
-        key = json.dumps([draft.__dict__, [e.screening_id for e in self.history], self.reviewer,
-                          self.waiting_period, self.minimum_age], sort_keys=True, default=str)
+        key = json.dumps([draft.__dict__, [(e.screening_id, [a.event_id for a in e.adverse_events])
+                                           for e in self.history], self.reviewer,
+                          self.waiting_period, self.minimum_age, self.recalled], sort_keys=True, default=str)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         self.evaluations += 1
@@ -172,7 +174,8 @@ class Flow:
     def _screen(self, screening: Screening) -> ScreeningResult:
         # The same as screen_for_clinic: the case hands the clinic's waiting period in once.
         return screen(screening, content=self.content, waiting_period=self.waiting_period, history=self.history,
-                      minimum_age=self.minimum_age, today=self.today)
+                      minimum_age=self.minimum_age, today=self.today,
+                      recalled_lots=self.recalled)
 
     def _evaluate(self, draft: Draft) -> Evaluation:
         parse_problems: list[tuple[str, str]] = []

@@ -15,9 +15,11 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 
 # What each role may do; the store checks these on every call.
 PERMISSIONS = {
-    "front_desk": {"screen"},
-    "clinician": {"screen", "review", "sign", "release", "withdraw", "export"},
-    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw", "export", "copy_records"},
+    "front_desk": {"screen", "follow_up"},
+    "clinician": {"screen", "review", "sign", "release", "withdraw", "export", "follow_up", "administer",
+                  "adverse_events", "lookback"},
+    "admin": {"manage_staff", "manage_settings", "view_audit", "release", "withdraw", "export", "copy_records",
+              "recall", "lookback"},
 }
 ALL_ROLES = tuple(PERMISSIONS)
 ROLE_LABELS = {"front_desk": "Front desk", "clinician": "Clinician", "admin": "Admin"}

@@ -66,6 +66,12 @@ WORKSTATION_RIGHTS = {
     "signatures": "SELECT, INSERT",
     "signin_state": "SELECT, INSERT, UPDATE, DELETE",
     "paper": "SELECT, INSERT",
+    # After treatment (migration 0005): written once, never changed.
+    "administrations": "SELECT, INSERT",
+    "follow_ups": "SELECT, INSERT",
+    "contacts": "SELECT, INSERT",
+    "adverse_events": "SELECT, INSERT",
+    "recalls": "SELECT, INSERT",
 }
 
 

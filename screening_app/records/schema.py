@@ -12,7 +12,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Int
 
 from .accounts import ALL_ROLES as ROLES
 
-SCHEMA_HEAD = "0004"  # the newest file in migrations/versions (a test checks)
+SCHEMA_HEAD = "0005"  # the newest file in migrations/versions (a test checks)
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
 
 
@@ -178,9 +178,99 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
+# --- after treatment (migration 0005) ----------------------------------------------------------
+# Every row below is written once and never changed (triggers refuse UPDATE and DELETE); a
+# correction is a new row that `amends` the one it corrects, and the newest one counts.
+
+AE_OUTCOMES = ("recovered", "recovering", "not_recovered", "recovered_with_sequelae", "fatal", "unknown")
+AE_STATUSES = ("open", "closed")
+
+administrations = Table(
+    "administrations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False),
+    Column("amends", String(36), ForeignKey("administrations.id"), unique=True),
+    Column("given", Boolean, nullable=False),
+    Column("lot", String(200)),
+    Column("amount", String(40)),
+    Column("unit", String(40)),
+    Column("site", String(200)),
+    Column("route", String(40)),
+    Column("procedure", String(200)),
+    Column("given_by", Integer, ForeignKey("staff.id")),
+    Column("given_at", String(32)),
+    Column("not_given_reason", Text),
+    Column("amend_reason", Text),
+    Column("recorded_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+)
+Index("ix_administrations_screening", administrations.c.screening_id)
+Index("ix_administrations_lot", administrations.c.lot)
+
+follow_ups = Table(
+    "follow_ups", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("administration_id", String(36), ForeignKey("administrations.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("due_from", String(10), nullable=False),
+    Column("due_by", String(10), nullable=False),
+)
+Index("ix_follow_ups_administration", follow_ups.c.administration_id)
+Index("ix_follow_ups_due", follow_ups.c.due_by)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False),
+    Column("follow_up_id", String(36), ForeignKey("follow_ups.id")),
+    Column("recall_lot", String(200)),
+    Column("contacted_at", String(32), nullable=False),
+    Column("contacted_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("reached", Boolean, nullable=False),
+    Column("problem", Boolean),
+    Column("note", Text, nullable=False, server_default=""),
+)
+Index("ix_contacts_follow_up", contacts.c.follow_up_id)
+Index("ix_contacts_screening", contacts.c.screening_id)
+
+adverse_events = Table(
+    "adverse_events", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("screening_id", String(36), ForeignKey("screenings.id"), nullable=False),
+    Column("administration_id", String(36), ForeignKey("administrations.id")),
+    Column("contact_id", String(36), ForeignKey("contacts.id")),
+    Column("amends", String(36), ForeignKey("adverse_events.id"), unique=True),
+    Column("description", Text, nullable=False),
+    Column("onset", String(10), nullable=False),
+    Column("seriousness", Text, nullable=False),  # JSON list of MedWatch criteria; [] = not serious
+    Column("outcome", String(40), nullable=False),
+    Column("treatment", Text, nullable=False, server_default=""),
+    Column("suspected_lot", String(200)),
+    Column("reported_to_fda", Boolean, nullable=False),
+    Column("reported_on", String(10)),
+    Column("fda_report_id", String(100)),
+    Column("status", String(10), nullable=False),
+    Column("recorded_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    _one_of("outcome", AE_OUTCOMES, "adverse_event_outcome"),
+    _one_of("status", AE_STATUSES, "adverse_event_status"),
+)
+Index("ix_adverse_events_screening", adverse_events.c.screening_id)
+
+recalls = Table(
+    "recalls", metadata,
+    Column("lot", String(200), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("recalled_by", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("recalled_at", String(32), nullable=False),
+)
+
+AFTERCARE = ("administrations", "follow_ups", "contacts", "adverse_events", "recalls")
+
 # Finished screenings and audit entries are protected by triggers made in migration 0001
-# (spelled out there, as they stood): nothing may update or delete them.
-PROTECTED = ("finished", "audit", "paper")
+# (spelled out there, as they stood): nothing may update or delete them. The paper trail
+# (0003) and the after-treatment records (0005) are protected the same way.
+PROTECTED = ("finished", "audit", "paper", *AFTERCARE)
 
 
 def current_revision(connection) -> str | None:

@@ -11,6 +11,43 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, make_dataclass
 
+# After each treatment given the clinic contacts the patient in these windows (days after the
+# treatment, a day or a from-to range): granulomas and delayed reactions appear weeks to
+# months later. Text, so the admin's settings form shows and edits it like any other setting.
+DEFAULT_FOLLOW_UP = "2-3, 14, 42, 90"
+MAX_FOLLOW_UPS = 12
+MAX_FOLLOW_UP_DAY = 3 * 365
+
+
+def follow_up_plan(text: str) -> tuple[tuple[int, int], ...]:
+    """"2-3, 14, 42, 90" -> ((2, 3), (14, 14), (42, 42), (90, 90)); ValueError naming the problem."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if not parts or parts == [""]:
+        raise ValueError("give at least one contact, e.g. 2-3, 14, 42, 90")
+    if len(parts) > MAX_FOLLOW_UPS:
+        raise ValueError(f"at most {MAX_FOLLOW_UPS} contacts")
+    out, last = [], 0
+    for i, part in enumerate(parts, 1):
+        bits = [b.strip() for b in part.split("-")]
+        if not 1 <= len(bits) <= 2 or not all(b.isdigit() for b in bits):
+            raise ValueError(f"contact {i} ({part!r}): write a day or a from-to range of days, e.g. 2-3")
+        start, end = int(bits[0]), int(bits[-1])
+        if not 1 <= start <= end <= MAX_FOLLOW_UP_DAY:
+            raise ValueError(f"contact {i}: days must be 1 to {MAX_FOLLOW_UP_DAY}, from no later than to")
+        if start <= last:
+            raise ValueError(f"contact {i}: must start after the contact before it")
+        out.append((start, end))
+        last = end
+    return tuple(out)
+
+
+def follow_up_problem(value: object) -> str | None:
+    """Why `value` is not a follow-up schedule (None: it is one)."""
+    try:
+        follow_up_plan(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 LOCAL_PATIENT_ID_SYSTEM = "urn:exosome-screening:local:patient-id"
 
 
@@ -26,6 +63,8 @@ class Setting:
     pattern: str = ""  # text: must match this regular expression whole (e.g. a URI)
     # Needed before the app prints a patient sheet (the admin must set it; the GUI refuses to print).
     required_to_print: bool = False
+    # A further check of a text value, returning the problem or None.
+    check: object = None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -54,6 +93,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("minimum_age", int, 18, "Minimum age to consent without a parent or representative", bounds=(18, 21)),
     Setting("witness_line", bool, False, "Print a witness line on every consent"),
     Setting("interpreter_line", bool, False, "Print an interpreter line on every consent"),
+    # Follow-up contacts after each treatment given (records/aftercare.py plans them).
+    Setting("follow_up_days", str, DEFAULT_FOLLOW_UP,
+            "Follow-up contacts, days after the treatment (e.g. 2-3, 14, 42, 90)", max_length=200,
+            check=follow_up_problem),
     # The `system` of the patient IDs the clinic types in, for FHIR exports: a URI the clinic owns
     # (its EHR's, e.g. urn:oid:…). The default says plainly the IDs are local to this installation.
     Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, "System (URI) of the clinic's patient IDs, for exports",
@@ -62,6 +105,10 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 class _ClinicSettingsMethods:
+    def follow_up_plan(self) -> tuple[tuple[int, int], ...]:
+        """The follow-up windows as (from_day, to_day) pairs."""
+        return follow_up_plan(self.follow_up_days)
+
     def to_json(self) -> dict:
         return asdict(self)
 
@@ -100,6 +147,8 @@ SETTING_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def _problem(s: Setting, value) -> str:
+    if type(value) is s.type and s.check is not None and (problem := s.check(value)):
+        return problem
     if type(value) is not s.type:  # bool is not int here: True is no idle lock
         return "wrong type"
     if s.type is str:

@@ -6,6 +6,7 @@ Every call names the staff member acting, and the store checks their role.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -24,6 +25,7 @@ from ..screening.model import Outcome
 from . import StoreError
 from . import schema as t
 from . import integrity, signing
+from .aftercare import AftercareMixin
 from .accounts import (PermissionDenied, Staff, hash_password, normalise_username, password_problem,
                        username_problem, verify_password)
 from .identity import fold, name_words, patient_key
@@ -156,7 +158,7 @@ def _translate(exc: DBAPIError, where) -> StoreError:
                                     "Nothing typed is lost; ask the admin.")
 
 
-class Store:
+class Store(AftercareMixin):
     def __init__(self, engine, location: Path):
         self.engine = engine
         self.location = location
@@ -806,7 +808,10 @@ class Store:
                 answers = json.loads(r["draft_json"]).get("answers", {})
             out.append(EarlierScreening(r["id"], r["treatment_date"], status, r["outcome"], r["sheet_kind"],
                                         reasons, dict(answers), r["closed_reason"]))
-        return out
+        # Open adverse events after an earlier treatment raise their own clinician-review finding.
+        events = self._open_adverse_events(c, [e.screening_id for e in out if e.sheet_kind == "consent"])
+        return [dataclasses.replace(e, adverse_events=events[e.screening_id]) if e.screening_id in events else e
+                for e in out]
 
     # --- finishing, and never rewriting ----------------------------------------------------------
 
@@ -841,23 +846,25 @@ class Store:
             history = self._history(c, name=screening.patient.name,
                                     date_of_birth=screening.patient.date_of_birth.isoformat(),
                                     patient_id=screening.patient.patient_id or "", exclude=sid)
-            return signer, key, screening, history, self._settings(c), self._completion(c, sid)
+            # A lot the clinic has recalled never verifies, so it never gets a consent.
+            return (signer, key, screening, history, self._settings(c), self._completion(c, sid),
+                    tuple(self._recalled(c)))
 
         # The sheet is made outside the write transaction (reportlab takes tens of milliseconds,
         # and SQLite's write lock would stop every other workstation meanwhile); what it was made
         # from is read again under the lock, and anything changed in between is a conflict.
         with self._read() as c:
-            signer, key, screening, history, settings, (completed_by, completed_on) = inputs(c)
+            signer, key, screening, history, settings, (completed_by, completed_on), recalled = inputs(c)
         made = render(screening, settings=settings, history=history, completed_by=completed_by,
-                      completed_on=completed_on)
+                      completed_on=completed_on, recalled=recalled)
         with self._write() as c:
             # First the audit head's row lock: on PostgreSQL this serialises finishes (and every
             # other write), so two finishes for one patient cannot each miss the other.
             c.execute(select(t.audit_head.c.seq).where(t.audit_head.c.id == 1).with_for_update())
-            signer, key, _, history_now, settings_now, _ = inputs(c)
-            if history_now != history or settings_now != settings:
-                raise StoreError("conflict", "The patient's records or the clinic's settings changed while the sheet "
-                                             "was made. Finish again.")
+            signer, key, _, history_now, settings_now, _, recalled_now = inputs(c)
+            if history_now != history or settings_now != settings or recalled_now != recalled:
+                raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
+                                             "changed while the sheet was made. Finish again.")
             result, kind = made.result, made.kind.value
             product = result.product
             # The core's rule never makes a consent without a verified lot; a screening that may be
@@ -1040,7 +1047,10 @@ class Store:
         return ClinicSettings.from_json(json.loads(raw)) if raw else ClinicSettings()
 
     def save_settings(self, actor: Staff, settings: ClinicSettings) -> None:
-        value = _canonical(settings.to_json())
+        checked, problems = ClinicSettings.checked(settings.to_json())
+        if problems:
+            raise StoreError("refused", "; ".join(problems))
+        value = _canonical(checked.to_json())
         with self._write() as c:
             actor = self._acting(c, actor, "manage_settings", "change clinic settings")
             if c.execute(update(t.settings).where(t.settings.c.key == "clinic").values(value=value)).rowcount == 0:
@@ -1156,7 +1166,7 @@ class _Tx:
 
 # The trail first: the staff and key tables' triggers ask for each row's audit entry.
 COPY_ORDER = ("audit", "staff", "signing_keys", "screenings", "name_tokens", "finished", "signatures", "paper",
-              "settings")
+              "settings", "recalls", "administrations", "follow_ups", "contacts", "adverse_events")
 
 
 def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int]:
@@ -1180,6 +1190,8 @@ def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int
                 query = query.order_by(t.screenings.c.amends.is_not(None), t.screenings.c.created_at)
             elif name == "audit":
                 query = query.order_by(t.audit.c.seq)
+            elif name in ("administrations", "adverse_events"):  # originals before their corrections
+                query = query.order_by(table.c.recorded_at, table.c.amends.is_not(None))
             rows, counts[name] = [], 0
             for row in src.execute(query).mappings():
                 rows.append(dict(row))

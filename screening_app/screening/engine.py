@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 
 from .content import Content, default_content
-from .history import CASE_FINDING_IDS, seen_before_finding
+from .history import CASE_FINDING_IDS, adverse_event_finding, seen_before_finding
 from .model import Advice, Answer, Finding, Outcome, Procedure, Route, ScreeningResult, age_on
 from .product import verify_product
 
@@ -98,6 +98,9 @@ def evaluate(
     earlier = seen_before_finding(history, answers, content)
     if earlier is not None:
         findings.append(earlier)
+    adverse = adverse_event_finding(history, content)
+    if adverse is not None:
+        findings.append(adverse)
     if date_of_birth is not None:
         # The consent is signed before the treatment: the patient's age on the earlier of the two
         # days decides (17 today and 18 next week still needs a parent's permission today).

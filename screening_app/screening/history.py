@@ -19,8 +19,9 @@ from .model import Answer, Finding, Outcome
 
 SEEN_BEFORE = "seen_before"
 RECORDS_UNAVAILABLE = "records_unavailable"
+OPEN_ADVERSE_EVENT = "open_adverse_event"
 # Findings that come from the records, not from a question; a review may decide on them.
-CASE_FINDING_IDS = (SEEN_BEFORE, RECORDS_UNAVAILABLE)
+CASE_FINDING_IDS = (SEEN_BEFORE, RECORDS_UNAVAILABLE, OPEN_ADVERSE_EVENT)
 
 
 class _Unavailable(tuple):
@@ -29,6 +30,17 @@ class _Unavailable(tuple):
 
 # Pass as `history` when the workstation's records could not be read.
 HISTORY_UNAVAILABLE = _Unavailable()
+
+
+@dataclass(frozen=True)
+class OpenAdverseEvent:
+    """An adverse event after an earlier treatment that the clinic has not closed yet."""
+
+    event_id: str
+    onset: str                 # YYYY-MM-DD
+    description: str
+    serious: bool
+    lot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class EarlierScreening:
     reasons: tuple[str, ...] = ()  # the findings' reasons, or the clinician's reasons to defer
     answers: dict[str, str] = field(default_factory=dict)
     closed_reason: str | None = None
+    # Adverse events after the treatment this screening consented to, still open.
+    adverse_events: tuple[OpenAdverseEvent, ...] = ()
 
     @property
     def stops_treatment(self) -> bool:
@@ -115,3 +129,21 @@ def seen_before_finding(history, answers: dict[str, Answer], content) -> Finding
         reason += t[SEEN_BEFORE]["more"].format(n=more)
     references = tuple(content.references[r] for r in t[SEEN_BEFORE].get("references", ()) if r in content.references)
     return Finding(SEEN_BEFORE, None, Outcome.CLINICIAN_REVIEW, reason, t[SEEN_BEFORE]["source"], references)
+
+
+def adverse_event_finding(history, content) -> Finding | None:
+    """Clinician review when any earlier treatment of this patient has an open adverse event."""
+    events = sorted((ae for e in history for ae in getattr(e, "adverse_events", ())),
+                    key=lambda ae: ae.onset, reverse=True)
+    if not events:
+        return None
+    t = _texts()[OPEN_ADVERSE_EVENT]
+    latest = events[0]
+    reason = t["reason"].format(
+        onset=latest.onset, what=latest.description.strip().rstrip(".")[:300],
+        serious=t["serious"] if latest.serious else t["not_serious"],
+        lot=t["lot"].format(lot=latest.lot) if latest.lot else "")
+    if len(events) > 1:
+        reason += t["more"].format(n=len(events) - 1)
+    references = tuple(content.references[r] for r in t.get("references", ()) if r in content.references)
+    return Finding(OPEN_ADVERSE_EVENT, None, Outcome.CLINICIAN_REVIEW, reason, t["source"], references)

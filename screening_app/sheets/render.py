@@ -36,12 +36,14 @@ def clinic_from(settings, screening: Screening | None = None) -> Clinic:
 
 def render(screening: Screening, *, settings=None, content: Content | None = None, history=(),
            review: Review | None = None, clinic: Clinic | None = None, completed_by: str = "",
-           completed_on=None) -> Rendered:
+           completed_on=None, recalled=()) -> Rendered:
     """`clinic` overrides the one made from the settings; `completed_by`/`completed_on` fill the
-    consent's "completed by (front desk)" line (blank lines to write on when not given)."""
+    consent's "completed by (front desk)" line (blank lines to write on when not given);
+    `recalled`: the lots the clinic has recalled (never verified)."""
     content = content or default_content()
     review = review if review is not None else screening.review
-    result = screen_for_clinic(screening, settings=settings, content=content, history=history)
+    result = screen_for_clinic(screening, settings=settings, content=content, history=history,
+                               recalled_lots=recalled)
     pdf = build_sheet(screening, result, clinic=clinic or clinic_from(settings, screening), review=review,
                       content=content, completed_by=completed_by, completed_on=completed_on)
     return Rendered(result, sheet_kind(result, review, getattr(screening, "declined", None)), pdf)

@@ -388,6 +388,10 @@ class MainWindow(QMainWindow):
         if staff.can("review") or staff.can("withdraw"):
             self.tabs.addTab(self._queue_tab(), "Review &queue")
         self.tabs.addTab(self._records_tab(), "&Records")
+        if staff.can("follow_up") or staff.can("lookback"):
+            from .aftercare_tab import AftercareTab  # after treatment: follow-up, adverse events, lookback
+            self.aftercare = AftercareTab(store, staff, self.dialogs, self)
+            self.tabs.addTab(self.aftercare, "Fo&llow-up")
         if staff.can("manage_staff"):
             self.tabs.addTab(self._accounts_tab(), "&Accounts")
         if staff.can("manage_settings"):
@@ -555,6 +559,8 @@ class MainWindow(QMainWindow):
                 _fill(self.drafts, [[r.patient_name or "(no name yet)", r.date_of_birth, STATUS_LABELS[r.status],
                                      r.updated_at.replace("T", " ")[:16]] for r in rows], [r.id for r in rows])
             self.refresh_queue()
+            if hasattr(self, "aftercare"):
+                self.aftercare.refresh()
             if hasattr(self, "accounts"):
                 people = self.store.list_staff(self.staff)
                 _fill(self.accounts, [[p.username, p.display_name, ROLE_LABELS[p.role], "yes" if p.active else "no"]
