@@ -633,6 +633,9 @@ class MainWindow(QMainWindow):
         return wizard
 
     def _closed(self, wizard: ScreeningWizard) -> None:
+        if wizard not in self.windows:
+            return  # handled already: a dialog closed twice (reject, then close) reports twice
+        self.windows.remove(wizard)
         session = wizard.session
         session.detach()
         if wizard.result() == QDialog.DialogCode.Accepted:
@@ -643,8 +646,6 @@ class MainWindow(QMainWindow):
                 session.release()  # closed unfinished: back in the queue for any clinician
                 session.deleteLater()
             # else the session stays (parented here) and retries until the store takes the draft
-        if wizard in self.windows:
-            self.windows.remove(wizard)
         self.refresh()
 
     def new_screening(self) -> ScreeningWizard:
