@@ -881,8 +881,7 @@ class MainWindow(QMainWindow):
         """Hides patient data until the same person's password is given; nothing is closed."""
         # Every window of this app hides, stored-sheet windows and dialogs too: Qt leaves a child
         # window on screen when its parent hides.
-        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()
-                   and not isinstance(w, (LockDialog, LockWarning))]
+        windows = [w for w in self._own_windows() if w.isVisible() and not isinstance(w, (LockDialog, LockWarning))]
         for w in self.windows:
             if w.session is not None:
                 w.session.save()
@@ -904,6 +903,12 @@ class MainWindow(QMainWindow):
         self.idle.active = True
         self.idle.restart()
 
+    def _own_windows(self) -> list:
+        """This window, its screening windows and every window made for it (stored sheets,
+        dialogs): Qt leaves a child window on screen when its parent hides."""
+        return [self, *self.windows, *(w for w in QApplication.topLevelWidgets()
+                                       if w is not self and w.parentWidget() is self)]
+
     def _switch_from_lock(self) -> None:
         self.lock_dialog.hide()
         self.lock_dialog.deleteLater()
@@ -914,8 +919,8 @@ class MainWindow(QMainWindow):
         person's drafts or back in the review queue; nothing of it is shown to the next one."""
         for w in list(self.windows):
             w.reject()
-        for w in QApplication.topLevelWidgets():  # stored sheets and any other window of this person's
-            if w is not self and w.isVisible() and not isinstance(w, (SignInDialog,)):
+        for w in self._own_windows():  # stored sheets and any other window of this person's
+            if w is not self and w.isVisible():
                 w.close()
         self.idle.active = False
         self.idle.stop()
