@@ -22,31 +22,10 @@ from ..records.accounts import PermissionDenied
 from ..records.aftercare import AE_OUTCOMES, SERIOUSNESS
 from ..records.aftercare_report import lookback_csv, medwatch_text, medwatch_texts
 from ..screening.model import Route
+from .tables import _fill, _table
 
 STATE_LABELS = {"overdue": "OVERDUE", "due": "Due now", "upcoming": "Coming up", "done": "Done"}
 UNITS = ("mL", "µL", "mg", "µg", "billion particles")
-
-
-def _table(headers: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.verticalHeader().setVisible(False)
-    table.setAccessibleName(name)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], keys: list[object]) -> None:
-    table.setRowCount(len(rows))
-    for r, (cells, key) in enumerate(zip(rows, keys)):
-        for c, value in enumerate(cells):
-            item = QTableWidgetItem(value)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            table.setItem(r, c, item)
 
 
 def _selected(table: QTableWidget):

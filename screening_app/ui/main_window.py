@@ -25,6 +25,7 @@ from .session import ScreeningSession
 from .application import make_application  # noqa: F401 (the launcher's entry)
 from .dialogs import Dialogs
 from .geometry import fit_to_screen
+from .tables import _fill, _table
 from .wizard import ScreeningWizard
 
 QUEUE_REFRESH_MS = 5000
@@ -324,27 +325,6 @@ def _button_row(parent, buttons: list[tuple[str, object]]) -> QHBoxLayout:
         row.addWidget(button)
     row.addStretch(1)
     return row
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.verticalHeader().setVisible(False)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], keys: list[str]) -> None:
-    table.setRowCount(len(rows))
-    for r, (cells, key) in enumerate(zip(rows, keys)):
-        for c, value in enumerate(cells):
-            item = QTableWidgetItem(value)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            table.setItem(r, c, item)
 
 
 def paper_label(events: list[str], status: str) -> str:
