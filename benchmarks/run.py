@@ -93,10 +93,11 @@ def startup(runs: int) -> dict:
 
 
 def sheet(runs: int) -> dict:
+    import io
+
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate
-    import io
 
     from screening_app.screening import default_content, read_screening, screen
     from screening_app.sheets import Clinic, build_sheet
@@ -113,6 +114,7 @@ def sheet(runs: int) -> dict:
     text = "A plain paragraph of body text for a bare reportlab document, in a built-in font. " * 4
 
     from reportlab.lib.styles import ParagraphStyle
+
     from screening_app.sheets.fonts import BODY, register_fonts
     register_fonts()
     embedded = ParagraphStyle("embedded", parent=style, fontName=BODY)

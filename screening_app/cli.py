@@ -17,7 +17,7 @@ from .records import StoreError
 from .screening import ContentError, InputRefused, default_content, read_screening, screen_for_clinic
 from .screening.consent import SheetKind, sheet_kind
 from .screening.history import finding_title
-from .screening.model import Outcome, ScreeningResult, Screening
+from .screening.model import Outcome, Screening, ScreeningResult
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REFUSED = 0, 1, 2
 COMMANDS = ("screen", "questions", "audit", "export", "store", "lookback", "recall")
@@ -230,8 +230,8 @@ def cmd_screen(args) -> int:
     screening = read_screening(_read_input(args.file))
     settings, history, recalled = _workstation_context(screening)
     if pdf_target is not None:
-        from .sheets import render  # only when asked: keeps plain screening quick
         from .screening.consent import SheetKind, review_problems, sheet_kind
+        from .sheets import render  # only when asked: keeps plain screening quick
         result = screen_for_clinic(screening, settings=settings, history=history, recalled_lots=recalled)
         refused = review_problems(result, screening.review)
         kind = sheet_kind(result, screening.review)

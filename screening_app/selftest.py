@@ -23,9 +23,9 @@ def _check_content():
 
 
 def _sheet() -> bytes:
-    from .screening import read_screening, screen
-    from .screening import default_content
     import json
+
+    from .screening import default_content, read_screening, screen
     answers = {q: "no" for q in default_content().question_ids}
     screening = read_screening(json.dumps({"patient": {"name": NAME, "date_of_birth": "1980-04-02"},
                                            "treatment": {"route": "topical"}, "answers": answers}))
@@ -50,8 +50,8 @@ def _check_qt():
 
 
 def _check_store():
-    from .records.store import Store
     from .casework import Draft
+    from .records.store import Store
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(Path(folder))
         admin = store.create_first_admin("selftest", "Self Test", "self-test-password")

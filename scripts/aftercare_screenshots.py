@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from conftest import GOOD_PRODUCT, all_answers  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from screening_app.casework import Case, Draft, Flow  # noqa: E402
@@ -22,7 +23,6 @@ from screening_app.records.settings import ClinicSettings  # noqa: E402
 from screening_app.records.store import Store  # noqa: E402
 from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.main_window import AppDialogs, MainWindow  # noqa: E402
-from conftest import GOOD_PRODUCT, all_answers  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "correct horse battery"

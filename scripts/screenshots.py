@@ -6,9 +6,9 @@ Run under a real X server so the window is drawn as staff see it:
 from __future__ import annotations
 
 import subprocess
-import time
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,11 +17,11 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from screening_app.casework import Draft, Flow, Step  # noqa: E402
 from screening_app.records.accounts import Staff  # noqa: E402
 from screening_app.records.settings import ClinicSettings  # noqa: E402
 from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.wizard import ScreeningWizard  # noqa: E402
-from screening_app.casework import Draft, Flow, Step  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SETTINGS = ClinicSettings("Riverside Skin & Wellness", "12 Main St, Springfield, IL 62701", "(217) 555-0147")
@@ -89,6 +89,7 @@ def walk(app, theme: str, name: str, d: Draft, decisions=None, stop_at=None) -> 
 def shell(app) -> None:
     """The windows around the wizard, on a throw-away store with sample screenings."""
     import os
+
     from screening_app.records.store import Store
     from screening_app.ui.main_window import LockDialog, MainWindow, SignInDialog
     with tempfile.TemporaryDirectory() as home:
@@ -136,6 +137,7 @@ def journeys(app) -> None:
     """A refused patient re-screened minutes later, and a refused screening amended: what the
     front desk and the clinician see (journey-*.png)."""
     import os
+
     from screening_app.casework import Case
     from screening_app.records.store import Store
     from screening_app.ui.main_window import MainWindow

@@ -80,6 +80,7 @@ def pg_schema():
     if not PG_URL:
         pytest.skip("PostgreSQL tests skipped: no server given (set SCREENING_APP_TEST_PG_URL; .ci/run does)")
     import uuid
+
     from sqlalchemy import create_engine
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea, QWidget  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QScrollArea, QWidget  # noqa: E402
 
 from screening_app.casework import Draft, Step  # noqa: E402
 from screening_app.records.accounts import Staff  # noqa: E402

@@ -3,9 +3,9 @@ import json
 import sys
 import time
 
+from screening_app.casework import Draft
 from screening_app.records import StoreError
 from screening_app.records.store import Store
-from screening_app.casework import Draft
 
 url, role, username, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 ANSWERS = {q: "no" for q in ["active_malignancy", "cancer_history", "systemic_inflammation", "blood_donation",

@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from conftest import raw_sql
+from sqlalchemy import inspect
+from test_casework import PASSWORD, decide_all, finished, handed_over, patient, review_case
 
 from screening_app.casework import Case, Step
 from screening_app.records import StoreError
@@ -18,8 +20,6 @@ from screening_app.records.aftercare_report import lookback_csv, medwatch_fields
 from screening_app.records.fhir_aftercare import fhir_adverse_event
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
-from conftest import raw_sql
-from test_casework import PASSWORD, decide_all, finished, handed_over, patient, review_case
 
 TODAY = dt.date.today()
 PREVIOUS = "0004"  # the schema before migrations/versions/0005_aftercare.py
@@ -298,6 +298,7 @@ def test_fhir_adverse_event_passes_an_independent_validator(store, people):
     assert "EV-2291" in resource["suspectEntity"][0]["instance"]["display"]
     assert resource["subject"] == {"display": "Zoë Ångström", "identifier": {"value": "A-1001"}}
     import warnings
+
     from pydantic import ValidationError
     models = pytest.importorskip("fhircraft.fhir.resources.datatypes.R4.core")
     with warnings.catch_warnings(record=True) as caught:
@@ -405,9 +406,11 @@ def test_lookback_lists_who_received_the_lot_and_becomes_a_call_list(store, peop
 def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(store_url, monkeypatch):
     """A clinic's store at the schema before this one, with a signed consent made by the app as it
     was, opened by this version: the new tables and their triggers are added and nothing is lost."""
+    from pathlib import Path
+
     from alembic import command
     from alembic.config import Config
-    from pathlib import Path
+
     import screening_app.records.schema as schema
 
     def upgrade_to_previous(engine):

@@ -2,11 +2,11 @@
 import datetime as dt
 
 import pytest
+from test_app_gui import window
+from test_casework import PASSWORD, finished, patient
 
 from screening_app.records.store import Store
 from screening_app.ui.aftercare_tab import AftercareTab
-from test_app_gui import Answers, window
-from test_casework import PASSWORD, finished, patient
 
 TODAY = dt.date.today()
 
@@ -193,8 +193,9 @@ def test_the_admin_sets_the_follow_up_schedule_in_the_settings_form_and_a_bad_on
 
 def test_the_wizard_asks_the_clinician_to_decide_on_an_open_adverse_event(qtbot, store):
     from PySide6.QtWidgets import QWizard
-    from screening_app.casework import Step
     from test_app_gui import fill_front_desk
+
+    from screening_app.casework import Step
     p = people(store)
     sid = finished(store, p, patient()).sid
     store.record_administration(p["doc"], sid, lot="EV-2291", amount="1", unit="mL", site="scalp",
@@ -213,10 +214,11 @@ def test_the_wizard_asks_the_clinician_to_decide_on_an_open_adverse_event(qtbot,
 
 
 def test_the_wizard_never_verifies_a_recalled_lot(qtbot, store):
-    from PySide6.QtWidgets import QWizard
-    from screening_app.casework import Step
     from conftest import GOOD_PRODUCT
+    from PySide6.QtWidgets import QWizard
     from test_app_gui import fill_front_desk
+
+    from screening_app.casework import Step
     p = people(store)
     store.recall_lot(p["admin"], "EV-2291", "Maker's notice")
     chen = window(qtbot, store, "chen")
@@ -234,6 +236,7 @@ def test_the_wizard_never_verifies_a_recalled_lot(qtbot, store):
 
 def test_every_input_of_the_follow_up_forms_has_an_accessible_name(qtbot, store):
     from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QTableWidget
+
     from screening_app.ui.aftercare_tab import AdministrationForm, AdverseEventForm, ContactForm, RecallForm
     p = people(store)
     sid = finished(store, p, patient()).sid

@@ -1,14 +1,14 @@
 """Ensure the app keeps every screening: autosave, hand-over, queue, finish, resume, idle lock, faults."""
 import pytest
+from conftest import GOOD_PRODUCT, all_answers
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QWizard
 
+from screening_app.casework import Draft, Flow, Step
 from screening_app.records import StoreError
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
 from screening_app.ui.main_window import AppDialogs, MainWindow
-from screening_app.casework import Draft, Flow, Step
-from conftest import GOOD_PRODUCT, all_answers
 
 PASSWORD = "correct horse battery"
 
@@ -317,6 +317,7 @@ def test_a_second_running_copy_is_told_and_lets_go(private_home):
 
 def test_every_input_of_every_window_and_dialog_has_an_accessible_name(qtbot, store):
     from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLineEdit, QSpinBox, QTableWidget
+
     from screening_app.ui.main_window import LockDialog, LockWarning, SignInDialog
     admin, chen = window(qtbot, store, "admin"), window(qtbot, store, "chen")
     wizard = chen.new_screening()
@@ -363,6 +364,7 @@ def test_idle_time_locks_by_itself_and_use_keeps_it_open(qtbot, store):
 
 def test_records_export_fhir_writes_the_same_bundle_as_the_command(qtbot, store, tmp_path):
     import json
+
     from screening_app.records.export import export_screening
     chen, _ = finish_do_not_treat(qtbot, store)
     chen.run_search()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import GOOD_PRODUCT, all_answers, raw_sql
 from pypdf import PdfReader
 
 from screening_app.casework import Case, Draft, Step
@@ -18,7 +19,6 @@ from screening_app.records import StoreError
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
-from conftest import GOOD_PRODUCT, all_answers, raw_sql
 
 PASSWORD = "correct horse battery"
 
@@ -275,7 +275,7 @@ def test_a_stale_claim_is_freed_by_another_clinician_with_a_reason_audited(store
         store.release(people["doc2"], sid, reason="Dr. Chen went home")
     with pytest.raises(StoreError, match="reason"):
         store.release(people["admin"], sid, reason=" ")
-    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
     raw_sql(store, [f"UPDATE screenings SET claimed_at = '{old}', updated_at = '{old}' WHERE id = '{sid}'"])
     with pytest.raises(PermissionDenied):
         store.release(people["desk"], sid, reason="why not")
@@ -394,7 +394,7 @@ def test_the_store_works_out_a_drafts_outcome_itself(store, people):
 def test_a_clinician_still_working_cannot_be_freed_by_another(store, people):
     sid = handed_over(store, people, patient())
     case = review_case(store, people, sid)
-    old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(timespec="seconds")
     raw_sql(store, [f"UPDATE screenings SET claimed_at = '{old}' WHERE id = '{sid}'"])
     case.save(Step.REVIEW)  # still typing
     with pytest.raises(StoreError, match="less than 30 minutes"):

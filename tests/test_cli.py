@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 from screening_app.cli import main
 from screening_app.screening import default_content
-from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
 # A patient sheet needs a clinic to call: a file's clinic section stands in for the settings.

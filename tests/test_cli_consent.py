@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import TODAY, all_answers, screening_file
 from pypdf import PdfReader
 
 from screening_app.cli import main
-from conftest import TODAY, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CLINIC = {"name": "Clínica Sol & Mar", "address": "1 Beach Rd", "phone": "555-0100",

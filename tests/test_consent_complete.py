@@ -7,13 +7,13 @@ import json
 import re
 
 import pytest
+from conftest import TODAY, all_answers, screening_file
 from pypdf import PdfReader
 
 from screening_app.screening import read_screening, screen
 from screening_app.screening.consent import Declined, SheetKind, sheet_kind
 from screening_app.screening.model import age_on
 from screening_app.sheets import Clinic, build_sheet
-from conftest import TODAY, all_answers, screening_file
 
 CLINIC = Clinic("Riverside Skin & Wellness", "12 Main St, Springfield", "(217) 555-0147",
                 rights_contact="Call the Western Review Board at 1-800-555-0199 about your rights.",

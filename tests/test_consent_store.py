@@ -2,11 +2,11 @@
 (texts, minimum age), and a patient's recorded "no" is stored as the declined record of what was read."""
 import io
 
+from conftest import GOOD_PRODUCT, TODAY, all_answers
 from pypdf import PdfReader
 
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
-from conftest import GOOD_PRODUCT, TODAY, all_answers
 
 PASSWORD = "correct horse battery"
 
@@ -66,6 +66,7 @@ def test_the_stores_sheet_uses_the_clinics_minimum_age_and_texts(tmp_path):
 
 def test_clinic_settings_are_declared_once_with_bounds_and_labels():
     from dataclasses import fields
+
     from screening_app.records.settings import SETTINGS
     assert [f.name for f in fields(ClinicSettings)] == [s.name for s in SETTINGS]
     assert all(s.label for s in SETTINGS)

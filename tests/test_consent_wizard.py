@@ -1,10 +1,21 @@
 """Ensure a minor screened in the real wizard gets the clinician's "patient is a minor" review and then the
 representative's consent with the patient's assent (the wizard door of the core's promise)."""
 from conftest import TODAY
-from screening_app.screening.consent import SheetKind
+from test_wizard_gui import (  # noqa: F401
+    AnsweringDialogs,
+    answer_all,
+    click,
+    fill_product,
+    go_next,
+    next_enabled,
+    page,
+    preview_text,
+    type_into,
+    wizard,
+)
+
 from screening_app.casework import Step
-from test_wizard_gui import (AnsweringDialogs, answer_all, click, fill_product, go_next, next_enabled, page,  # noqa: F401
-                             preview_text, type_into, wizard)
+from screening_app.screening.consent import SheetKind
 
 
 def test_a_minor_in_the_wizard_needs_review_then_gets_the_representatives_consent(qtbot, wizard):

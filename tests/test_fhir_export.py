@@ -18,16 +18,28 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import GOOD_PRODUCT, all_answers
 
-from screening_app.records.export import (ANSWER_CODINGS, QUESTIONNAIRE_URL, YESNODONTKNOW, consent_status,
-                                          export_screening, fhir_bundle, fhir_collection, iter_fhir_collection)
+from screening_app.casework import Draft
+from screening_app.records.export import (
+    ANSWER_CODINGS,
+    QUESTIONNAIRE_URL,
+    YESNODONTKNOW,
+    consent_status,
+    export_screening,
+    fhir_bundle,
+    fhir_collection,
+    iter_fhir_collection,
+)
 from screening_app.records.settings import LOCAL_PATIENT_ID_SYSTEM, ClinicSettings
 from screening_app.records.store import Store
 from screening_app.resources import ENV_VAR, shipped_resource_dir
-from screening_app.screening.content import (content_for_version, default_content, load_content,
-                                             questionnaire_for_version)
-from screening_app.casework import Draft
-from conftest import GOOD_PRODUCT, all_answers
+from screening_app.screening.content import (
+    content_for_version,
+    default_content,
+    load_content,
+    questionnaire_for_version,
+)
 
 PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +60,8 @@ def r4():
 
 def fhircraft_problems(r4, resource: dict) -> list[str]:
     """Every error and warning fhircraft reports for one resource (Bundles it cannot validate)."""
+    from fhircraft.exceptions import FHIRPathWarning, FhirValidationWarning
     from pydantic import ValidationError
-    from fhircraft.exceptions import FhirValidationWarning, FHIRPathWarning
     kind = resource["resourceType"]
     problems = []
     with warnings.catch_warnings(record=True) as caught:

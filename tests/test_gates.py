@@ -12,18 +12,25 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import GOOD_PRODUCT, TODAY, all_answers, screening_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
+from test_sheets import fk_grade  # the project's one readability measure
 
 from screening_app.screening import Route, default_content, evaluate, read_screening, screen
 from screening_app.screening.consent import Decision, Review, ReviewDecision, SheetKind, sheet_kind
 from screening_app.screening.intake import InputRefused
 from screening_app.screening.model import Outcome, ProductCheck
-from screening_app.screening.product import (ABSOLUTE_ZERO_C, FIELDS_BY_KEY, PRODUCT_FIELDS, ind_digits,
-                                             malformed_product, verify_product)
+from screening_app.screening.product import (
+    ABSOLUTE_ZERO_C,
+    FIELDS_BY_KEY,
+    PRODUCT_FIELDS,
+    ind_digits,
+    malformed_product,
+    verify_product,
+)
 from screening_app.sheets import Clinic, build_sheet
-from conftest import GOOD_PRODUCT, TODAY, all_answers, screening_file
-from test_sheets import fk_grade  # the project's one readability measure
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = default_content().product

@@ -3,10 +3,10 @@ import datetime as dt
 import json
 
 import pytest
-
-from screening_app.screening import InputRefused, default_content, read_screening, parse_screening
-from screening_app.screening.model import Answer, Route
 from conftest import TODAY, all_answers, screening_file
+
+from screening_app.screening import InputRefused, default_content, parse_screening, read_screening
+from screening_app.screening.model import Answer, Route
 
 
 def refusal(data) -> list[str]:

@@ -3,9 +3,9 @@ columns and indexes the code declares, on both backends, and the code's head is 
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 
 from screening_app.records import schema
 from screening_app.records.store import Store

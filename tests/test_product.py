@@ -2,10 +2,10 @@
 import datetime as dt
 
 import pytest
+from conftest import GOOD_PRODUCT, TODAY, all_answers
 
 from screening_app.screening import Route, default_content, evaluate
 from screening_app.screening.product import verify_product
-from conftest import GOOD_PRODUCT, TODAY, all_answers
 
 SETTINGS = default_content().product
 

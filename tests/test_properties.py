@@ -1,5 +1,6 @@
 """Ensure the safety properties hold for every combination of answers and routes."""
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening_app.screening import Answer, Outcome, Procedure, Route, default_content, evaluate
 

@@ -7,6 +7,7 @@ import shutil
 import tomllib
 
 import pytest
+from conftest import all_answers, screening_file
 from pypdf import PdfReader
 
 from screening_app.resources import resource_dir
@@ -14,7 +15,6 @@ from screening_app.screening import ContentError, default_content, load_content,
 from screening_app.screening.references import load_references
 from screening_app.sheets import Clinic, build_sheet, sheet_texts
 from screening_app.sheets.document import sheet_problems
-from conftest import all_answers, screening_file
 
 # Names of the project's own notes, which no clinic can look up.
 INTERNAL = re.compile(r"clinical brief|\bbrief\b|seed clinician|rule table|\bseed\b", re.IGNORECASE)

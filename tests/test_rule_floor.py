@@ -11,12 +11,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import all_answers, screening_file
 
 from screening_app.resources import resource_dir
 from screening_app.screening import ContentError, Outcome, Route, default_content, evaluate, load_content
 from screening_app.screening.content import FLOOR, SHIPPED_DIGESTS, shipped_digests, text_digest
 from screening_app.screening.model import Procedure
-from conftest import all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = default_content().rules_version

@@ -1,8 +1,8 @@
 """Ensure every row of the clinical brief's rule table gives exactly its outcome."""
 import pytest
+from conftest import all_answers
 
 from screening_app.screening import Answer, Outcome, Route, default_content, evaluate
-from conftest import all_answers
 
 DNT, REVIEW, CLEAR = Outcome.DO_NOT_TREAT, Outcome.CLINICIAN_REVIEW, Outcome.NO_CONTRAINDICATION_FOUND
 FURTHER = ["current_infection", "skin_problem_at_site", "immune_suppression", "biologic_reaction",

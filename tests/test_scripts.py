@@ -7,16 +7,16 @@ import subprocess
 import unicodedata
 
 import pytest
+from conftest import screening_file
 from pypdf import PdfReader
+from test_cli import run
+from test_wizard_gui import next_enabled, page, type_into, wizard  # noqa: F401  (the fixture)
 
 from screening_app.resources import resource_path
 from screening_app.screening import InputRefused, read_screening, screen
 from screening_app.screening.names import font_list, name_problems, read_cmap
 from screening_app.sheets import Clinic, build_sheet
 from screening_app.sheets.fonts import runs
-from conftest import screening_file
-from test_cli import run
-from test_wizard_gui import page, type_into, next_enabled, wizard  # noqa: F401  (the fixture)
 
 CLINIC = Clinic("Riverside Skin & Wellness", "12 Main St, Springfield", "(217) 555-0147")
 NAMES = {
@@ -76,10 +76,11 @@ def test_syllables_drawn_out_of_typed_order_still_read_as_typed(name):
 
 
 def test_shaped_scripts_are_really_shaped_and_right_to_left_runs_are_in_visual_order():
-    from screening_app.sheets.shaping import SheetParagraph
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     from screening_app.sheets.document import _styles
     from screening_app.sheets.fonts import markup
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from screening_app.sheets.shaping import SheetParagraph
 
     def laid_out(text):
         para = SheetParagraph(markup(text), _styles()["body"])

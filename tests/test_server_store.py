@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import GOOD_PRODUCT, all_answers, pg_schema_url
 from sqlalchemy import make_url
 
+from screening_app.casework import Draft
 from screening_app.records import StoreError
 from screening_app.records.store import Store, copy_store
-from screening_app.casework import Draft
-from conftest import GOOD_PRODUCT, all_answers, pg_schema_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

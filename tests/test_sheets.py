@@ -7,17 +7,16 @@ import subprocess
 
 import pytest
 import textstat
+from conftest import all_answers, screening_file
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
-from screening_app.screening import read_screening, screen
-from screening_app.screening.consent import Decision, Review, ReviewDecision, SheetKind, sheet_kind
 from screening_app.resources import resource_path
-from screening_app.screening import default_content
+from screening_app.screening import default_content, read_screening, screen
+from screening_app.screening.consent import Decision, Review, ReviewDecision, SheetKind, sheet_kind
 from screening_app.sheets import Clinic, build_sheet, sheet_texts
 from screening_app.sheets.document import MARGIN
 from screening_app.sheets.fonts import covered, markup
-from conftest import all_answers, screening_file
 
 CLINIC = Clinic("Riverside Skin & Wellness", "12 Main St, Springfield", "(217) 555-0147")
 REVIEW_OK = Review("Dr. Maya Chen", dt.datetime(2026, 11, 22, 10, 30),

@@ -4,15 +4,13 @@ import sqlite3
 import stat
 
 import pytest
+from conftest import GOOD_PRODUCT, all_answers, disable_protection, raw_sql
 
-from screening_app.screening import default_content
-
+from screening_app.casework import Draft
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import DB_NAME, Store, StoreError
 from screening_app.screening import default_content
-from screening_app.casework import Draft
-from conftest import GOOD_PRODUCT, all_answers, disable_protection, raw_sql
 
 PASSWORD = "correct horse battery"
 

@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import GOOD_PRODUCT, all_answers, screening_file
 from sqlalchemy import insert, select, text
 
+from screening_app.casework import Draft
 from screening_app.records import StoreError, integrity, signing
 from screening_app.records import schema as t
 from screening_app.records.accounts import hash_password
 from screening_app.records.store import GENESIS, Store, _canonical, chain_hash, now
-from screening_app.casework import Draft
-from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -668,6 +668,7 @@ def test_the_lock_closes_the_signing_key_and_the_password_reopens_it(qapp, store
 
 def test_an_unexpected_gui_fault_never_prints_patient_data(capsys, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
+
     from screening_app.ui.main_window import _quiet_excepthook
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))  # the handler's message

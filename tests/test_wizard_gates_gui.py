@@ -4,14 +4,13 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from conftest import GOOD_PRODUCT, TODAY, all_answers
+from test_wizard_gui import AnsweringDialogs, click, fill_product, front_desk, go_next, next_enabled, page, type_into
 
+from screening_app.casework import Draft, Flow, Step
 from screening_app.screening import default_content
 from screening_app.screening.consent import SheetKind
 from screening_app.ui.wizard import ScreeningWizard
-from screening_app.casework import Draft, Flow, Step
-from conftest import GOOD_PRODUCT, TODAY, all_answers
-from test_wizard_gui import (AnsweringDialogs, click, fill_product, front_desk, go_next, next_enabled, page,
-                             type_into)
 
 
 @pytest.fixture

@@ -2,19 +2,19 @@
 import io
 
 import pytest
+from conftest import GOOD_PRODUCT
 from pypdf import PdfReader
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QLineEdit, QRadioButton, QWizard
 
-from screening_app.screening.consent import SheetKind
+from screening_app.casework import Step
 from screening_app.records.accounts import Staff
 from screening_app.records.settings import ClinicSettings
+from screening_app.screening.consent import SheetKind
 from screening_app.ui.dialogs import Dialogs
 from screening_app.ui.wizard import ScreeningWizard
-from screening_app.casework import Step
-from conftest import GOOD_PRODUCT
 
 NEXT = QWizard.WizardButton.NextButton
 CLINIC = ClinicSettings(clinic_name="Riverside Clinic", clinic_phone="(217) 555-0147")
@@ -394,6 +394,7 @@ def test_a_minor_needs_review_and_the_representative_is_typed_on_the_patient_pag
 
 def test_a_high_contrast_palette_gets_visible_indicators_and_borders(qtbot):
     from PySide6.QtGui import QColor, QPalette
+
     from screening_app.ui.application import make_application
     app = make_application([])  # as the app sets itself up (pytest-qt made the instance)
     before = app.palette()

@@ -1,9 +1,10 @@
 """Ensure the wizard's flow (no Qt): what each step needs and where Next leads."""
 import datetime as dt
 
-from screening_app.screening.consent import SheetKind
-from screening_app.casework import Draft, Flow, Step
 from conftest import GOOD_PRODUCT, all_answers
+
+from screening_app.casework import Draft, Flow, Step
+from screening_app.screening.consent import SheetKind
 
 FLOW = Flow()
 

@@ -2,12 +2,12 @@
 unlocking while the records are unreachable; and that every form tabs in reading order."""
 import pytest
 from PySide6.QtWidgets import QLineEdit, QWidget
+from test_app_gui import PASSWORD, Answers, fill_front_desk
 
 from screening_app.casework import Flow, Step
 from screening_app.records import StoreError
 from screening_app.records.store import Store
 from screening_app.ui.main_window import IdleLock, MainWindow, SignInDialog, Workstation
-from test_app_gui import PASSWORD, Answers, fill_front_desk
 
 
 @pytest.fixture
@@ -128,7 +128,9 @@ def test_the_first_start_dialog_tabs_in_reading_order(qtbot, tmp_path):
 
 def test_an_unexpected_fault_is_logged_and_shown_without_patient_data(qtbot, monkeypatch, private_home):
     import sys
+
     from PySide6.QtWidgets import QMessageBox
+
     from screening_app import logs
     from screening_app.ui.main_window import _quiet_excepthook
     shown = []

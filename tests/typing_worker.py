@@ -6,10 +6,10 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from screening_app.casework import Flow  # noqa: E402
 from screening_app.records.store import Store  # noqa: E402
 from screening_app.ui.application import make_application  # noqa: E402
 from screening_app.ui.main_window import MainWindow  # noqa: E402
-from screening_app.casework import Flow  # noqa: E402
 
 app = make_application([])
 store = Store.open()

@@ -13,10 +13,18 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from ..screening import InputRefused, Screening, ScreeningResult, default_content, parse_screening, screen
-from ..screening.engine import DEFAULT_MINIMUM_AGE
-from ..screening.consent import (Decision, Review, ReviewDecision, SheetKind, needs_review, review_problems, sheet_kind,
-                                treatment_kind)
+from ..screening.consent import (
+    Decision,
+    Review,
+    ReviewDecision,
+    SheetKind,
+    needs_review,
+    review_problems,
+    sheet_kind,
+    treatment_kind,
+)
 from ..screening.content import Content
+from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
 
@@ -97,7 +105,7 @@ class Draft:
         return json.loads(json.dumps(self.__dict__))  # a deep copy: the caller may keep it
 
     @classmethod
-    def from_json(cls, data: dict) -> "Draft":
+    def from_json(cls, data: dict) -> Draft:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import exists, func, insert, select
 
-from ..screening.product import normalise_lot  # as the core compares a lot with recalled ones
 from ..screening.history import OpenAdverseEvent
 from ..screening.model import Route
+from ..screening.product import normalise_lot  # as the core compares a lot with recalled ones
 from . import StoreError
 from . import schema as t
 
@@ -133,7 +133,7 @@ def _recalled_match(lot: str, recalled) -> bool:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _stamp() -> str:

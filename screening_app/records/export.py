@@ -47,8 +47,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..resources import resource_path
-from ..screening.content import (Content, ContentError, QuestionnaireVersion, default_content,
-                                 questionnaire_for_version)
+from ..screening.content import Content, ContentError, QuestionnaireVersion, default_content, questionnaire_for_version
 from ..screening.history import CASE_FINDING_IDS, finding_title
 from ..screening.model import Answer, Outcome, Route
 from .settings import ClinicSettings

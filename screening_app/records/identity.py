@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # Letters that carry no combining accent in Unicode, so NFKD leaves them as they are.
 _PLAIN = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i",
                         "ħ": "h", "ŧ": "t", "ŀ": "l"})

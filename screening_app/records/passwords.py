@@ -70,6 +70,7 @@ def dummy_hash() -> str:
     global _DUMMY
     if _DUMMY is None:
         import secrets
+
         from .accounts import hash_password
         _DUMMY = hash_password(secrets.token_urlsafe(24))
     return _DUMMY

@@ -7,8 +7,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, MetaData,
-                        String, Table, Text, inspect, text)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    text,
+)
 
 from .accounts import ALL_ROLES as ROLES
 

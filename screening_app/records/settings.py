@@ -113,7 +113,7 @@ class _ClinicSettingsMethods:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, raw: object) -> "ClinicSettings":
+    def from_json(cls, raw: object) -> ClinicSettings:
         return cls.checked(raw)[0]
 
     def missing_to_print(self) -> list[str]:
@@ -121,7 +121,7 @@ class _ClinicSettingsMethods:
         return [s.name for s in SETTINGS if s.required_to_print and not getattr(self, s.name)]
 
     @classmethod
-    def checked(cls, raw: object) -> tuple["ClinicSettings", list[str]]:
+    def checked(cls, raw: object) -> tuple[ClinicSettings, list[str]]:
         """The settings in `raw`, and the problems for which a default was used instead."""
         if not isinstance(raw, dict):
             return cls(), ["settings: not an object, defaults used"]

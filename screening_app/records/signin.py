@@ -23,7 +23,7 @@ MAX_DELAY_S = 8.0
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class SignInGuard:

@@ -128,7 +128,7 @@ def entry_message(action: str, actor: str, detail: dict) -> bytes:
                       "detail": {k: v for k, v in detail.items() if k != "sig"}})
 
 
-def signed_detail(key: "OpenKey | None", action: str, actor: str, detail: dict) -> dict:
+def signed_detail(key: OpenKey | None, action: str, actor: str, detail: dict) -> dict:
     """`detail` with the acting key's fingerprint and signature (None: the store's first account,
     created before any key exists)."""
     if key is None:

@@ -16,18 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, insert, intersect, make_url, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .. import paths
 from ..screening import InputRefused, default_content, parse_screening
 from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
-from . import StoreError
+from . import StoreError, integrity, signing
 from . import schema as t
-from . import integrity, signing
+from .accounts import (
+    PermissionDenied,
+    Staff,
+    hash_password,
+    normalise_username,
+    password_problem,
+    username_problem,
+    verify_password,
+)
 from .aftercare import AftercareMixin
-from .accounts import (PermissionDenied, Staff, hash_password, normalise_username, password_problem,
-                       username_problem, verify_password)
 from .identity import fold, name_words, patient_key
 from .passwords import dummy_hash, password_fingerprint
 from .settings import ClinicSettings
@@ -93,7 +99,7 @@ def draft_outcome(draft: dict, history=()) -> str:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _canonical(entry: dict) -> str:
@@ -170,7 +176,7 @@ class Store(AftercareMixin):
 
     @classmethod
     def open(cls, folder: Path | None = None, *, url: str | None = None,
-             busy_timeout_s: float = 10.0, migration: bool = False) -> "Store":
+             busy_timeout_s: float = 10.0, migration: bool = False) -> Store:
         """The store at `url` (a database server or an SQLite file), else in `folder`, else
         the one this workstation is configured for (configured_url), else the local default.
 
@@ -229,7 +235,7 @@ class Store(AftercareMixin):
                                         "file and start again.")
 
     @classmethod
-    def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float) -> "Store":
+    def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float) -> Store:
         try:
             paths.ensure_private_dir(folder)
         except OSError as exc:
@@ -269,7 +275,7 @@ class Store(AftercareMixin):
         return store
 
     @classmethod
-    def _open_server(cls, url: str, migration: bool = False) -> "Store":
+    def _open_server(cls, url: str, migration: bool = False) -> Store:
         """A shared PostgreSQL server: several workstations, one record. TLS is whatever the
         URL asks for (e.g. ?sslmode=verify-full); the password never appears in a message."""
         try:
@@ -656,7 +662,7 @@ class Store(AftercareMixin):
             limit = self._settings(c).claim_release_minutes
             # From the holder's last save, not from the claim: someone still typing is not "gone".
             held_since = max(dt.datetime.fromisoformat(row.claimed_at), dt.datetime.fromisoformat(row.updated_at))
-            if dt.datetime.now(dt.timezone.utc) - held_since < dt.timedelta(minutes=limit):
+            if dt.datetime.now(dt.UTC) - held_since < dt.timedelta(minutes=limit):
                 raise StoreError("refused", f"{row.username} worked on this screening less than {limit} minutes ago. "
                                             "Ask them, or wait.")
             self._unclaim(c, sid)

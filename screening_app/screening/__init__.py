@@ -11,8 +11,19 @@ from collections.abc import Collection
 from .content import Content, ContentError, default_content, load_content
 from .engine import DEFAULT_MINIMUM_AGE, evaluate
 from .intake import InputRefused, parse_screening, read_screening
-from .model import (Advice, Answer, Finding, Outcome, Patient, Procedure, ProductCheck, Route,
-                    Screening, ScreeningResult, Treatment)
+from .model import (
+    Advice,
+    Answer,
+    Finding,
+    Outcome,
+    Patient,
+    Procedure,
+    ProductCheck,
+    Route,
+    Screening,
+    ScreeningResult,
+    Treatment,
+)
 
 
 def screen(screening: Screening, *, content: Content | None = None,

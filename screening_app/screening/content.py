@@ -379,7 +379,7 @@ def _load_rules(data: dict, where: str, question_ids: set[str], known: dict[str,
     return version, effective, tuple(rules), blood, product
 
 
-def _policy(read: "_Reader", table: dict, label: str) -> str:
+def _policy(read: _Reader, table: dict, label: str) -> str:
     text = read.text(table, "policy", label, required=False)
     if text and not text.startswith("Clinic policy: "):
         read.problems.append(f"{read.where}: {label}.policy: must start with \"Clinic policy: \"")

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from .content import Content, default_content
 from .consent import Decision, Declined, Review, ReviewDecision
+from .content import Content, default_content
 from .history import CASE_FINDING_IDS
 from .model import Answer, ClinicInfo, Patient, Procedure, Representative, Route, Screening, Signing, Treatment
 from .names import describe, name_problems

@@ -47,7 +47,7 @@ class Procedure(str, Enum):
                 "laser": "After laser"}[self.value]
 
     @classmethod
-    def allowed_for(cls, route: "Route") -> tuple["Procedure", ...]:
+    def allowed_for(cls, route: Route) -> tuple[Procedure, ...]:
         """Microneedling and laser prepare the skin for a topical product; other routes have none."""
         return tuple(cls) if route is Route.TOPICAL else (cls.NONE,)
 
@@ -72,7 +72,7 @@ class Outcome(str, Enum):
         }[self.value]
 
     @classmethod
-    def most_severe(cls, outcomes) -> "Outcome":
+    def most_severe(cls, outcomes) -> Outcome:
         return max(outcomes, key=lambda o: o.severity, default=cls.NO_CONTRAINDICATION_FOUND)
 
 

@@ -180,7 +180,7 @@ def normalise_lot(lot: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _lot(f: "ProductField", value, ctx: Context) -> list[str]:
+def _lot(f: ProductField, value, ctx: Context) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return ["Lot number: not shown."]
     if normalise_lot(value) in ctx.recalled_lots:
@@ -192,7 +192,7 @@ def _not_checked(f, value, ctx) -> list[str]:
     return []
 
 
-def _must_be_true(f: "ProductField", value, ctx: Context) -> list[str]:
+def _must_be_true(f: ProductField, value, ctx: Context) -> list[str]:
     if value is None:
         return [f"{_sentence(f.label)}: not shown."]
     if value is not True:
@@ -204,7 +204,7 @@ def _reported(value) -> set[str]:
     return {m.strip().upper() for m in value} if isinstance(value, list) else set()
 
 
-def _markers(f: "ProductField", value, ctx: Context) -> list[str]:
+def _markers(f: ProductField, value, ctx: Context) -> list[str]:
     s = ctx.settings
     if not isinstance(value, list) or not value:
         return ["Vesicle markers (" + ", ".join(s.required_markers) + "): not shown."]
@@ -219,7 +219,7 @@ def _markers(f: "ProductField", value, ctx: Context) -> list[str]:
     return problems
 
 
-def _absent_markers(f: "ProductField", value, ctx: Context) -> list[str]:
+def _absent_markers(f: ProductField, value, ctx: Context) -> list[str]:
     wanted = ctx.settings.negative_markers
     if not wanted:
         return []
@@ -230,7 +230,7 @@ def _absent_markers(f: "ProductField", value, ctx: Context) -> list[str]:
     return []
 
 
-def _particle_count(f: "ProductField", value, ctx: Context) -> list[str]:
+def _particle_count(f: ProductField, value, ctx: Context) -> list[str]:
     if not ctx.settings.require_particle_count:
         return []
     if value is None:
@@ -240,7 +240,7 @@ def _particle_count(f: "ProductField", value, ctx: Context) -> list[str]:
     return []
 
 
-def _endotoxin_level(f: "ProductField", value, ctx: Context) -> list[str]:
+def _endotoxin_level(f: ProductField, value, ctx: Context) -> list[str]:
     limit = ctx.settings.max_endotoxin_eu_per_ml
     if limit is None or value is None:
         return []  # checked when the clinic sets a limit and the Certificate gives a value
@@ -250,7 +250,7 @@ def _endotoxin_level(f: "ProductField", value, ctx: Context) -> list[str]:
     return []
 
 
-def _ind(f: "ProductField", value, ctx: Context) -> list[str]:
+def _ind(f: ProductField, value, ctx: Context) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return ["IND number (the FDA investigation this product is given under): not shown."]
     return []
@@ -260,7 +260,7 @@ def _freeze_dried(product: Mapping) -> bool:
     return product.get("lyophilised") is True
 
 
-def _storage(f: "ProductField", value, ctx: Context) -> list[str]:
+def _storage(f: ProductField, value, ctx: Context) -> list[str]:
     if value is None:
         return ["Storage temperature: not shown."]
     temperature = _as_float(value)
@@ -275,13 +275,13 @@ def _storage(f: "ProductField", value, ctx: Context) -> list[str]:
     return []
 
 
-def _maker_limit(f: "ProductField", value, ctx: Context) -> list[str]:
+def _maker_limit(f: ProductField, value, ctx: Context) -> list[str]:
     if _freeze_dried(ctx.product) and value is None:
         return [f"{_sentence(f.label)}: not shown."]
     return []
 
 
-def _cycles(f: "ProductField", value, ctx: Context) -> list[str]:
+def _cycles(f: ProductField, value, ctx: Context) -> list[str]:
     if value is None:
         return ["Number of freeze-thaw cycles: not shown."]
     allowed = ctx.settings.max_freeze_thaw_cycles
@@ -290,7 +290,7 @@ def _cycles(f: "ProductField", value, ctx: Context) -> list[str]:
     return []
 
 
-def _expiry(f: "ProductField", value, ctx: Context) -> list[str]:
+def _expiry(f: ProductField, value, ctx: Context) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return ["Expiry date: not shown."]
     expiry = dt.date.fromisoformat(value.strip())
@@ -307,7 +307,7 @@ class ProductField:
     type: str  # a key of VALUE_TYPES
     label: str  # staff words
     how: str  # how it is checked, in staff words (help text on the lot page)
-    verify: Callable[["ProductField", object, Context], list[str]]
+    verify: Callable[[ProductField, object, Context], list[str]]
     example: str = ""
     setting: str = ""  # the clinic setting that switches the check on; "" = always checked
     unit: str = ""

@@ -25,8 +25,7 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table,
-                                TableStyle)
+from reportlab.platypus import KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..resources import resource_path
 from ..screening import ContentError, Screening, ScreeningResult, default_content

@@ -24,9 +24,9 @@ import re
 import unicodedata
 
 from bidi import algorithm as uba
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.platypus import paragraph as rl_paragraph
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus.paragraph import Paragraph
 
 from .fonts import rtl_fonts, shaped_fonts

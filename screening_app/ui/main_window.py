@@ -9,22 +9,35 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
-                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import paths
+from ..casework import Flow, Step
 from ..records import StoreError
 from ..records.accounts import ALL_ROLES, ROLE_LABELS, PermissionDenied, Staff, hash_password, verify_password
-from ..records.settings import ClinicSettings
 from ..screening import ContentError
 from ..screening.model import Outcome
-from ..casework import Flow, Step
-from .session import ScreeningSession
 from .application import make_application  # noqa: F401 (the launcher's entry)
 from .dialogs import Dialogs
 from .geometry import fit_to_screen
+from .session import ScreeningSession
 from .tables import _fill, _table
 from .wizard import ScreeningWizard
 
@@ -938,6 +951,7 @@ def _quiet_excepthook(kind, value, tb) -> None:
     place, never its message or values, which may hold a patient's name or answers. The
     screening on screen is kept (it is saved as typed)."""
     import sys
+
     from ..logs import fault_summary, log
     summary = fault_summary(kind, tb)
     log.error("unexpected fault: %s", summary)
@@ -987,7 +1001,8 @@ def run_gui(argv: list[str]) -> int:
     from ..records.store import Store
 
     sys.excepthook = _quiet_excepthook
-    from ..logs import log, setup as setup_log
+    from ..logs import log
+    from ..logs import setup as setup_log
     setup_log()
     log.info("started")
     app = make_application(argv)

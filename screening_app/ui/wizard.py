@@ -10,19 +10,37 @@ import datetime as dt
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QAbstractButton, QButtonGroup, QCheckBox, QFormLayout, QFrame, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
-                               QScrollArea, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget, QWizard,
-                               QWizardPage)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
+from ..casework import Case, Draft, Flow, Step
+from ..records import StoreError
+from ..records.accounts import PermissionDenied, Staff
 from ..records.settings import ClinicSettings
 from ..screening import InputRefused, ScreeningResult
 from ..screening.consent import Decision, SheetKind
 from ..screening.model import Answer, Outcome, Procedure, Route
 from ..screening.product import FIELDS_BY_KEY, PRODUCT_FIELDS
-from ..casework import Case, Draft, Flow, Step
-from ..records import StoreError
-from ..records.accounts import PermissionDenied, Staff
 from .dialogs import Dialogs
 from .geometry import fit_to_screen
 
@@ -97,7 +115,7 @@ class _Page(QWizardPage):
     step: Step
     scrolls = True
 
-    def __init__(self, wizard: "ScreeningWizard"):
+    def __init__(self, wizard: ScreeningWizard):
         super().__init__()
         self.w = wizard
         self.setTitle(self.step.title)
@@ -355,7 +373,7 @@ class TreatmentPage(_Page):
 class _AnswerKeys(QObject):
     """Y, N or D on a question's buttons answers it and moves on: quick without a mouse."""
 
-    def __init__(self, page: "QuestionsPage"):
+    def __init__(self, page: QuestionsPage):
         super().__init__(page)
         self.page = page
 
