@@ -412,6 +412,7 @@ def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(
     from alembic.config import Config
 
     import screening_app.records.schema as schema
+    import screening_app.records.treatments as treatments
 
     def upgrade_to_previous(engine):
         config = Config()
@@ -422,7 +423,7 @@ def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(
 
     with monkeypatch.context() as m:
         m.setattr(schema, "migrate", upgrade_to_previous)
-        m.setattr(Store, "_recalled", staticmethod(lambda c: []))  # the old app knew no recalls
+        m.setattr(treatments, "recalled", lambda c: [])  # the old app knew no recalls
         old = Store.open(url=store_url)
         with old.engine.connect() as c:
             assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == PREVIOUS

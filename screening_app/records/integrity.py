@@ -156,9 +156,9 @@ def check_fingerprint(entries: list[dict], mark: str) -> str | None:
     return None
 
 
-def verify(store, chain_hash, *, anchor: tuple[int, str] | None = None, marks: tuple[str, ...] = ()) -> Report:
+def verify(db, chain_hash, *, anchor: tuple[int, str] | None = None, marks: tuple[str, ...] = ()) -> Report:
     report = Report()
-    with store._read() as c:
+    with db.read() as c:
         entries = _chain(c, report, chain_hash)
         if report.problems:
             return report
