@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import raw_sql
+from conftest import PASSWORD, raw_sql
 from sqlalchemy import inspect
-from test_casework import PASSWORD, decide_all, finished, handed_over, patient, review_case
+from test_casework import decide_all, finished, handed_over, patient, review_case
 
 from screening_app.casework import Case, Step
 from screening_app.records import StoreError
@@ -23,22 +23,6 @@ from screening_app.records.store import Store
 
 TODAY = dt.date.today()
 PREVIOUS = "0004"  # the schema before migrations/versions/0005_aftercare.py
-
-
-@pytest.fixture
-def store(store_url):
-    s = Store.open(url=store_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def people(store):
-    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
-    return {"admin": admin,
-            "desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
-            "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD),
-            "doc2": store.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)}
 
 
 def consent(store, people, **patient_fields) -> str:

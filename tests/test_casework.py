@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import GOOD_PRODUCT, all_answers, raw_sql
+from conftest import GOOD_PRODUCT, PASSWORD, all_answers, raw_sql
 from pypdf import PdfReader
 
 from screening_app.casework import Case, Draft, Step
@@ -19,24 +19,6 @@ from screening_app.records import StoreError
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def store(store_url):
-    s = Store.open(url=store_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def people(store):
-    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
-    return {"admin": admin,
-            "desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
-            "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD),
-            "doc2": store.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)}
 
 
 def patient(**answers) -> Draft:

@@ -117,8 +117,8 @@ class AdverseEvents:
                 reported_to_fda=reported_to_fda, reported_on=reported_on if reported_to_fda else None,
                 fda_report_id=fda_report_id, status=status, recorded_by=actor.id, recorded_at=stamp()))
             append(c, actor.username, "adverse_event_changed" if amends else "adverse_event_recorded", sid,
-                        {"event": eid, "amends": amends, "serious": bool(criteria), "outcome": outcome,
-                         "status": status, "reported_to_fda": reported_to_fda})
+                   {"event": eid, "amends": amends, "serious": bool(criteria), "outcome": outcome,
+                    "status": status, "reported_to_fda": reported_to_fda})
         return self._adverse_event(eid)
 
     def _adverse_event(self, eid: str) -> AdverseEvent:

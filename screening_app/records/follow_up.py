@@ -17,7 +17,7 @@ from .treatments import current_admins
 
 
 def follow_ups_of(c, today: dt.date, *, horizon: str | None = None, sid: str | None = None,
-                lot: str | None = None) -> list[FollowUp]:
+                  lot: str | None = None) -> list[FollowUp]:
     current = current_admins().where(t.administrations.c.given.is_(True))
     if sid is not None:
         current = current.where(t.administrations.c.screening_id == sid)
@@ -130,8 +130,8 @@ class FollowUps:
                                                 recall_lot=recall_lot, contacted_at=stamp, contacted_by=actor.id,
                                                 reached=reached, problem=problem, note=note))
             append(c, actor.username, "contact_recorded", sid,
-                        {"contact": cid, "follow_up": follow_up_id, "recall_lot": recall_lot, "reached": reached,
-                         "problem": problem})
+                   {"contact": cid, "follow_up": follow_up_id, "recall_lot": recall_lot, "reached": reached,
+                    "problem": problem})
         return Contact(cid, sid, follow_up_id, recall_lot, stamp, actor.display_name, reached, problem, note)
 
     def contacts(self, actor, sid: str) -> list[Contact]:

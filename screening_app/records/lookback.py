@@ -32,7 +32,7 @@ class Lookback:
             actor = acting(c, actor, "lookback", "look back at who received a lot")
             is_recalled = recalled_match(lot, recalled(c))
             cur = current_admins().where(t.administrations.c.given.is_(True),
-                                               func.upper(t.administrations.c.lot) == lot_key(lot)).subquery()
+                                         func.upper(t.administrations.c.lot) == lot_key(lot)).subquery()
             s = t.screenings
             rows = c.execute(select(cur.c.screening_id, cur.c.given_at, cur.c.amount, cur.c.unit, cur.c.site,
                                     s.c.patient_name, s.c.date_of_birth, s.c.patient_id, s.c.draft_json)
@@ -59,7 +59,7 @@ class Lookback:
                     f"{r['amount']} {r['unit']}", r["site"] or "", _follow_up_state(follow.get(sid, [])),
                     _call_state(calls.get(sid)), len(open_events.get(sid, ()))))
             append(c, actor.username, "lookback", None, {"lot": lot, "patients": len(out),
-                                                             "recalled": is_recalled})
+                                                         "recalled": is_recalled})
         return is_recalled, out
 
 

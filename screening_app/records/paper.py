@@ -37,7 +37,7 @@ class Paper:
                                              detail=detail.strip()[:2000], scan=scan, scan_sha256=sha,
                                              sheet_sha256=sheet_sha256))
             append(c, actor.username, event, sid, {"detail": detail.strip()[:200], "scan_sha256": sha,
-                                                        "sheet_sha256": sheet_sha256})
+                                                   "sheet_sha256": sheet_sha256})
 
     def paper_events(self, sid: str) -> list[dict]:
         """What happened to this screening's sheet on paper, oldest first (scans not included)."""

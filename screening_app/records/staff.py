@@ -86,8 +86,8 @@ class StaffAccounts:
         staff = Staff(result.inserted_primary_key[0], username, display_name.strip(), role)
         # Whoever sets a password can sign in with it: holding the key they sealed gives no new power.
         self.keys[staff.id] = signing.register_key(c, append, staff_id=staff.id, username=username,
-                                                    password=password, actor=actor or username,
-                                                    endorser=endorser, now=now())
+                                                   password=password, actor=actor or username,
+                                                   endorser=endorser, now=now())
         return staff
 
     @staticmethod
@@ -130,7 +130,7 @@ class StaffAccounts:
                 for sid in held:
                     unclaim(c, sid)
                     append(c, actor.username, "claim_released", sid,
-                                {"holder": username, "reason": "account switched off"})
+                           {"holder": username, "reason": "account switched off"})
 
     def set_staff_role(self, actor: Staff, username: str, role: str) -> None:
         if role not in t.ROLES:
@@ -162,8 +162,8 @@ class StaffAccounts:
                               {"username": username, "password": password_fingerprint(hashed)})
             c.execute(update(t.staff).where(t.staff.c.username == username).values(password_hash=hashed))
             self.keys[row.id] = signing.register_key(c, append, staff_id=row.id, username=username,
-                                                      password=password, actor=actor.username,
-                                                      endorser=endorser, now=now())
+                                                     password=password, actor=actor.username,
+                                                     endorser=endorser, now=now())
 
     def list_staff(self, actor: Staff) -> list[Staff]:
         with self.db.read() as c:

@@ -135,7 +135,7 @@ class Treatments:
                                                  already_given=current["lot"] if amends and current["given"] else None))
             else:
                 values["not_given_reason"] = checked_text(not_given_reason, "reason not given", problems, required=True,
-                                                   limit=MAX_TEXT)
+                                                          limit=MAX_TEXT)
             refuse(problems)
             aid = str(uuid.uuid4())
             c.execute(insert(t.administrations).values(id=aid, screening_id=sid, amends=amends,
@@ -152,7 +152,7 @@ class Treatments:
             if amends:
                 detail.update(amends=amends, reason=amend_reason)
             append(c, actor.username, "administration_amended" if amends else "administration_recorded", sid,
-                        detail)
+                   detail)
             return administrations_of(c, sid)[-1]
 
     def _given_values(self, c, actor, consent, *, lot, amount, unit, site, route, procedure, given_by, given_at,
