@@ -13,7 +13,17 @@ from ..screening.history import OpenAdverseEvent
 from . import StoreError
 from . import schema as t
 from .acting import acting
-from .aftercare import AE_OUTCOMES, MAX_TEXT, SERIOUSNESS, AdverseEvent, checked_date, checked_text, refuse, stamp
+from .aftercare import (
+    AE_OUTCOMES,
+    MAX_TEXT,
+    SERIOUSNESS,
+    AdverseEvent,
+    checked_date,
+    checked_text,
+    refuse,
+    required_text,
+    stamp,
+)
 from .audit import append
 from .clinic import read_settings
 from .database import Database
@@ -63,8 +73,8 @@ class AdverseEvents:
         that `amends` the latest one; the first stays as it was."""
         problems: list[str] = []
         today = dt.date.today()
-        description = checked_text(description, "what happened", problems, required=True, limit=MAX_TEXT)
-        onset = checked_date(onset, "onset", problems, not_after=today)
+        description = required_text(description, "what happened", problems, limit=MAX_TEXT)
+        onset = checked_date(onset, "onset", problems, not_after=today) or ""
         criteria = tuple(seriousness or ())
         unknown = [x for x in criteria if x not in SERIOUSNESS]
         if unknown:

@@ -145,6 +145,11 @@ def checked_text(value, field: str, problems: list[str], *, required: bool, limi
     return text or None
 
 
+def required_text(value, field: str, problems: list[str], *, limit: int = 200) -> str:
+    """As checked_text, for a field that must be given: "" (and a problem noted) when it is not."""
+    return checked_text(value, field, problems, required=True, limit=limit) or ""
+
+
 def checked_date(value, field: str, problems: list[str], *, not_after: dt.date | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{field}: empty (YYYY-MM-DD)")

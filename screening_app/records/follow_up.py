@@ -41,7 +41,9 @@ def follow_ups_of(c, today: dt.date, *, horizon: str | None = None, sid: str | N
                              .join(f, f.c.id == t.contacts.c.follow_up_id)
                              .where(t.contacts.c.screening_id.in_(sids))
                              .order_by(t.contacts.c.contacted_at)).mappings().all()
-    done, attempts, notes = set(), {}, {}
+    done: set[tuple[str, int]] = set()
+    attempts: dict[tuple[str, int], int] = {}
+    notes: dict[tuple[str, int], str] = {}
     for r in contact_rows:
         key = (r["screening_id"], r["seq"])
         if r["reached"]:
@@ -125,7 +127,7 @@ class FollowUps:
                 if given is None:
                     raise StoreError("refused", f"recall lot: this patient was not given lot {recall_lot}")
             cid = str(uuid.uuid4())
-            stamp = when.isoformat(timespec="minutes")
+            stamp = when.isoformat(timespec="minutes") if when else ""  # (refused above when None)
             c.execute(insert(t.contacts).values(id=cid, screening_id=sid, follow_up_id=follow_up_id,
                                                 recall_lot=recall_lot, contacted_at=stamp, contacted_by=actor.id,
                                                 reached=reached, problem=problem, note=note))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from . import schema as t
 from .acting import acting
 from .adverse_events import open_adverse_events
-from .aftercare import FollowUp, LookbackRow, checked_text, lot_key, recalled_match, refuse
+from .aftercare import FollowUp, LookbackRow, lot_key, recalled_match, refuse, required_text
 from .audit import append
 from .database import Database
 from .follow_up import follow_ups_of
@@ -25,7 +25,7 @@ class Lookback:
         reach them, their follow-up, and the latest call about this lot. Audited. Returns
         whether the lot is recalled, and the rows (the call list when it is)."""
         problems: list[str] = []
-        lot = checked_text(lot, "lot", problems, required=True)
+        lot = required_text(lot, "lot", problems)
         refuse(problems)
         today = today or dt.date.today()
         with self.db.write() as c:
@@ -38,7 +38,7 @@ class Lookback:
                                     s.c.patient_name, s.c.date_of_birth, s.c.patient_id, s.c.draft_json)
                              .join(s, s.c.id == cur.c.screening_id).order_by(cur.c.given_at)).mappings().all()
             sids = [r["screening_id"] for r in rows]
-            follow = {}
+            follow: dict[str, list[FollowUp]] = {}
             for item in follow_ups_of(c, today, lot=lot):
                 follow.setdefault(item.screening_id, []).append(item)
             calls = {}

@@ -30,7 +30,7 @@ def draft_outcome(draft: dict, history=()) -> str:
     answers = {q: a for q, a in (draft.get("answers") or {}).items()
                if q in content.question_ids and a in {x.value for x in Answer}}
     routes = [draft["route"]] if draft.get("route") in {r.value for r in Route} else [r.value for r in Route]
-    return Outcome.most_severe(evaluate(answers, route, content=content, history=history).outcome
+    return Outcome.most_severe(evaluate(answers, Route(route), content=content, history=history).outcome
                                for route in routes).value
 
 

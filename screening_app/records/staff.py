@@ -39,7 +39,7 @@ class StaffAccounts:
 
     def has_staff(self) -> bool:
         with self.db.read() as c:
-            return c.execute(select(func.count()).select_from(t.staff)).scalar() > 0
+            return (c.execute(select(func.count()).select_from(t.staff)).scalar() or 0) > 0
 
     def create_first_admin(self, username: str, display_name: str, password: str) -> Staff:
         """Only on a store with no accounts: the first start creates the admin and the store's
@@ -154,7 +154,7 @@ class StaffAccounts:
                 actor.require("manage_staff", "change another person's password")
             endorser = self.open_key(actor)
             row = c.execute(select(t.staff.c.id, t.staff.c.display_name)
-                            .where(t.staff.c.username == username)).first()
+                            .where(t.staff.c.username == username)).one()
             if problem := password_problem(password, username=username, name=row.display_name):
                 raise StoreError("refused", f"password: {problem}")
             hashed = hash_password(password)
@@ -182,11 +182,11 @@ class StaffAccounts:
             row = None
             for candidate in dict.fromkeys((name, username.strip()[:64])):  # exact: accounts from before folding
                 row = row or c.execute(select(t.staff).where(t.staff.c.username == candidate)).mappings().first()
-        usable = row is not None and bool(row["active"])
-        ok = verify_password(password, row["password_hash"] if usable else dummy_hash()) and usable
+        stored_hash = row["password_hash"] if row is not None and row["active"] else None
+        ok = verify_password(password, stored_hash or dummy_hash()) and stored_hash is not None
         locked = False
         with self.db.write() as c:
-            if ok:
+            if ok and row is not None:
                 self.signin_guard.succeeded(c, name)
                 append(c, row["username"], "signed_in", None, {})
                 self.keys[row["id"]] = self._unseal_or_register(c, row, password)
@@ -195,7 +195,7 @@ class StaffAccounts:
                 append(c, name, "sign_in_failed", None, {})
                 if locked:
                     append(c, "system", "sign_in_locked", None, {"username": name})
-        return Staff(row["id"], row["username"], row["display_name"], row["role"]) if ok else None
+        return Staff(row["id"], row["username"], row["display_name"], row["role"]) if ok and row is not None else None
 
     def _unseal_or_register(self, c, row, password: str) -> signing.OpenKey:
         key = signing.open_key(c, row["id"], password)
@@ -221,11 +221,11 @@ class StaffAccounts:
         """For unlocking after the idle lock: the same person, their password. Reopens the key."""
         with self.db.read() as c:
             stored = c.execute(select(t.staff).where(t.staff.c.id == staff.id)).mappings().first()
-        usable = stored is not None and bool(stored["active"])
-        ok = verify_password(password, stored["password_hash"] if usable else dummy_hash()) and usable
+        stored_hash = stored["password_hash"] if stored is not None and stored["active"] else None
+        ok = verify_password(password, stored_hash or dummy_hash()) and stored_hash is not None
         with self.db.write() as c:
             append(c, staff.username, "unlocked" if ok else "unlock_failed", None, {})
-            if ok:
+            if ok and stored is not None:
                 self.keys[staff.id] = self._unseal_or_register(c, stored, password)
         return ok
 

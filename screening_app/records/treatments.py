@@ -22,6 +22,7 @@ from .aftercare import (
     moment,
     recalled_match,
     refuse,
+    required_text,
     stamp,
     utc_now,
 )
@@ -80,8 +81,8 @@ class Treatments:
     def recall_lot(self, actor, lot: str, reason: str) -> None:
         """The admin marks a lot recalled, with a reason; audited; never undone."""
         problems: list[str] = []
-        lot = checked_text(lot, "lot", problems, required=True)
-        reason = checked_text(reason, "reason", problems, required=True, limit=MAX_TEXT)
+        lot = required_text(lot, "lot", problems)
+        reason = required_text(reason, "reason", problems, limit=MAX_TEXT)
         refuse(problems)
         with self.db.write() as c:
             actor = acting(c, actor, "recall", "recall a lot")
@@ -126,13 +127,15 @@ class Treatments:
                 amend_reason = checked_text(amend_reason, "amend reason", problems, required=True, limit=MAX_TEXT)
             else:
                 amend_reason = None
-            values = {"given": given, "lot": None, "amount": None, "unit": None, "site": None, "route": None,
-                      "procedure": None, "given_by": None, "given_at": None, "not_given_reason": None}
+            values: dict[str, object] = {
+                "given": given, "lot": None, "amount": None, "unit": None, "site": None, "route": None,
+                "procedure": None, "given_by": None, "given_at": None, "not_given_reason": None}
             if given:
+                earlier_lot = current["lot"] if current is not None and amends and current["given"] else None
                 values.update(self._given_values(c, actor, consent, lot=lot, amount=amount, unit=unit, site=site,
                                                  route=route, procedure=procedure, given_by=given_by,
                                                  given_at=given_at, problems=problems,
-                                                 already_given=current["lot"] if amends and current["given"] else None))
+                                                 already_given=earlier_lot))
             else:
                 values["not_given_reason"] = checked_text(not_given_reason, "reason not given", problems, required=True,
                                                           limit=MAX_TEXT)
@@ -142,7 +145,7 @@ class Treatments:
                                                        amend_reason=amend_reason, recorded_by=actor.id,
                                                        recorded_at=stamp(), **values))
             if given:
-                day = moment(values["given_at"]).date()
+                day = dt.date.fromisoformat(str(values["given_at"])[:10])  # the day it was given, where given
                 rows = [{"id": str(uuid.uuid4()), "administration_id": aid, "seq": i,
                          "due_from": (day + dt.timedelta(days=start)).isoformat(),
                          "due_by": (day + dt.timedelta(days=end)).isoformat()}
