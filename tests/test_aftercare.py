@@ -520,7 +520,7 @@ def test_fhir_entries_for_the_export_bundle(store, people):
     assert adverse_event_entries(store, people["doc"], sid) == []
     give(store, people, sid)
     event = store.record_adverse_event(people["doc"], sid, description="Fever <39 C> & chills", onset=TODAY.isoformat())
-    (entry,) = adverse_event_entries(store, people["desk"], sid)
+    (entry,) = adverse_event_entries(store, people["admin"], sid)
     assert entry["fullUrl"] == f"urn:uuid:{event.id}" and entry["resource"]["resourceType"] == "AdverseEvent"
     assert "&lt;39 C&gt; &amp; chills" in entry["resource"]["text"]["div"]
 
@@ -558,3 +558,26 @@ def test_screen_gives_the_open_adverse_event_finding_from_the_workstations_store
     assert result["outcome"] == "clinician_review"
     assert [f["question"] for f in result["findings"]] == ["open_adverse_event"]
     assert "Granuloma at the site" in result["findings"][0]["reason"]
+
+
+def test_the_fhir_export_of_a_consent_carries_its_adverse_events_and_validates(store, people, r4):
+    from test_fhir_export import validate_bundle
+
+    from screening_app.records.export import export_screening
+    sid = consent(store, people)
+    give(store, people, sid)
+    event = store.record_adverse_event(people["doc"], sid, description="Fever and a red, hot swelling",
+                                       onset=TODAY.isoformat(), seriousness=["hospitalization"],
+                                       outcome="recovering", suspected_lot="EV-2291")
+    assert not [e for e in export_screening(store, sid)["entry"]
+                if e["resource"]["resourceType"] == "AdverseEvent"]  # no signed-in person: no events
+    for who in ("doc", "admin"):  # whoever may export the record exports its adverse events
+        bundle = export_screening(store, sid, actor=people[who])
+        events = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "AdverseEvent"]
+        assert [e["resource"]["id"] for e in events] == [event.id]
+        assert events[0]["fullUrl"] == f"urn:uuid:{event.id}"
+        patient = next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        assert events[0]["resource"]["subject"] == {"reference": patient}
+    assert validate_bundle(r4, bundle) == []
+    with pytest.raises(PermissionDenied):
+        export_screening(store, sid, actor=people["desk"])  # the front desk may not export
