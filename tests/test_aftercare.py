@@ -282,6 +282,34 @@ def test_the_medwatch_summary_fills_every_field_the_record_can(store, people):
     assert "medwatch_summary" in audit_actions(store, people)
 
 
+def test_the_medwatch_summary_prints_as_a_pdf_with_every_field(store, people, tmp_path):
+    import io
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from screening_app.records.aftercare_report import medwatch_pdf
+    sid = consent(store, people)
+    give(store, people, sid)
+    event = store.record_adverse_event(people["doc"], sid, description="Fever 39.4 °C, chills; ← الحمى 发烧",
+                                       onset=TODAY.isoformat(), seriousness=["hospitalization"], outcome="recovering")
+    facts = store.medwatch_facts(people["doc"], event.id)
+    pdf = medwatch_pdf(facts, made="2026-11-22T10:00")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    for _, rows in medwatch_fields(facts):
+        for label, value in rows:  # every field the form asks for, with what the records fill in
+            assert " ".join(label.split()) in text, label
+    for expected in ("MedWatch summary", "Fever 39.4 °C, chills", "EV-2291", "Hospitalization", "[fill in]",
+                     "Contains patient information", event.id):
+        assert expected in text, expected
+    assert medwatch_pdf(facts, made="2026-11-22T10:00") == pdf  # the same record prints the same bytes
+    (tmp_path / "mw.pdf").write_bytes(pdf)
+    done = subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "mw.pdf"), str(tmp_path / "page")],
+                          capture_output=True)
+    assert done.returncode == 0 and list(tmp_path.glob("page*.png"))  # a printer can rasterise it
+
+
 def GOOD_EXPIRY():
     from conftest import GOOD_PRODUCT
     return GOOD_PRODUCT["expiry"]
