@@ -7,66 +7,43 @@
   from the database on every call (the store trusts no caller's object);
 - lifecycle.py: a screening's moves (new draft, save, hand over, claim, release, withdraw,
   discard, amend), by the table in statuses.py; patients.py: a patient's earlier screenings;
-- finishing a screening (below): the sheet, the record as signed and its signature;
+- finishing.py: the sheet made for signing, the record as signed and its signature;
 - paper.py, clinic.py (settings), audit.py (the trail and its anchor), copying.py;
 - after treatment: treatments.py, follow_up.py, adverse_events.py, lookback.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, intersect, select, update
+from sqlalchemy import intersect, select
 
-from ..screening import InputRefused, default_content, parse_screening
 from ..screening.history import EarlierScreening
-from . import StoreError, integrity, patients, signing, statuses, treatments
+from . import StoreError, integrity, signing
 from . import schema as t
 from .accounts import Staff
-from .acting import acting
 from .adverse_events import AdverseEvents
 from .aftercare import Administration, AdverseEvent, Contact, FollowUp, LookbackRow
-from .audit import GENESIS, AuditTrail, append, canonical, chain_hash, now
-from .clinic import Clinic, read_settings
+from .audit import GENESIS, AuditTrail, canonical, chain_hash, now
+from .clinic import Clinic
 from .copying import COPY_ORDER, copy_store
 from .database import DATABASE_URL_ENV, DB_NAME, Database, configured_url
+from .finishing import STAMP_HOURS, FinishedRecord, Finishing, SheetStamp
 from .follow_up import FollowUps
 from .identity import fold, name_words
-from .lifecycle import DraftRow, Lifecycle, index_name, searchable
+from .lifecycle import DraftRow, Lifecycle
 from .lookback import Lookback
 from .paper import Paper
-from .patients import Patients, completion, draft_outcome
+from .patients import Patients, draft_outcome
 from .settings import ClinicSettings
 from .signin import SignInGuard
 from .staff import StaffAccounts
 from .treatments import Treatments
 
-__all__ = ["COPY_ORDER", "DATABASE_URL_ENV", "DB_NAME", "GENESIS", "DraftRow", "FinishedRecord", "Store", "StoreError",
-           "chain_hash", "configured_url", "copy_store", "draft_outcome", "fold", "name_words", "now"]
+__all__ = ["COPY_ORDER", "DATABASE_URL_ENV", "DB_NAME", "GENESIS", "STAMP_HOURS", "DraftRow", "FinishedRecord",
+           "SheetStamp", "Store", "StoreError", "chain_hash", "configured_url", "copy_store", "draft_outcome", "fold",
+           "name_words", "now"]
 _canonical = canonical  # the name migrations and tests import
-
-
-@dataclass(frozen=True)
-class FinishedRecord:
-    screening_id: str
-    finished_at: str
-    finished_by: str
-    screening_file: dict
-    result: dict
-    sheet_kind: str
-    questionnaire_version: str
-    rules_version: str
-    sheet_version: str
-    lot: str | None
-    lot_verified: bool | None
-    pdf: bytes
-    pdf_sha256: str
-    amends: str | None
-    signer_name: str | None = None
-    content_digest: str | None = None
 
 
 class Store:
@@ -75,12 +52,13 @@ class Store:
         self._trail = AuditTrail(self.db)  # hears every committed head (its anchor)
         self._staff = StaffAccounts(self.db)
         self._life = Lifecycle(self.db)
+        self._finishing = Finishing(self.db, self._staff)
         self._patients = Patients(self.db)
         self._paper = Paper(self.db)
         self._clinic = Clinic(self.db)
         self._treatments = Treatments(self.db)
         self._follow_up = FollowUps(self.db)
-        self._adverse = AdverseEvents(self.db, self._treatments, self.record)
+        self._adverse = AdverseEvents(self.db, self._treatments, self._finishing.record)
         self._lookback = Lookback(self.db)
 
     # --- opening, and the database under it ---------------------------------------------------
@@ -229,130 +207,17 @@ class Store:
 
     def finish(self, actor: Staff, sid: str, *, version: int, screening_file: dict, pdf: bytes | None = None,
                sheet_version: str | None = None) -> FinishedRecord:
-        """Records the screening exactly as signed, by the signed-in clinician.
+        return self._finishing.finish(actor, sid, version=version, screening_file=screening_file, pdf=pdf,
+                                      sheet_version=sheet_version)
 
-        The store trusts nothing the caller decides: it reads the signer from the database,
-        finds the patient's earlier screenings itself, takes the clinic's settings from its
-        own table, decides the sheet kind and makes the sheet itself (the same path the wizard
-        and `screen` use). A `pdf` given by the caller must be that very sheet, byte for byte."""
-        from ..sheets import render, sheet_texts  # reportlab only when a screening is finished
-        screening_file = json.loads(canonical(screening_file))  # a copy: the caller's dict is theirs
-
-        def inputs(c):
-            signer = acting(c, actor, "sign", "sign screenings")
-            key = self._staff.open_key(signer)  # the signer's own key, opened by their password (signing.py)
-            row = c.execute(select(t.screenings.c.claimed_by, t.screenings.c.status, t.screenings.c.row_version)
-                            .where(t.screenings.c.id == sid)).first()
-            if row is None or row.row_version != version or not statuses.may(
-                    "finish", row.status, is_creator=False, is_holder=row.claimed_by == signer.id):
-                raise StoreError("conflict", "Only the clinician who opened this screening for review can "
-                                             "finish it, and only from its latest version.")
-            if isinstance(screening_file.get("review"), dict):
-                # The reviewer is whoever signs in and signs, by the name on their account.
-                screening_file["review"]["clinician"] = signer.display_name
-            if isinstance(screening_file.get("declined"), dict):
-                screening_file["declined"]["recorded_by"] = signer.display_name
-            try:
-                screening = parse_screening(screening_file)
-            except InputRefused as exc:
-                raise StoreError("refused", "The screening is not complete: " + "; ".join(exc.problems)) from None
-            history = patients.history(c, name=screening.patient.name,
-                                       date_of_birth=screening.patient.date_of_birth.isoformat(),
-                                       patient_id=screening.patient.patient_id or "", exclude=sid)
-            # A lot the clinic has recalled never verifies, so it never gets a consent.
-            return (signer, key, screening, history, read_settings(c), completion(c, sid),
-                    tuple(treatments.recalled(c)))
-
-        # The sheet is made outside the write transaction (reportlab takes tens of milliseconds,
-        # and SQLite's write lock would stop every other workstation meanwhile); what it was made
-        # from is read again under the lock, and anything changed in between is a conflict.
-        with self.db.read() as c:
-            signer, key, screening, history, settings, (completed_by, completed_on), recalled = inputs(c)
-        made = render(screening, settings=settings, history=history, completed_by=completed_by,
-                      completed_on=completed_on, recalled=recalled)
-        with self.db.write() as c:
-            # First the audit head's row lock: on PostgreSQL this serialises finishes (and every
-            # other write), so two finishes for one patient cannot each miss the other.
-            c.execute(select(t.audit_head.c.seq).where(t.audit_head.c.id == 1).with_for_update())
-            signer, key, _, history_now, settings_now, _, recalled_now = inputs(c)
-            if history_now != history or settings_now != settings or recalled_now != recalled:
-                raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
-                                             "changed while the sheet was made. Finish again.")
-            result, kind = made.result, made.kind.value
-            product = result.product
-            # The core's rule never makes a consent without a verified lot; a screening that may be
-            # treated but whose lot is missing or failed is not finished either: check a good lot first.
-            if kind in ("lot_not_checked", "lot_not_verified") or (
-                    kind == "consent" and (product is None or not product.verified)):
-                raise StoreError("refused", "A consent needs a product lot that passed every check on the "
-                                            "treatment date; this one has not.")
-            if pdf is not None and pdf != made.pdf:
-                raise StoreError("refused", "The sheet given is not the sheet for this screening as recorded; "
-                                            "make the sheet again and finish from it.")
-            sha = hashlib.sha256(made.pdf).hexdigest()
-            stamp = now()
-            c.execute(insert(t.finished).values(
-                screening_id=sid, finished_at=stamp, finished_by=signer.id, signer_name=signer.display_name,
-                screening_json=canonical(screening_file), result_json=canonical(result.to_json()),
-                sheet_kind=kind, questionnaire_version=result.questionnaire_version,
-                rules_version=result.rules_version, sheet_version=sheet_version or sheet_texts()["sheet"]["version"],
-                lot=product.lot if product else None, lot_verified=product.verified if product else None,
-                pdf=made.pdf, pdf_sha256=sha, content_digest=default_content().digest))
-            signed = {"name": screening.patient.name, "date_of_birth": screening.patient.date_of_birth.isoformat(),
-                      "treatment_date": screening.treatment.date.isoformat(),
-                      "patient_id": screening.patient.patient_id or ""}
-            c.execute(update(t.screenings).where(t.screenings.c.id == sid).values(
-                status=statuses.target("finish"), updated_by=signer.id, updated_at=stamp, claimed_by=None,
-                row_version=version + 1,
-                **searchable(signed, result.outcome.value)))  # indexed as signed, not as last typed
-            index_name(c, sid, screening.patient.name)
-            self._sign_finished(c, signer, sid, key)
-            append(c, signer.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
-                                                         "pdf_sha256": sha, "signer": signer.display_name})
-        return self.record(sid)
-
-    def _sign_finished(self, c, actor: Staff, sid: str, key: signing.OpenKey) -> signing.SignatureManifest:
-        """Signs the finished row just written, as stored (so what is verified is what was signed)."""
-        row = c.execute(select(t.finished).where(t.finished.c.screening_id == sid)).mappings().one()
-        signer = c.execute(select(t.staff.c.username, t.staff.c.display_name)
-                           .where(t.staff.c.id == actor.id)).one()
-        outcome = json.loads(row["result_json"])["outcome"]
-        manifest = signing.SignatureManifest(signer.username, signer.display_name, row["finished_at"],
-                                             signing.meaning_for(row["sheet_kind"]), key.fingerprint)
-        message = signing.message_for_row(row, {"signer": manifest.signer, "signer_name": manifest.name,
-                                                "signed_at": manifest.signed_at, "meaning": manifest.meaning,
-                                                "key_fingerprint": manifest.key_fingerprint}, outcome)
-        c.execute(insert(t.signatures).values(
-            screening_id=sid, key_fingerprint=key.fingerprint, signer=manifest.signer, signer_name=manifest.name,
-            signed_at=manifest.signed_at, meaning=manifest.meaning, signature=signing.sign(key.private, message)))
-        return manifest
+    def sheet_stamp(self, actor: Staff, sid: str, screening_file: dict) -> SheetStamp:
+        return self._finishing.sheet_stamp(actor, sid, screening_file)
 
     def signature(self, sid: str) -> signing.SignatureManifest | None:
-        """Who signed a finished screening, when, and what it means: for the sheet and the views."""
-        with self.db.read() as c:
-            row = c.execute(select(t.signatures).where(t.signatures.c.screening_id == sid)).mappings().first()
-        return None if row is None else signing.SignatureManifest(
-            row["signer"], row["signer_name"], row["signed_at"], row["meaning"], row["key_fingerprint"])
-
-    def signature_manifest(self, actor: Staff, sheet_kind: str) -> signing.SignatureManifest:
-        """What the signature will say if `actor` finishes now: for a sheet printed before finishing
-        (name, date and time, and the meaning of the signature for that sheet kind)."""
-        return signing.SignatureManifest(actor.username, actor.display_name, now(), signing.meaning_for(sheet_kind),
-                                         self._staff.keys[actor.id].fingerprint if actor.id in self._staff.keys else "")
+        return self._finishing.signature(sid)
 
     def record(self, sid: str) -> FinishedRecord:
-        with self.db.read() as c:
-            row = c.execute(select(t.finished, t.staff.c.display_name, t.screenings.c.amends)
-                            .join(t.staff, t.staff.c.id == t.finished.c.finished_by)
-                            .join(t.screenings, t.screenings.c.id == t.finished.c.screening_id)
-                            .where(t.finished.c.screening_id == sid)).mappings().first()
-        if row is None:
-            raise StoreError("refused", f"No finished screening {sid}.")
-        return FinishedRecord(row["screening_id"], row["finished_at"], row["signer_name"] or row["display_name"],
-                              json.loads(row["screening_json"]), json.loads(row["result_json"]), row["sheet_kind"],
-                              row["questionnaire_version"], row["rules_version"], row["sheet_version"],
-                              row["lot"], row["lot_verified"], bytes(row["pdf"]), row["pdf_sha256"], row["amends"],
-                              row["signer_name"], row["content_digest"])
+        return self._finishing.record(sid)
 
     # --- the paper side -----------------------------------------------------------------------------
 
@@ -507,8 +372,9 @@ class Store:
     def adverse_event(self, actor, eid: str) -> AdverseEvent:
         return self._adverse.adverse_event(actor, eid)
 
-    def adverse_events(self, actor, *, sid: str | None = None, open_only: bool = False) -> list[AdverseEvent]:
-        return self._adverse.adverse_events(actor, sid=sid, open_only=open_only)
+    def adverse_events(self, actor, *, sid: str | None = None, open_only: bool = False,
+                       purpose: str = "follow_up") -> list[AdverseEvent]:
+        return self._adverse.adverse_events(actor, sid=sid, open_only=open_only, purpose=purpose)
 
     def medwatch_facts(self, actor, eid: str) -> dict:
         return self._adverse.medwatch_facts(actor, eid)
