@@ -38,6 +38,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from ..screening.content import Content, ContentError, default_content, questionnaire_for_version
 from .fhir_answers import questionnaire_resource, response_resource, same_version_other_words
@@ -107,6 +108,7 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     patient_ref = b.add(patient, "patient")
     signer = record.finished_by
     desk = front_desk or None
+    desk_ref: dict | None
     if desk and desk == signer:
         clinician_ref = desk_ref = b.add(practitioner_resource(signer, "role_both"), "practitioner", signer)
     else:
@@ -166,7 +168,8 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
 
 def fhir_collection(bundles: list[dict]) -> dict:
     """Several screenings as one `collection` Bundle whose entries are their own Bundles."""
-    out = {"resourceType": "Bundle", "id": collection_id([b["id"] for b in bundles]), "type": "collection"}
+    out: dict[str, Any] = {"resourceType": "Bundle", "id": collection_id([b["id"] for b in bundles]),
+                           "type": "collection"}
     if bundles:
         out["entry"] = [{"fullUrl": f"urn:uuid:{b['id']}", "resource": b} for b in bundles]
     return out

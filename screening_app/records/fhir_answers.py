@@ -3,6 +3,7 @@ QuestionnaireResponse (follow-ups nested under the answer that called for them).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from ..screening.content import Content, QuestionnaireVersion
 from ..screening.history import CASE_FINDING_IDS, finding_title
@@ -82,7 +83,7 @@ def response_resource(record, q: QuestionnaireVersion | None, patient_ref, desk_
         if value not in ANSWER_CODINGS:
             lines.append(sentence("not_answered", question=text or qid))
             continue
-        answer = {"valueCoding": dict(ANSWER_CODINGS[value])}
+        answer: dict[str, Any] = {"valueCoding": dict(ANSWER_CODINGS[value])}
         nested, notes = [], [sentence("response_item", question=text or qid, answer=answer_label(value))]
         recorded = dict(follow_ups.get(qid) or {})
         for fu in (question.follow_ups if question else ()):
@@ -104,7 +105,7 @@ def response_resource(record, q: QuestionnaireVersion | None, patient_ref, desk_
                 notes.append(sentence("follow_up_not_called_for", question=text or qid, text=f"{fid}: {fu_text}"))
         if nested:
             answer["item"] = nested
-        item = {"linkId": qid}
+        item: dict[str, Any] = {"linkId": qid}
         if text:
             item["text"] = text
         item["answer"] = [answer]

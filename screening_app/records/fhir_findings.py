@@ -2,6 +2,8 @@
 the clinician's decisions as a ClinicalImpression."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..screening.history import CASE_FINDING_IDS
 from ..screening.model import Outcome
 from .fhir_answers import finding_label
@@ -27,7 +29,8 @@ def finding_resource(f: dict, q, patient_ref, clinician_ref, response_ref, when)
     qid = f.get("question", "")
     label = finding_label(q, qid)
     answer = f.get("answer")
-    answer_component = {"code": {"coding": [{"system": CS_SCREENING, "code": "answer", "display": term("answer")}]}}
+    answer_component: dict[str, Any] = {
+        "code": {"coding": [{"system": CS_SCREENING, "code": "answer", "display": term("answer")}]}}
     if answer in ANSWER_CODINGS:
         answer_component["valueCodeableConcept"] = {"coding": [dict(ANSWER_CODINGS[answer])]}
     else:

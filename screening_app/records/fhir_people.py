@@ -1,13 +1,15 @@
 """Who: the patient, and the practitioners who filled in the questions and signed."""
 from __future__ import annotations
 
+from typing import Any
+
 from .fhir_common import narrative, sentence, term
 from .settings import ClinicSettings
 
 
 def patient_resource(data: dict, settings: ClinicSettings) -> dict:
     name, dob = str(data.get("name", "")), data.get("date_of_birth")
-    patient = {"resourceType": "Patient", "name": [{"text": name}]}
+    patient: dict[str, Any] = {"resourceType": "Patient", "name": [{"text": name}]}
     lines = [sentence("patient", name=name, birth_date=dob or term("not_recorded"))]
     if data.get("patient_id"):
         patient["identifier"] = [{"use": "usual", "system": settings.patient_id_system,

@@ -2,6 +2,8 @@
 Certificate of Analysis check."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..screening.model import Route
 from .fhir_common import (
     BASE,
@@ -48,7 +50,7 @@ def treatment_resource(record, treatment: dict, patient_ref, clinician_ref, when
 
 def product_resource(product: dict) -> dict:
     lot = product.get("lot")
-    resource = {"resourceType": "BiologicallyDerivedProduct", "productCategory": "biologicalAgent",
+    resource: dict[str, Any] = {"resourceType": "BiologicallyDerivedProduct", "productCategory": "biologicalAgent",
                 "productCode": {"text": term("product")}}
     if lot:
         resource["identifier"] = [{"type": {"text": term("lot_number")}, "system": LOT_SYSTEM, "value": str(lot)}]
@@ -60,7 +62,7 @@ def product_resource(product: dict) -> dict:
 
 
 def coa_component(key: str, value) -> dict | None:
-    comp = {"code": {"coding": [{"system": CS_COA, "code": key}], "text": key.replace("_", " ")}}
+    comp: dict[str, Any] = {"code": {"coding": [{"system": CS_COA, "code": key}], "text": key.replace("_", " ")}}
     if isinstance(value, bool):
         comp["valueBoolean"] = value
     elif isinstance(value, int):

@@ -154,7 +154,7 @@ class Finishing:
             index_name(c, sid, screening.patient.name)
             self._sign_finished(c, signer, sid, key, made_for.signed.at)
             append(c, signer.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
-                                                              "pdf_sha256": sha, "signer": signer.display_name})
+                                                         "pdf_sha256": sha, "signer": signer.display_name})
         return self.record(sid)
 
     def _sign_finished(self, c, actor: Staff, sid: str, key: signing.OpenKey,
