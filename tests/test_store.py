@@ -218,7 +218,7 @@ def test_audit_records_who_did_what(store, people):
     store.log(people["doc"], "printed", sid, {"pages": 3})
     actions = [(e["actor"], e["action"]) for e in store.audit_entries(people["admin"], screening_id=sid)]
     assert actions[::-1] == [("desk", "created"), ("desk", "handed_over"), ("chen", "opened"),
-                             ("chen", "finished"), ("chen", "printed")]
+                             ("chen", "sheet_made"), ("chen", "finished"), ("chen", "printed")]
 
 
 def test_search_by_name_words_dob_date_and_outcome(store, people):

@@ -471,9 +471,9 @@ def test_common_and_trivial_passwords_are_refused(store, people, password):
 
 
 def test_usernames_are_normalised_and_look_alikes_refused(store, people):
-    made = store.add_staff(people["admin"], "Okafor", "Dr. Ike Okafor", "clinician", PASSWORD)
-    assert made.username == "okafor"
-    assert store.authenticate("OKAFOR", PASSWORD).username == "okafor"
+    made = store.add_staff(people["admin"], "Mensah", "Dr. Ama Mensah", "clinician", PASSWORD)
+    assert made.username == "mensah"
+    assert store.authenticate("MENSAH", PASSWORD).username == "mensah"
     for twin in ("ADMIN", "ａｄｍｉｎ"):  # case and full-width forms are the same account
         with pytest.raises(StoreError, match="is taken"):
             store.add_staff(people["admin"], twin, "Twin", "admin", PASSWORD)

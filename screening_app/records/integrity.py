@@ -30,6 +30,7 @@ from . import schema as t
 from . import signing
 from .accounts import PERMISSIONS
 from .passwords import password_fingerprint
+from .statuses import Status
 
 GENESIS = "0" * 64
 ANCHOR_FILE = "audit-anchors.json"
@@ -325,7 +326,7 @@ def _check_finished(c, s: _State, report: Report) -> None:
             result_outcome = json.loads(row["result_json"]).get("outcome")
         except (ValueError, AttributeError):
             result_outcome = None
-        if row["status"] != "finished" or row["outcome"] != result_outcome:
+        if row["status"] != Status.FINISHED or row["outcome"] != result_outcome:
             report.problems.append(f"{where}: its status or outcome differs from its stored result")
         found = s.finished.get(sid)
         if found is None:
