@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ..records import StoreError
 from ..records.accounts import PermissionDenied
 from ..records.settings import SETTINGS, ClinicSettings
+from ..wording import say
 
 
 class SettingsTab(QWidget):
@@ -38,7 +39,8 @@ class SettingsTab(QWidget):
             field = self._field(setting)
             field.setAccessibleName(setting.label)
             field.setObjectName(f"setting_{setting.name}")
-            caption = QLabel(setting.label + (" *" if setting.required_to_print else ""), self)
+            caption = QLabel(say("settings.required_mark", label=setting.label) if setting.required_to_print
+                             else setting.label, self)
             caption.setWordWrap(True)
             caption.setBuddy(field)
             form.addRow(caption, field)
@@ -46,8 +48,8 @@ class SettingsTab(QWidget):
                 QWidget.setTabOrder(previous, field)
             previous = field
             self.fields[setting.name] = field
-        note = QLabel("* needed before any patient sheet can be printed.", self)
-        save = QPushButton("&Save settings", self)
+        note = QLabel(say("settings.required_note"), self)
+        save = QPushButton(say("settings.save"), self)
         save.clicked.connect(self.save)
         body = QWidget()
         layout = QVBoxLayout(body)
