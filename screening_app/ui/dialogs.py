@@ -12,7 +12,7 @@ from ..wording import say
 
 
 class Dialogs:
-    """Every modal question the sheet page asks; tests pass their own answers."""
+    """Every modal question the windows ask; tests pass their own answers."""
 
     def ask_print(self, printer, parent) -> bool:
         from PySide6.QtPrintSupport import QPrintDialog
@@ -37,10 +37,6 @@ class Dialogs:
         text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, "")
         return text.strip() if ok else None
 
-
-class AppDialogs(Dialogs):
-    """The main window's modal questions too, answerable by tests."""
-
     def ask_yes_no(self, parent, title: str, text: str) -> bool:
         return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
 
@@ -51,3 +47,7 @@ class AppDialogs(Dialogs):
     def ask_open_file(self, parent, title: str, pattern: str) -> str | None:
         path, _ = QFileDialog.getOpenFileName(parent, title, str(Path.home()), pattern)
         return path or None
+
+
+class AppDialogs(Dialogs):
+    """The name the main window's callers and tests know the app's questions by."""

@@ -2,7 +2,7 @@
 accessible names, tab order in reading order, and refusals shown inside the form."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,7 +20,7 @@ from ..records import StoreError
 from ..records.accounts import PermissionDenied
 
 
-def labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: str = "") -> QFormLayout:
+def labelled_form(parent, rows: Sequence[tuple[str, QWidget]], accessible_prefix: str = "") -> QFormLayout:
     """A form whose labels are buddies (so Alt+letter jumps to the field) and whose fields
     carry their label as accessible name, for screen readers."""
     form = QFormLayout()
@@ -37,7 +37,8 @@ def labelled_form(parent, rows: list[tuple[str, QWidget]], accessible_prefix: st
     return form
 
 
-def run_form(parent, title: str, rows: list[tuple[str, QWidget]], ok_text: str, action: Callable[[], object]) -> bool:
+def run_form(parent, title: str, rows: Sequence[tuple[str, QWidget]], ok_text: str,
+             action: Callable[[], object]) -> bool:
     """Shows a small form; OK runs `action`, and a refusal is shown in the form, which stays open."""
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
@@ -70,7 +71,7 @@ def password_field(parent) -> QLineEdit:
     return edit
 
 
-def button_row(parent, buttons: list[tuple[str, Callable[[], object]]]) -> QHBoxLayout:
+def button_row(parent, buttons: Sequence[tuple[str, Callable[[], object]]]) -> QHBoxLayout:
     """Buttons left to right, then space."""
     row = QHBoxLayout()
     for text, slot in buttons:

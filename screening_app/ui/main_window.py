@@ -7,6 +7,8 @@ cannot do themselves (open a screening, refresh the others, a status line) throu
 """
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
@@ -34,6 +36,10 @@ __all__ = ["AppDialogs", "IdleLock", "LockDialog", "LockWarning", "MainWindow", 
            "Workstation", "_quiet_excepthook", "acquire_instance_lock", "paper_label", "run_gui"]
 
 
+class Refreshable(Protocol):
+    def refresh(self) -> None: ...
+
+
 class MainWindow(QMainWindow):
     signed_out = Signal()
 
@@ -49,7 +55,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         # Refreshed on every change of tab and after every change a tab makes; the records
         # list and the settings form are not (a search or unsaved edits stay as they are).
-        self.live: list[QWidget] = []
+        self.live: list[Refreshable] = []
         if staff.can("screen"):
             self.home = self._add(HomeTab(store, staff, self.dialogs), say("workstation.tab.screenings"))
             self.home.new_requested.connect(self.new_screening)

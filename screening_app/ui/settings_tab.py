@@ -2,6 +2,8 @@
 (records.settings.SETTINGS: type, default, bounds, label), after Picard's options."""
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +22,9 @@ from ..records import StoreError
 from ..records.accounts import PermissionDenied
 from ..records.settings import SETTINGS, ClinicSettings
 from ..wording import say
+
+# Made by make_dataclass from the declaration, which mypy cannot follow.
+_SETTINGS_CLASS: Any = ClinicSettings
 
 
 class SettingsTab(QWidget):
@@ -95,11 +100,11 @@ class SettingsTab(QWidget):
                 field.setValue(int(value))
             elif isinstance(field, QComboBox):
                 field.setCurrentText(str(value))
-            else:
+            elif isinstance(field, QLineEdit):
                 field.setText(str(value))
 
-    def values(self) -> dict:
-        out = {}
+    def values(self) -> dict[str, object]:
+        out: dict[str, object] = {}
         for name, field in self.fields.items():
             if isinstance(field, QCheckBox):
                 out[name] = field.isChecked()
@@ -107,12 +112,13 @@ class SettingsTab(QWidget):
                 out[name] = field.value()
             elif isinstance(field, QComboBox):
                 out[name] = field.currentText()
-            else:
+            elif isinstance(field, QLineEdit):
                 out[name] = field.text()
         return out
 
-    def save(self) -> ClinicSettings | None:
-        settings, problems = ClinicSettings.checked(self.values())
+    def save(self) -> Any:
+        """The ClinicSettings saved, or None when refused (and `refused` says why)."""
+        settings, problems = _SETTINGS_CLASS.checked(self.values())
         labels = {s.name: s.label for s in SETTINGS}
         if problems:
             self.refused.emit("\n".join(f"{labels.get(p.split(':')[0], p.split(':')[0])}: "

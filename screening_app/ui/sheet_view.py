@@ -108,15 +108,21 @@ class SheetPreview(QWidget):
             self._buffer.deleteLater()
         self.data, self.file_stem, self.document, self._buffer = data, file_stem, document, buffer
 
+    def _loaded(self) -> QPdfDocument:
+        if self.document is None:
+            raise OSError(say("common.sheet.nothing_to_print"))
+        return self.document
+
     def print_to(self, printer: QPrinter) -> int:
-        prepare_printer(printer, self.document)
-        pages = print_document(self.document, printer)
+        document = self._loaded()
+        prepare_printer(printer, document)
+        pages = print_document(document, printer)
         self.printed.emit(pages)
         return pages
 
     def print_with_dialog(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        prepare_printer(printer, self.document)
+        prepare_printer(printer, self._loaded())
         if not self.dialogs.ask_print(printer, self):
             return
         try:

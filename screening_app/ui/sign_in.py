@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
 
 from ..records import StoreError
-from ..records.accounts import PermissionDenied, hash_password
+from ..records.accounts import PermissionDenied, Staff, hash_password
 from ..wording import say
 from .forms import labelled_form, password_field
 
@@ -14,7 +14,8 @@ class SignInDialog(QDialog):
 
     def __init__(self, store, *, first_admin: bool, parent=None):
         super().__init__(parent)
-        self.store, self.first_admin, self.staff = store, first_admin, None
+        self.store, self.first_admin = store, first_admin
+        self.staff: Staff | None = None
         # A hash of this person's password kept in memory only, so the idle lock can still be
         # opened by them while the records server is unreachable.
         self.verifier: str | None = None

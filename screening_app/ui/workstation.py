@@ -68,7 +68,7 @@ class Workstation(QObject):
 
     def _signed_in(self) -> None:
         from .main_window import MainWindow  # the window imports this module for its callers
-        assert self.sign_in is not None
+        assert self.sign_in is not None and self.sign_in.staff is not None  # accepted: someone signed in
         staff, verifier = self.sign_in.staff, self.sign_in.verifier
         self.window = MainWindow(self.store, staff, self.flow, verifier=verifier, owns_store=False)
         self.window.signed_out.connect(self.ask)

@@ -54,11 +54,19 @@ class LookbackPage(Page):
         self.lookback_rows: list = []
         self.lookback_lot = ""
 
+    def refresh(self) -> None:
+        """The lot shown, read again (a call recorded elsewhere changes its list)."""
+        if self.lookback_lot:
+            self._show_lot(self.lookback_lot)
+
     def look_back(self) -> None:
         lot = self.lot.text().strip()
         if not lot:
             self.lookback_state.setText(say("aftercare.lookback.type_lot"))
             return
+        self._show_lot(lot)
+
+    def _show_lot(self, lot: str) -> None:
         try:
             recalled, rows = self.store.lookback(self.staff, lot)
         except (StoreError, PermissionDenied) as exc:
