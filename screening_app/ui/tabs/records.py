@@ -190,7 +190,7 @@ class RecordsTab(Tab):
                                      str(Path.home() / f"{record.screening_id}.json"),
                                      say("workstation.records.fhir_pattern"))
         if path:
-            bundle = export_screening(self.store, record.screening_id, self.content)
+            bundle = export_screening(self.store, record.screening_id, self.content, actor=self.staff)
             self._write(Path(path), json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8"),
                         record.screening_id, "fhir")
 
