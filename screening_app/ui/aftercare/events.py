@@ -44,7 +44,7 @@ class EventsPage(Page):
         yes, no = say("aftercare.yes"), say("aftercare.no")
         _fill(self.events, [[names[e.screening_id], e.onset, e.description[:80], yes if e.seriousness else no,
                              words["outcome"][e.outcome], e.reported_on or (yes if e.reported_to_fda else no),
-                             e.status] for e in events], events)
+                             say(f"aftercare.event_status.{e.status}")] for e in events], events)
         for r, e in enumerate(events):  # which MedWatch criteria, on hover and for screen readers
             self.events.item(r, 3).setToolTip("; ".join(words["seriousness"][k] for k in e.seriousness))
             self.events.item(r, 2).setToolTip(e.description)
