@@ -27,6 +27,7 @@ from ..screening.content import Content
 from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
+from ..wording import say
 
 
 class Step(IntEnum):
@@ -39,8 +40,9 @@ class Step(IntEnum):
 
     @property
     def title(self) -> str:
-        return ("Patient details", "Planned treatment", "Health questions", "Clinician review",
-                "Product lot", "Patient sheet")[self]
+        """The step's name as staff read it (resources/locale/<language>/LC_MESSAGES/steps.po)."""
+        return (say("steps.patient"), say("steps.treatment"), say("steps.questions"), say("steps.review"),
+                say("steps.product"), say("steps.sheet"))[self]
 
     @property
     def for_clinician(self) -> bool:
