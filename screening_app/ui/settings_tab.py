@@ -2,8 +2,6 @@
 (records.settings.SETTINGS: type, default, bounds, label), after Picard's options."""
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,9 +20,6 @@ from ..records import StoreError
 from ..records.accounts import PermissionDenied
 from ..records.settings import SETTINGS, ClinicSettings
 from ..wording import say
-
-# Made by make_dataclass from the declaration, which mypy cannot follow.
-_SETTINGS_CLASS: Any = ClinicSettings
 
 
 class SettingsTab(QWidget):
@@ -116,9 +111,9 @@ class SettingsTab(QWidget):
                 out[name] = field.text()
         return out
 
-    def save(self) -> Any:
-        """The ClinicSettings saved, or None when refused (and `refused` says why)."""
-        settings, problems = _SETTINGS_CLASS.checked(self.values())
+    def save(self) -> ClinicSettings | None:
+        """The settings saved, or None when refused (and `refused` says why)."""
+        settings, problems = ClinicSettings.checked(self.values())
         labels = {s.name: s.label for s in SETTINGS}
         if problems:
             self.refused.emit("\n".join(f"{labels.get(p.split(':')[0], p.split(':')[0])}: "
