@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout
 
 from ...records import StoreError
 from ...records.accounts import PermissionDenied
-from ...records.aftercare_report import medwatch_text, medwatch_texts
+from ...records.aftercare_report import medwatch_pdf, medwatch_text, medwatch_texts
 from ...wording import say
 from ..forms import button_row, note
 from ..tables import _fill, _table, selected_key
@@ -62,10 +62,13 @@ class EventsPage(Page):
         if event is None:
             return None
         try:
-            text = medwatch_text(self.store.medwatch_facts(self.staff, event.id))
+            facts = self.store.medwatch_facts(self.staff, event.id)
+            text = medwatch_text(facts)
         except (StoreError, PermissionDenied) as exc:
             self.dialogs.tell(self, say("aftercare.events.no_summary"), str(exc), error=True)
             return None
-        view = MedWatchView(text, self.dialogs, self)
+        view = MedWatchView(text, self.dialogs, self, pdf=lambda: medwatch_pdf(facts),
+                            saved=lambda kind: self.store.log(self.staff, "exported", event.screening_id,
+                                                              {"as": f"medwatch_{kind}", "event": event.id}))
         self.shown.emit(view)
         return view

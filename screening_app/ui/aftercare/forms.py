@@ -257,10 +257,11 @@ class RecallForm(_Form):
 class MedWatchView(QDialog):
     """The MedWatch summary, ready to copy into FDA's form, save or print."""
 
-    def __init__(self, text: str, dialogs, parent=None):
+    def __init__(self, text: str, dialogs, parent=None, *, pdf=None, saved=None):
+        """`pdf()`: the same summary as a printable PDF; `saved(kind)`: called after a save (to audit it)."""
         super().__init__(parent)
         self.setWindowTitle(say("aftercare.medwatch.title"))
-        self.dialogs, self.text = dialogs, text
+        self.dialogs, self.text, self.make_pdf, self.saved = dialogs, text, pdf, saved
         self.view = QPlainTextEdit(text, self)
         self.view.setReadOnly(True)
         self.view.setAccessibleName(say("aftercare.medwatch.name"))
@@ -268,6 +269,7 @@ class MedWatchView(QDialog):
         layout.addWidget(self.view)
         layout.addLayout(button_row(self, [(say("aftercare.medwatch.copy"), self.copy),
                                            (say("aftercare.medwatch.save"), self.save),
+                                           (say("aftercare.medwatch.save_pdf"), self.save_pdf),
                                            (say("aftercare.medwatch.close"), self.accept)]))
         self.resize(760, 820)
 
@@ -279,3 +281,22 @@ class MedWatchView(QDialog):
                                      say("aftercare.medwatch.text_pattern"))
         if path:
             paths.write_atomically(Path(path), self.text.encode("utf-8"))
+            if self.saved:
+                self.saved("text")
+
+    def save_pdf(self) -> Path | None:
+        """The printable summary: form 3500's fields in order, to print or keep with the records."""
+        if self.make_pdf is None:
+            return None
+        path = self.dialogs.ask_file(self, say("aftercare.medwatch.save_pdf_title"),
+                                     str(Path.home() / "medwatch.pdf"), say("aftercare.medwatch.pdf_pattern"))
+        if not path:
+            return None
+        try:
+            paths.write_atomically(Path(path), self.make_pdf())
+        except OSError as exc:
+            self.dialogs.tell(self, say("aftercare.medwatch.not_saved"), exc.strerror or str(exc), error=True)
+            return None
+        if self.saved:
+            self.saved("pdf")
+        return Path(path)
