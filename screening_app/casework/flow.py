@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from ..screening import InputRefused, Screening, ScreeningResult, default_content, parse_screening, screen
+from ..screening import InputRefused, Problem, Screening, ScreeningResult, default_content, parse_screening, screen
 from ..screening.consent import (
     Decision,
     Review,
@@ -27,6 +27,7 @@ from ..screening.content import Content
 from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
+from ..screening.problems import as_fields
 
 
 class Step(IntEnum):
@@ -132,7 +133,7 @@ NAVMAP: dict[Step, dict] = {
 class Evaluation:
     """Everything the pages ask about one revision of a draft, computed once."""
 
-    parse_problems: tuple[tuple[str, str], ...]  # (field, message) of the whole screening file
+    parse_problems: tuple[Problem, ...]  # of the whole screening file
     screening: Screening | None                  # without product, for the findings
     result: ScreeningResult | None               # without product
     product_result: ScreeningResult | None       # with the lot checked; None while the lot is malformed
@@ -186,13 +187,13 @@ class Flow:
                       recalled_lots=self.recalled)
 
     def _evaluate(self, draft: Draft) -> Evaluation:
-        parse_problems: list[tuple[str, str]] = []
+        parse_problems: tuple[Problem, ...] = ()
         screening = result = product_result = None
         try:
             whole = parse_screening(draft.to_screening_file(), content=self.content, today=self.today)
             product_result = self._screen(whole)
         except InputRefused as exc:
-            parse_problems = [_split(line) for line in exc.problems]
+            parse_problems = exc.found
         try:
             screening = parse_screening(draft.to_screening_file(with_product=False, with_review=False),
                                         content=self.content, today=self.today)
@@ -208,7 +209,7 @@ class Flow:
             # The one rule for a signable consent (screening.consent): the lot must be present
             # and verified on the day; without a lot (or with a malformed one) it is not checked.
             kind = sheet_kind(product_result or result, review, today=self.today)
-        return Evaluation(tuple(parse_problems), screening, result, product_result, review, problems, kind,
+        return Evaluation(parse_problems, screening, result, product_result, review, problems, kind,
                           treatment)
 
     # --- what the pages ask ------------------------------------------------------------------
@@ -217,10 +218,7 @@ class Flow:
         """Field -> message for the fields this step owns (empty: the step is complete)."""
         ev = self.evaluate(draft)
         prefixes = NAVMAP[step]["fields"]
-        found: dict[str, str] = {}
-        for name, message in ev.parse_problems:
-            if name.startswith(prefixes) if prefixes else False:
-                found.setdefault(name, message)
+        found = as_fields(p for p in ev.parse_problems if prefixes and p.within(prefixes))
         if step is Step.REVIEW and not found:
             found.update(ev.review_problems)
         if step is Step.PRODUCT and not found:
@@ -267,9 +265,7 @@ class Flow:
             elif decision["decision"] == Decision.PROCEED.value and not decision.get("reason", "").strip():
                 found[f"review.decisions.{qid}.reason"] = "a reason is needed to proceed"
         if not found and review is not None:
-            for line in review_problems(result, review):
-                name, message = _split(line)
-                found[name] = message
+            found.update((p.field, p.message) for p in review_problems(result, review))
         return found
 
     def sheet_kind(self, draft: Draft) -> SheetKind:
@@ -295,9 +291,3 @@ class Flow:
         while (step := self.next_step(draft, step)) is not None:
             steps.append(step)
         return steps
-
-
-def _split(line: str) -> tuple[str, str]:
-    name, _, message = line.partition(": ")
-    return name, message
-
