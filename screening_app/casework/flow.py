@@ -28,6 +28,7 @@ from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
 from ..screening.problems import as_fields
+from ..sheets.kinds import KINDS
 
 
 class Step(IntEnum):
@@ -120,7 +121,8 @@ NAVMAP: dict[Step, dict] = {
     # The front desk hands over here; a clinician goes straight on to the review.
     Step.QUESTIONS: {"next": lambda ev, hands_over: None if hands_over else Step.REVIEW,
                      "fields": ("answers.", "follow_ups."), "clinician": False},
-    # Nothing is given on do-not-treat or deferral: no lot to check, straight to the sheet.
+    # Nothing is given on do-not-treat or deferral: no lot to check, straight to the sheet
+    # (the table of sheet kinds says which sheets need a verified lot).
     Step.REVIEW: {"next": lambda ev, _: None if ev.result is None
                   else Step.PRODUCT if ev.review_allows_treatment else Step.SHEET,
                   "fields": ("review.",), "clinician": True},
@@ -144,7 +146,9 @@ class Evaluation:
 
     @property
     def review_allows_treatment(self) -> bool:
-        return self.treatment is SheetKind.CONSENT
+        """The answers and the review lead to a sheet that needs a verified lot (sheets/kinds.py):
+        the lot page comes next."""
+        return self.treatment is not None and KINDS[self.treatment].needs_verified_lot
 
 
 class Flow:
