@@ -118,3 +118,12 @@ def test_draft_round_trips_through_json():
     d.follow_ups = {"cancer_history": {"details": "Breast, 2015"}}
     assert Draft.from_json(d.to_json()) == d
     assert d.to_screening_file()["follow_ups"] == {"cancer_history": {"details": "Breast, 2015"}}
+
+
+def test_the_lot_page_reads_which_of_its_fields_cannot_be_from_the_table():
+    d = front_desk_done()
+    d.product = dict(GOOD_PRODUCT, storage_c=-400, ind_number="pending", freeze_thaw_cycles=1)
+    assert [f.key for f in FLOW.malformed_lot_fields(d)] == ["ind_number", "storage_c"]
+    assert {f"product.{f.key}" for f in FLOW.malformed_lot_fields(d)} <= set(FLOW.problems(d, Step.PRODUCT))
+    d.product = dict(GOOD_PRODUCT)
+    assert FLOW.malformed_lot_fields(d) == []

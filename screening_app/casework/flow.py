@@ -28,6 +28,7 @@ from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
 from ..screening.problems import as_fields
+from ..screening.product import PRODUCT_FIELDS, ProductField
 from ..sheets.kinds import KINDS
 
 
@@ -230,6 +231,11 @@ class Flow:
                     not ev.product_result.product.verified:
                 found["product"] = "the lot is not verified: it cannot be recorded as given"
         return found
+
+    def malformed_lot_fields(self, draft: Draft) -> list[ProductField]:
+        """The lot page's fields whose typed value cannot be, in the table's order: each shows its
+        `staff_message()` (the same values intake refuses as `product.<key>`)."""
+        return [f for f in PRODUCT_FIELDS if f.malformed(draft.product.get(f.key)) is not None]
 
     def unanswered(self, draft: Draft) -> list[str]:
         return [q.id for q in self.content.questions if q.required and draft.answers.get(q.id) not in
