@@ -29,7 +29,6 @@ from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
 from ..screening.problems import as_fields
 from ..screening.product import PRODUCT_FIELDS, ProductField
-from ..sheets.kinds import KINDS
 
 
 class Step(IntEnum):
@@ -149,6 +148,7 @@ class Evaluation:
     def review_allows_treatment(self) -> bool:
         """The answers and the review lead to a sheet that needs a verified lot (sheets/kinds.py):
         the lot page comes next."""
+        from ..sheets.kinds import KINDS  # here: the sheets package loads reportlab, pages need not
         return self.treatment is not None and KINDS[self.treatment].needs_verified_lot
 
 
