@@ -29,6 +29,7 @@ from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
 from ..screening.problems import as_fields
 from ..screening.product import PRODUCT_FIELDS, ProductField
+from ..wording import say
 
 
 class Step(IntEnum):
@@ -41,8 +42,9 @@ class Step(IntEnum):
 
     @property
     def title(self) -> str:
-        return ("Patient details", "Planned treatment", "Health questions", "Clinician review",
-                "Product lot", "Patient sheet")[self]
+        """The step's name as staff read it (resources/locale/<language>/LC_MESSAGES/steps.po)."""
+        return (say("steps.patient"), say("steps.treatment"), say("steps.questions"), say("steps.review"),
+                say("steps.product"), say("steps.sheet"))[self]
 
     @property
     def for_clinician(self) -> bool:
@@ -229,7 +231,7 @@ class Flow:
         if step is Step.PRODUCT and not found:
             if ev.product_result is None or ev.product_result.product is None or \
                     not ev.product_result.product.verified:
-                found["product"] = "the lot is not verified: it cannot be recorded as given"
+                found["product"] = say("steps.problem.lot_not_verified")
         return found
 
     def malformed_lot_fields(self, draft: Draft) -> list[ProductField]:
@@ -267,13 +269,13 @@ class Flow:
             return {}
         found = {}
         if not (draft.clinician.strip() or self.reviewer.strip()):
-            found["review.clinician"] = "only a clinician, signed in, can record the review"
+            found["review.clinician"] = say("steps.problem.reviewer_not_signed_in")
         for qid in needs_review(result):
             decision = draft.decisions.get(qid, {})
             if decision.get("decision") not in (Decision.PROCEED.value, Decision.DEFER.value):
-                found[f"review.decisions.{qid}"] = "choose proceed or defer"
+                found[f"review.decisions.{qid}"] = say("steps.problem.choose_decision")
             elif decision["decision"] == Decision.PROCEED.value and not decision.get("reason", "").strip():
-                found[f"review.decisions.{qid}.reason"] = "a reason is needed to proceed"
+                found[f"review.decisions.{qid}.reason"] = say("steps.problem.reason_needed")
         if not found and review is not None:
             found.update((p.field, p.message) for p in review_problems(result, review))
         return found

@@ -43,7 +43,8 @@ def render(screening: Screening, *, settings=None, content: Content | None = Non
     `recalled`: the lots the clinic has recalled (never verified); `signed` and `anchor`: the
     clinician's electronic signature and the audit trail's mark, from the store (`Store.sheet_stamp`)."""
     content = content or default_content()
-    review = review if review is not None else screening.review
+    if review is None and isinstance(screening.review, Review):
+        review = screening.review
     result = screen_for_clinic(screening, settings=settings, content=content, history=history,
                                recalled_lots=recalled)
     pdf = build_sheet(screening, result, clinic=clinic or clinic_from(settings, screening), review=review,
