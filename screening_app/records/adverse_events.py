@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import exists, insert, select
 
 from ..screening.history import OpenAdverseEvent
+from ..screening.problems import Problem
 from . import StoreError
 from . import schema as t
 from .acting import acting
@@ -71,32 +72,33 @@ class AdverseEvents:
         """An adverse event after the treatment a consent was signed for, from a follow-up
         contact or at any time. A change (new outcome, reported to FDA, closed) is a new row
         that `amends` the latest one; the first stays as it was."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         today = dt.date.today()
         description = required_text(description, "what happened", problems, limit=MAX_TEXT)
         onset = checked_date(onset, "onset", problems, not_after=today) or ""
         criteria = tuple(seriousness or ())
         unknown = [x for x in criteria if x not in SERIOUSNESS]
         if unknown:
-            problems.append(f"seriousness: {', '.join(map(str, unknown))} not among {', '.join(SERIOUSNESS)}")
+            problems.append(Problem("seriousness",
+                                    f"{', '.join(map(str, unknown))} not among {', '.join(SERIOUSNESS)}"))
         criteria = tuple(x for x in SERIOUSNESS if x in criteria)
         if outcome not in AE_OUTCOMES:
-            problems.append(f"outcome: must be one of {', '.join(AE_OUTCOMES)}")
+            problems.append(Problem("outcome", f"must be one of {', '.join(AE_OUTCOMES)}"))
         elif outcome == "fatal" and "death" not in criteria:
-            problems.append("seriousness: a fatal outcome is serious (death); tick it")
+            problems.append(Problem("seriousness", "a fatal outcome is serious (death); tick it"))
         treatment = checked_text(treatment or "", "treatment", problems, required=False, limit=MAX_TEXT) or ""
         suspected_lot = checked_text(suspected_lot, "suspected lot", problems, required=False)
         if not isinstance(reported_to_fda, bool):
-            problems.append("reported to FDA: must be yes or no")
+            problems.append(Problem("reported to FDA", "must be yes or no"))
         if reported_to_fda:
             reported_on = checked_date(reported_on, "reported on", problems, not_after=today)
             if reported_on and onset and reported_on < onset:
-                problems.append("reported on: before the onset")
+                problems.append(Problem("reported on", "before the onset"))
         elif reported_on:
-            problems.append("reported on: give it only when the event was reported to FDA")
+            problems.append(Problem("reported on", "give it only when the event was reported to FDA"))
         fda_report_id = checked_text(fda_report_id, "FDA report number", problems, required=False, limit=100)
         if status not in t.AE_STATUSES:
-            problems.append(f"status: must be one of {', '.join(t.AE_STATUSES)}")
+            problems.append(Problem("status", f"must be one of {', '.join(t.AE_STATUSES)}"))
         refuse(problems)
         with self.db.write() as c:
             actor = acting(c, actor, "adverse_events", "record an adverse event")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..screening.problems import Problem
 from ..screening.product import normalise_lot  # as the core compares a lot with recalled ones
 from . import StoreError
 from . import schema as t
@@ -134,33 +135,33 @@ def stamp() -> str:
     return utc_now().isoformat(timespec="seconds")
 
 
-def checked_text(value, field: str, problems: list[str], *, required: bool, limit: int = 200) -> str | None:
+def checked_text(value, field: str, problems: list[Problem], *, required: bool, limit: int = 200) -> str | None:
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        problems.append(f"{field}: must be text")
+        problems.append(Problem(field, "must be text"))
     elif required and not text:
-        problems.append(f"{field}: empty")
+        problems.append(Problem(field, "empty"))
     elif len(text) > limit:
-        problems.append(f"{field}: longer than {limit} characters")
+        problems.append(Problem(field, f"longer than {limit} characters"))
     return text or None
 
 
-def required_text(value, field: str, problems: list[str], *, limit: int = 200) -> str:
+def required_text(value, field: str, problems: list[Problem], *, limit: int = 200) -> str:
     """As checked_text, for a field that must be given: "" (and a problem noted) when it is not."""
     return checked_text(value, field, problems, required=True, limit=limit) or ""
 
 
-def checked_date(value, field: str, problems: list[str], *, not_after: dt.date | None = None) -> str | None:
+def checked_date(value, field: str, problems: list[Problem], *, not_after: dt.date | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"{field}: empty (YYYY-MM-DD)")
+        problems.append(Problem(field, "empty (YYYY-MM-DD)"))
         return None
     try:
         day = dt.date.fromisoformat(value.strip())
     except ValueError:
-        problems.append(f"{field}: {value!r} is not a date (YYYY-MM-DD)")
+        problems.append(Problem(field, f"{value!r} is not a date (YYYY-MM-DD)"))
         return None
     if not_after is not None and day > not_after:
-        problems.append(f"{field}: {day.isoformat()} is in the future")
+        problems.append(Problem(field, f"{day.isoformat()} is in the future"))
     return day.isoformat()
 
 
@@ -173,6 +174,6 @@ def moment(value) -> dt.datetime | None:
     return when if when.tzinfo else when.astimezone()
 
 
-def refuse(problems: list[str]) -> None:
+def refuse(problems: list[Problem]) -> None:
     if problems:
-        raise StoreError("refused", "; ".join(problems))
+        raise StoreError.refusing(problems)

@@ -3,13 +3,14 @@ narratives, and the sentences of `resources/fhir.toml`."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import tomllib
 import uuid
 from functools import lru_cache
 
+from ..markup import escape
 from ..resources import resource_path
 from ..screening.model import Answer, Outcome
+from ..sheets.kinds import KINDS
 
 BASE = "https://exosomescreening.com/fhir"
 QUESTIONNAIRE_URL = f"{BASE}/Questionnaire/health-questions"
@@ -36,9 +37,9 @@ ANSWER_CODINGS = {
     "no": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "N", "display": "No"},
     "dont_know": {"system": DATA_ABSENT, "code": "asked-unknown", "display": "Asked But Unknown"},
 }
-CONSENT_SHEETS = ("consent", "declined")
-REQUEST_STATUS = {"consent": "active", "declined": "revoked", "do_not_treat": "revoked",
-                  "deferred": "on-hold", "awaiting_review": "on-hold", "lot_not_verified": "on-hold"}
+# From the table of sheet kinds (sheets/kinds.py), by the names records store.
+CONSENT_SHEETS = tuple(kind.value for kind, info in KINDS.items() if info.fhir_consent)
+REQUEST_STATUS = {kind.value: info.fhir_request_status for kind, info in KINDS.items()}
 
 @lru_cache(maxsize=1)
 def words() -> dict:
@@ -78,9 +79,9 @@ def fhir_datetime(value: str | None) -> str | None:
 def narrative(*lines: str, title: str | None = None) -> dict:
     parts = [f'<div xmlns="{XHTML}">']
     if title:
-        parts.append(f"<p><b>{html.escape(title)}</b></p>")
+        parts.append(f"<p><b>{escape(title)}</b></p>")
     if lines:
-        parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+        parts.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
     parts.append("</div>")
     return {"status": "generated", "div": "".join(parts)}
 

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import func, insert, select
 
+from ..screening.problems import Problem
 from . import StoreError
 from . import schema as t
 from .acting import acting
@@ -96,19 +97,19 @@ class FollowUps:
                        contacted_at: str | None = None) -> Contact:
         """One call or visit: for a follow-up, for a recalled lot's call list, or on its own.
         When the patient was reached, whether they reported a problem must be said."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         if not isinstance(reached, bool):
-            problems.append("reached: must be yes or no")
+            problems.append(Problem("reached", "must be yes or no"))
         if reached is True and problem is None:
-            problems.append("problem: say whether the patient reported any problem")
+            problems.append(Problem("problem", "say whether the patient reported any problem"))
         if problem is not None and not isinstance(problem, bool):
-            problems.append("problem: must be yes or no")
+            problems.append(Problem("problem", "must be yes or no"))
         note = checked_text(note or "", "note", problems, required=bool(problem), limit=MAX_TEXT) or ""
         when = moment(contacted_at) if contacted_at else utc_now()
         if when is None:
-            problems.append(f"contacted at: {contacted_at!r} is not a date and time")
+            problems.append(Problem("contacted at", f"{contacted_at!r} is not a date and time"))
         elif when > utc_now() + FUTURE_SLACK:
-            problems.append("contacted at: is in the future")
+            problems.append(Problem("contacted at", "is in the future"))
         refuse(problems)
         with self.db.write() as c:
             actor = acting(c, actor, "follow_up", "record a follow-up contact")

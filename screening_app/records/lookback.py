@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
+from ..screening.problems import Problem
 from . import schema as t
 from .acting import acting
 from .adverse_events import open_adverse_events
@@ -24,7 +25,7 @@ class Lookback:
         """Every patient given `lot` (by the current record of each treatment): when, how to
         reach them, their follow-up, and the latest call about this lot. Audited. Returns
         whether the lot is recalled, and the rows (the call list when it is)."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         lot = required_text(lot, "lot", problems)
         refuse(problems)
         today = today or dt.date.today()

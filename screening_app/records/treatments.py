@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import exists, func, insert, select
 
 from ..screening.model import Route
+from ..screening.problems import Problem
 from . import StoreError
 from . import schema as t
 from .acting import acting
@@ -80,7 +81,7 @@ class Treatments:
 
     def recall_lot(self, actor, lot: str, reason: str) -> None:
         """The admin marks a lot recalled, with a reason; audited; never undone."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         lot = required_text(lot, "lot", problems)
         reason = required_text(reason, "reason", problems, limit=MAX_TEXT)
         refuse(problems)
@@ -116,7 +117,7 @@ class Treatments:
                                             "verified lot.")
             current = c.execute(current_admins().where(t.administrations.c.screening_id == sid)).mappings() \
                 .first()
-            problems: list[str] = []
+            problems: list[Problem] = []
             if amends is None and current is not None:
                 raise StoreError("refused", "A treatment is recorded for this consent already; correct it with an "
                                             "amendment (and say why).")
@@ -162,11 +163,11 @@ class Treatments:
                       problems, already_given=None) -> dict:
         lot = checked_text(lot, "lot", problems, required=True)
         if lot and lot_key(lot) != lot_key(consent.lot or ""):
-            problems.append(f"lot: {lot} is not the lot verified for this consent ({consent.lot})")
+            problems.append(Problem("lot", f"{lot} is not the lot verified for this consent ({consent.lot})"))
         elif lot and recalled_match(lot, recalled(c)) and \
                 not (already_given and lot_key(already_given) == lot_key(lot)):
             # (Correcting the record of a dose given before the recall stays possible.)
-            problems.append(f"lot: {lot} was recalled; it must not be given")
+            problems.append(Problem("lot", f"{lot} was recalled; it must not be given"))
         elif lot:
             lot = consent.lot  # as it was verified and signed
         amount_text = checked_text(amount, "amount", problems, required=True, limit=40)
@@ -176,32 +177,32 @@ class Treatments:
                 if not number.is_finite() or number <= 0:
                     raise InvalidOperation
             except InvalidOperation:
-                problems.append(f"amount: {amount_text!r} is not a number above zero")
+                problems.append(Problem("amount", f"{amount_text!r} is not a number above zero"))
         unit = checked_text(unit, "unit", problems, required=True, limit=40)
         site = checked_text(site, "site", problems, required=True)
         signed_route = json.loads(consent.screening_json).get("treatment", {}).get("route")
         route = (route or signed_route or "").strip()
         if route not in {r.value for r in Route}:
-            problems.append(f"route: must be one of {', '.join(r.value for r in Route)}")
+            problems.append(Problem("route", f"must be one of {', '.join(r.value for r in Route)}"))
         elif signed_route and route != signed_route:
-            problems.append(f"route: the consent was for {signed_route}, not {route}")
+            problems.append(Problem("route", f"the consent was for {signed_route}, not {route}"))
         procedure = checked_text(procedure, "procedure", problems, required=True)
         giver = actor
         if given_by and given_by != actor.username:
             row = c.execute(select(t.staff.c.id, t.staff.c.display_name, t.staff.c.role, t.staff.c.active)
                             .where(t.staff.c.username == given_by)).first()
             if row is None or not row.active or row.role != "clinician":
-                problems.append(f"given by: {given_by!r} is not an active clinician's account")
+                problems.append(Problem("given by", f"{given_by!r} is not an active clinician's account"))
             giver = row
         when = moment(given_at) if given_at else utc_now()
         if when is None:
-            problems.append(f"given at: {given_at!r} is not a date and time (YYYY-MM-DDTHH:MM)")
+            problems.append(Problem("given at", f"{given_at!r} is not a date and time (YYYY-MM-DDTHH:MM)"))
         else:
             signed = dt.datetime.fromisoformat(consent.finished_at)
             if when > utc_now() + FUTURE_SLACK:
-                problems.append("given at: is in the future")
+                problems.append(Problem("given at", "is in the future"))
             elif when < signed.replace(second=0, microsecond=0):  # times are typed to the minute
-                problems.append(f"given at: before the consent was signed ({consent.finished_at})")
+                problems.append(Problem("given at", f"before the consent was signed ({consent.finished_at})"))
         return {"lot": lot, "amount": amount_text, "unit": unit, "site": site, "route": route,
                 "procedure": procedure, "given_by": getattr(giver, "id", None),
                 "given_at": when.isoformat(timespec="minutes") if when else None}
