@@ -9,7 +9,8 @@
   discard, amend), by the table in statuses.py; patients.py: a patient's earlier screenings;
 - finishing.py: the sheet made for signing, the record as signed and its signature;
 - paper.py, clinic.py (settings), audit.py (the trail and its anchor), copying.py;
-- after treatment: treatments.py, follow_up.py, adverse_events.py, lookback.py.
+- after treatment: treatments.py, follow_up.py, adverse_events.py, lookback.py;
+- search (below, until it moves to its own module).
 """
 from __future__ import annotations
 
