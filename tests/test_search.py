@@ -230,3 +230,42 @@ def test_name_searches_merge_and_intersect_in_the_index(store, people):
     else:
         assert one.count("Index Only Scan Backward using ix_name_tokens_order") >= 2 and "Merge Join" in two
         assert "Index Only Scan Backward using ix_name_tokens_order" in two
+
+
+def test_upgrading_a_store_with_screenings_gives_each_name_word_its_place(store_url):
+    """Migration 0006 on a store that already holds screenings (made at 0005) copies each
+    screening's treatment date and last change to its name words: old screenings are found
+    in the list's order at once."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    url = store_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(Path(t.__file__).with_name("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    old = Store(engine, Path("."))  # the store's calls, on the tables as 0005 left them
+    admin = old.create_first_admin("admin", "Ada Admin", PASSWORD)
+    desk = old.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
+    for i, name in enumerate(["Zoë Ångström", "Ann Smith", "Anna Smithson", "Smith Ann"]):
+        old.new_draft(desk, draft(name, day=DAY[i % 2]).to_json())
+    t.migrate(engine)
+    store = Store.open(url=store_url)
+    try:
+        s, n = t.screenings, t.name_tokens
+        with store.engine.connect() as c:
+            pairs = c.execute(select(n.c.treatment_date, s.c.treatment_date, n.c.updated_at, s.c.updated_at)
+                              .join(s, s.c.id == n.c.screening_id)).all()
+        assert len(pairs) == 8 and all(a == b and x == y for a, b, x, y in pairs)
+        for query in ({"name": "smith"}, {"name": "ann smi"}, {"name": "zoe"}):
+            assert store.search(**query) == before_0006(store, **query)
+    finally:
+        store.close()
+        engine.dispose()
