@@ -13,7 +13,7 @@ bench_search_<size>, kept and reused the same way (--fresh drops and rebuilds th
 Each search is the median of --repeat runs, in milliseconds and as a ratio to a baseline
 measured in the same run on the same store: fetching one screening by its id. The last
 column is the search a common surname made before migration 0006 (every match read and
-sorted), on the same store.
+sorted), on the same store (median of 3).
 """
 from __future__ import annotations
 
@@ -192,9 +192,9 @@ def measure(store: Store, repeat: int) -> list[float]:
         lambda: store.search(date_from="2024-03-01", date_to="2024-03-31"),
         lambda: store.search(outcome="do_not_treat", date_from="2024-03-01", date_to="2024-03-31"),
         lambda: store.new_draft(desk, {"name": "New Patient"}),
-        lambda: before_0006(store, fold(word)),
     ]
-    return [median_ms(case, repeat) for case in cases]
+    # The old search takes seconds at 1,000,000: a few runs tell its median well enough.
+    return [median_ms(case, repeat) for case in cases] + [median_ms(lambda: before_0006(store, fold(word)), 3)]
 
 
 def main() -> None:

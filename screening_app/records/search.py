@@ -108,10 +108,12 @@ def _by_name(c, dialect: str, first: list[str], others: list[str], wanted: Calla
     while True:
         if dialect == "sqlite":
             keys = [r[2] for r in c.execute(*_stream_sqlite(first, others, date_from, date_to, fetch))]
+        elif not others:
+            keys = [r[2] for r in c.execute(*_stream_postgresql(first, others, date_from, date_to, fetch))]
         else:
             # PostgreSQL takes the order columns of two words' rows for independent, guesses
             # that they share almost no screening, and would read both words whole to hash and
-            # sort them. The merge is what reads least; these settings last to the statement's end.
+            # sort them. The merge join is what reads least; the settings end with this statement.
             c.exec_driver_sql("SET LOCAL enable_hashjoin = off")
             c.exec_driver_sql("SET LOCAL enable_sort = off")
             keys = [r[2] for r in c.execute(*_stream_postgresql(first, others, date_from, date_to, fetch))]
