@@ -34,6 +34,7 @@ from ..screening.content import Content
 from ..screening.history import finding_title
 from ..screening.model import ClinicInfo, Outcome
 from ..screening.references import REFERENCES_FILE, Reference
+from ..screening.signature import SignedBy, signed_line
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
 from .shaping import SheetParagraph as Paragraph
 
@@ -204,8 +205,10 @@ def _grid(rows, widths, header: bool = False) -> Table:
 class _SheetBuilder:
     def __init__(self, screening: Screening, result: ScreeningResult, clinic: Clinic,
                  review: Review | None, content: Content, declined: Declined | None = None,
-                 completed_by: str = "", completed_on: dt.date | None = None):
+                 completed_by: str = "", completed_on: dt.date | None = None, signed: SignedBy | None = None,
+                 anchor: str = ""):
         self.s, self.r, self.clinic, self.review, self.content = screening, result, clinic, review, content
+        self.signed, self.anchor = signed, anchor
         self.declined, self.completed_by, self.completed_on = declined, completed_by, completed_on
         self.t = sheet_texts()
         self.kind = sheet_kind(result, review, declined)
@@ -503,10 +506,22 @@ class _SheetBuilder:
     # --- output ----------------------------------------------------------------------------
 
     def footer_text(self, page: int, pages: int) -> str:
-        return self.t["footer"]["text"].format(
+        text = self.t["footer"]["text"].format(
             name=self.s.patient.name, dob=self.s.patient.date_of_birth.isoformat(),
             questionnaire=self.r.questionnaire_version, rules=self.r.rules_version,
             sheet=self.t["sheet"]["version"], page=page, pages=pages)
+        if self.anchor:
+            # The audit trail's mark when this sheet was made: paper that anchors the history
+            # (`audit verify --fingerprint` checks it against the records).
+            text += "  ·  " + self.t["footer"]["record"].format(anchor=self.anchor)
+        return text
+
+    def electronic_signature(self) -> list:
+        """The clinician's electronic signature: printed name, date and time, and its meaning."""
+        if self.signed is None:
+            return []
+        return [Spacer(1, 10), _boxed([_p(self.t["signature"]["heading"], "subheading"),
+                                       _p(signed_line(self.signed, self.kind.value))], self.width)]
 
     def draw_footer(self, canvas: Canvas, page: int, pages: int) -> None:
         canvas.saveState()
@@ -554,7 +569,7 @@ class _SheetBuilder:
         flow = {SheetKind.CONSENT: self.consent, SheetKind.AWAITING_REVIEW: self.awaiting_review,
                 SheetKind.DO_NOT_TREAT: self.do_not_treat, SheetKind.DEFERRED: self.deferred,
                 SheetKind.DECLINED: self.declined_sheet, SheetKind.LOT_NOT_CHECKED: self.lot_not_checked,
-                SheetKind.LOT_NOT_VERIFIED: self.lot_not_verified}[self.kind]()
+                SheetKind.LOT_NOT_VERIFIED: self.lot_not_verified}[self.kind]() + self.electronic_signature()
         buffer = io.BytesIO()
         table, key = self.TITLES[self.kind]
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -592,13 +607,15 @@ def _numbered_canvas(draw_footer):
 def build_sheet(screening: Screening, result: ScreeningResult, *, clinic: Clinic | None = None,
                 review: Review | None = None, content: Content | None = None,
                 declined: Declined | None = None, completed_by: str = "",
-                completed_on: dt.date | None = None) -> bytes:
+                completed_on: dt.date | None = None, signed: SignedBy | None = None, anchor: str = "") -> bytes:
     """The patient sheet for this screening as PDF bytes (byte-stable for the same input).
 
     `declined`: the patient read the consent and said no; the sheet becomes the record of what
     they read (nothing to sign). `completed_by`/`completed_on`: the front desk member who filled
-    in the form, printed on the consent's "completed by" line (left blank to write by hand)."""
+    in the form, printed on the consent's "completed by" line (left blank to write by hand).
+    `signed`: the clinician's electronic signature, printed with its meaning; `anchor`: the audit
+    trail's mark when the sheet was made for signing, printed in every footer."""
     review = review if review is not None else screening.review
     declined = declined if declined is not None else getattr(screening, "declined", None)
     return _SheetBuilder(screening, result, clinic or Clinic(), review, content or default_content(),
-                         declined, completed_by, completed_on).build()
+                         declined, completed_by, completed_on, signed, anchor).build()
