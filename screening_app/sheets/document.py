@@ -36,6 +36,7 @@ from ..screening.model import ClinicInfo, Outcome
 from ..screening.references import REFERENCES_FILE, Reference
 from ..screening.signature import SignedBy, signed_line
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
+from .kinds import KINDS
 from .shaping import SheetParagraph as Paragraph
 
 # Binary streams instead of ASCII85: PDFs are ~20% smaller and quicker to write; every reader
@@ -560,20 +561,12 @@ class _SheetBuilder:
         para = Paragraph(markup(self.footer_text(999, 999)), _styles()["footer"])
         return para.wrap(self.footer_width, self.pagesize[1] / 4)[1]
 
-    TITLES = {SheetKind.CONSENT: ("consent", "title"), SheetKind.AWAITING_REVIEW: ("awaiting_review", "title"),
-              SheetKind.DO_NOT_TREAT: ("do_not_treat", "title"), SheetKind.DEFERRED: ("deferred", "title"),
-              SheetKind.DECLINED: ("declined", "title"), SheetKind.LOT_NOT_CHECKED: ("lot_not_checked", "title"),
-              SheetKind.LOT_NOT_VERIFIED: ("lot_not_verified", "title")}
-
     def build(self) -> bytes:
-        flow = {SheetKind.CONSENT: self.consent, SheetKind.AWAITING_REVIEW: self.awaiting_review,
-                SheetKind.DO_NOT_TREAT: self.do_not_treat, SheetKind.DEFERRED: self.deferred,
-                SheetKind.DECLINED: self.declined_sheet, SheetKind.LOT_NOT_CHECKED: self.lot_not_checked,
-                SheetKind.LOT_NOT_VERIFIED: self.lot_not_verified}[self.kind]() + self.electronic_signature()
+        kind = KINDS[self.kind]  # the table of sheet kinds: which builder lays it out, its title
+        flow = getattr(self, kind.builder)() + self.electronic_signature()
         buffer = io.BytesIO()
-        table, key = self.TITLES[self.kind]
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                                topMargin=MARGIN, title=self.t[table][key],
+                                topMargin=MARGIN, title=kind.title(self.t),
                                 bottomMargin=max(MARGIN + 0.6 * cm, FOOTER_BOTTOM + self.footer_height() + 0.9 * cm),
                                 author=self.clinic.name or "Exosome screening assistant",
                                 subject=f"{self.kind.value}", invariant=1)
