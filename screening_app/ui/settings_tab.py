@@ -113,11 +113,10 @@ class SettingsTab(QWidget):
 
     def save(self) -> ClinicSettings | None:
         """The settings saved, or None when refused (and `refused` says why)."""
-        settings, problems = ClinicSettings.checked(self.values())
+        settings, problems = ClinicSettings.check(self.values())
         labels = {s.name: s.label for s in SETTINGS}
-        if problems:
-            self.refused.emit("\n".join(f"{labels.get(p.split(':')[0], p.split(':')[0])}: "
-                                        f"{p.partition(': ')[2]}" for p in problems))
+        if problems:  # each beside its setting's own label, as (field, message) values
+            self.refused.emit("\n".join(f"{labels.get(p.field, p.field)}: {p.message}" for p in problems))
             return None
         try:
             self.store.save_settings(self.staff, settings)

@@ -4,7 +4,6 @@ the form, which stays open."""
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import paths
+from ...markup import escape
 from ...records import StoreError
 from ...records.accounts import PermissionDenied
 from ...records.aftercare import AE_OUTCOMES, SERIOUSNESS
