@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_screen.add_argument("--pdf", metavar="OUT.pdf", help="also write the patient sheet")
     p_q = sub.add_parser("questions", help="print the current questionnaire")
     p_q.add_argument("--json", action="store_true", help="print one JSON object")
+    p_q.add_argument("--language", default="en", help="the wording in this installed language (e.g. es, zh-Hans)")
     user_help = ("the staff member running the command; the password comes from SCREENING_APP_PASSWORD "
                  "or is asked for at the terminal, never on the command line")
     p_audit = sub.add_parser("audit", help="check the audit trail of this workstation's store")
@@ -261,11 +262,20 @@ def cmd_screen(args) -> int:
 
 
 def cmd_questions(args) -> int:
-    content = default_content()
+    from .screening.languages import canonical_language, language_problem
+    from .screening.localize import localized
+    language = canonical_language(args.language)
+    if language is None:
+        raise InputRefused([f"--language: {language_problem(args.language)}"])
+    content = localized(default_content(), language)
     if args.json:
         print(json.dumps({
             "questionnaire_version": content.questionnaire_version,
-            "questions": [{"id": q.id, "text": q.text, "required": q.required} for q in content.questions],
+            "language": language,
+            "questions": [{"id": q.id, "text": q.text, "required": q.required, "why_we_ask": q.rationale,
+                           "follow_ups": [{"id": fu.id, "prompt": fu.prompt, "when": sorted(a.value for a in fu.when)}
+                                          for fu in q.follow_ups]}
+                          for q in content.questions],
         }, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{content.title}, version {content.questionnaire_version} "

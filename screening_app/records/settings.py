@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, make_dataclass
 
+from ..screening.localize import REVIEW_FORMAT, review_problem
+
 # After each treatment given the clinic contacts the patient in these windows (days after the
 # treatment, a day or a from-to range): granulomas and delayed reactions appear weeks to
 # months later. Text, so the admin's settings form shows and edits it like any other setting.
@@ -99,6 +101,14 @@ SETTINGS: tuple[Setting, ...] = (
             check=follow_up_problem),
     # The `system` of the patient IDs the clinic types in, for FHIR exports: a URI the clinic owns
     # (its EHR's, e.g. urn:oid:…). The default says plainly the IDs are local to this installation.
+    # A sheet in the patient's language is followed by the clinic's copy in English (for the record).
+    Setting("clinic_copy_in_english", bool, False,
+            "Print the clinic's copy in English after a sheet in another language"),
+    # The clinic's record of a qualified review of a language pack (ISPOR: forward, back, review):
+    # until a pack's review is recorded here (or in the pack), its sheets say the translation
+    # awaits review. One a line; the version and fingerprint are shown with the pack's record.
+    Setting("translation_reviews", str, "",
+            "Translation reviews, one a line: " + REVIEW_FORMAT, max_length=2000, check=review_problem),
     Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, "System (URI) of the clinic's patient IDs, for exports",
             pattern=r"[A-Za-z][A-Za-z0-9+.-]*:\S+"),
 )

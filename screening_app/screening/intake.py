@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from .consent import Decision, Declined, Review, ReviewDecision
 from .content import Content, default_content
 from .history import CASE_FINDING_IDS
+from .languages import ENGLISH, canonical_language, language_problem
 from .model import Answer, ClinicInfo, Patient, Procedure, Representative, Route, Screening, Signing, Treatment
 from .names import describe, name_problems
 from .product import FIELDS_BY_KEY, malformed_product
@@ -28,7 +29,7 @@ MAX_DAYS_AHEAD = 366
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups", "review",
-             "representative", "clinic", "signing", "declined")
+             "representative", "clinic", "signing", "declined", "language")
 REPRESENTATIVE_FIELDS = ("name", "relationship")
 CLINIC_FIELDS = ("name", "address", "phone", "rights_contact", "injury_text", "costs_text")
 SIGNING_FIELDS = ("witness", "interpreter")
@@ -298,6 +299,10 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     review = _check_review(c, data, content)
     representative, clinic, signing, declined = _check_consent_sections(c, data)
 
+    language = canonical_language(data.get("language", ENGLISH))
+    if language is None:
+        c.fail("language", language_problem(data.get("language")) or "not an installed language")
+
     if c.problems:
         raise InputRefused(c.problems)
     return Screening(
@@ -311,6 +316,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         clinic=clinic,
         signing=signing,
         declined=declined,
+        language=language or ENGLISH,
     )
 
 

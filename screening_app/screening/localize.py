@@ -80,26 +80,27 @@ def format_number(number: int | float, language: str | None) -> str:
 
 # --- the clinic's record of a translation review (a clinic setting) --------------------------------
 
-# One review a line: LANGUAGE VERSION FINGERPRINT: who reviewed it, their qualification, the date.
+# One review a line (or separated by ";"): LANGUAGE VERSION FINGERPRINT: who reviewed it, their
+# qualification, the date.
 # e.g. "es es-1.4.0-draft1 3F9A2C1B: Dr. Ana Ruiz, certified medical translator, 2026-12-01"
 REVIEW_LINE = re.compile(r"(?P<code>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\s+(?P<version>\S+)\s+"
                          r"(?P<fingerprint>[0-9A-Fa-f]{8})\s*:\s*(?P<who>.+?)\s*,\s*(?P<date>\d{4}-\d{2}-\d{2})")
-REVIEW_FORMAT = "LANGUAGE VERSION FINGERPRINT: reviewer and qualification, YYYY-MM-DD"
+REVIEW_FORMAT = "LANGUAGE VERSION FINGERPRINT: reviewer and qualification, YYYY-MM-DD (several: separate with ;)"
 
 
 def review_entries(text: str) -> list[dict[str, str]]:
     """The reviews recorded in the setting; ValueError naming the first line that is not one."""
     out = []
-    for i, line in enumerate((text or "").splitlines(), 1):
+    for i, line in enumerate(re.split(r"[;\n]", text or ""), 1):
         if not line.strip():
             continue
         found = REVIEW_LINE.fullmatch(line.strip())
         if found is None:
-            raise ValueError(f"line {i}: write {REVIEW_FORMAT}")
+            raise ValueError(f"review {i}: write {REVIEW_FORMAT}")
         try:
             dt.date.fromisoformat(found["date"])
         except ValueError:
-            raise ValueError(f"line {i}: {found['date']} is not a real date") from None
+            raise ValueError(f"review {i}: {found['date']} is not a real date") from None
         out.append({k: found[k] for k in ("code", "version", "fingerprint", "who", "date")})
     return out
 
