@@ -208,7 +208,8 @@ class _SheetBuilder(SignatureParts, FooterParts):
         if not self.cited:
             return []
         labels = self.t["consent"]["labels"]
-        items = [ListItem(self.p(f"{ref.citation} {ref.url}", "small"), leftIndent=18, value=i)
+        # The sources are English citations and addresses: broken at spaces, never inside a word.
+        items = [ListItem(_p(f"{ref.citation} {ref.url}", "small"), leftIndent=18, value=i)
                  for i, ref in enumerate(self.cited, 1)]
         return [self.p(labels["sources_heading"], "heading"), self.p(labels["sources_intro"], "small"),
                 ListFlowable(items, bulletType="1", bulletFontName=BODY, bulletFontSize=8, leftIndent=18)]
