@@ -227,7 +227,8 @@ def _record(raw: object, where: str, problems: list[str]) -> TranslationRecord:
 
 
 def _head(meta: dict, where: str, code: str, content: Content, sheet_version: str, problems: list[str]) -> dict:
-    pack = meta.get("pack") if isinstance(meta.get("pack"), dict) else {}
+    raw = meta.get("pack")
+    pack: dict = raw if isinstance(raw, dict) else {}
     if not pack:
         problems.append(f"{where}: pack: missing")
     for key in ("language", "name", "english_name", "locale", "questionnaire", "rules", "sheet"):

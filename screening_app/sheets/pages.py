@@ -5,6 +5,9 @@ A sheet may hold two copies (the patient's, then the clinic's in English): each 
 numbered on their own and carry that copy's footer."""
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from reportlab.lib import colors
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
@@ -46,6 +49,22 @@ class CopyStart(Flowable):
 class FooterParts:
     """Mixed into the sheet builder (gives `t`, `s`, `r`, `clinic`, `kind`, `width`, `pagesize`,
     `styles`, `day`, `number` and `awaiting`)."""
+
+    t: dict
+    s: Any
+    r: Any
+    clinic: Any
+    kind: SheetKind
+    width: float
+    pagesize: tuple[float, float]
+    styles: dict
+    awaiting: bool
+
+    def day(self, day: dt.date) -> str:
+        raise NotImplementedError
+
+    def number(self, n: int) -> str:
+        raise NotImplementedError
 
     def footer_text(self, page: int, pages: int) -> str:
         text = self.t["footer"]["text"].format(

@@ -41,7 +41,7 @@ def render(screening: Screening, *, settings=None, content: Content | None = Non
     consent's "completed by (front desk)" line (blank lines to write on when not given);
     `recalled`: the lots the clinic has recalled (never verified)."""
     content = content or default_content()
-    review = review if review is not None else screening.review
+    review = review if review is not None else screening.review  # type: ignore[assignment]
     result = screen_for_clinic(screening, settings=settings, content=content, history=history,
                                recalled_lots=recalled)
     pdf = build_sheet(screening, result, clinic=clinic or clinic_from(settings, screening), review=review,

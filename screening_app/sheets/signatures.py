@@ -1,6 +1,9 @@
 """The consent's signature blocks and the clinic's staff lines: a part of the sheet builder."""
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from reportlab.lib.units import cm
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
@@ -10,6 +13,22 @@ from .styles import INK, RULE
 class SignatureParts:
     """Mixed into the sheet builder, which gives `t` (the texts), `p` (a paragraph), `width`,
     `s` (the screening), `review`, `minor`, `witness`, `interpreter` and the date formats."""
+
+    t: dict
+    width: float
+    s: Any
+    review: Any
+    minor: bool
+    witness: bool
+    interpreter: bool
+    completed_by: str
+    completed_on: dt.date | None
+
+    def p(self, text: str, style: str = "body", bold: bool = False) -> Any:
+        raise NotImplementedError
+
+    def day(self, day: dt.date) -> str:
+        raise NotImplementedError
 
     def _signature_block(self, label: str, lines: list[str]) -> Table:
         """A signature line and a date line, then one written line for each of `lines`
