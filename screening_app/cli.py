@@ -272,10 +272,7 @@ def cmd_questions(args) -> int:
         print(json.dumps({
             "questionnaire_version": content.questionnaire_version,
             "language": language,
-            "questions": [{"id": q.id, "text": q.text, "required": q.required, "why_we_ask": q.rationale,
-                           "follow_ups": [{"id": fu.id, "prompt": fu.prompt, "when": sorted(a.value for a in fu.when)}
-                                          for fu in q.follow_ups]}
-                          for q in content.questions],
+            "questions": [{"id": q.id, "text": q.text, "required": q.required} for q in content.questions],
         }, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{content.title}, version {content.questionnaire_version} "
