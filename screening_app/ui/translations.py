@@ -11,6 +11,8 @@ the record of each translation for the admin.
 """
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QComboBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
@@ -85,6 +87,14 @@ class LanguageChooser(QComboBox):
     def set_language(self, code: str) -> None:
         index = self.findData(canonical_language(code) or ENGLISH)
         self.setCurrentIndex(max(index, 0))
+
+
+def bilingual(local: str, english: str) -> str:
+    """Rich text for the front desk: the patient's wording to read aloud, and the English beneath
+    it in grey so that staff who do not read the language know what is asked."""
+    if local == english:
+        return escape(english)
+    return f'{escape(local)}<br/><span style="color:gray">{escape(english)}</span>'
 
 
 def record_rows(reviews_text: str = "") -> list[dict[str, str]]:
