@@ -316,8 +316,8 @@ def test_questions_json_in_spanish_through_the_command():
     data = json.loads(done.stdout)
     assert data["language"] == "es" and data["questionnaire_version"] == default_content().questionnaire_version
     assert [q["id"] for q in data["questions"]] == list(default_content().question_ids)
-    assert data["questions"][0] == {"id": "active_malignancy", "required": True,
-                                    "text": "¿Tiene cáncer ahora? ¿O le están tratando o haciendo pruebas por un cáncer?"}
+    asked = "¿Tiene cáncer ahora? ¿O le están tratando o haciendo pruebas por un cáncer?"
+    assert data["questions"][0] == {"id": "active_malignancy", "required": True, "text": asked}
     assert fernandez_huerta(" ".join(q["text"] for q in data["questions"])) >= 70
     refused = run_cli("questions", "--json", "--language", "fr")
     assert refused.returncode == 2 and refused.stdout == ""
@@ -396,3 +396,15 @@ def test_a_long_chinese_sentence_or_a_rare_character_would_fail_the_measure():
     rare = "患者罹患嗜铬细胞瘤"  # pheochromocytoma: 罹, 嗜, 铬 are not everyday characters
     assert common_share(rare) < 0.9
     assert max(sentence_lengths("如果" + "您觉得不舒服并且" * 6 + "请告诉我们。")) > 32
+
+
+@pytest.mark.parametrize("code", PACKS)
+def test_every_page_of_every_kind_keeps_its_margins_when_rendered(tmp_path, code):
+    """Each Spanish and Chinese page rendered with pdftoppm: no ink in the side margins (long Spanish
+    words and Chinese lines broken between characters stay inside the page)."""
+    from test_sheets import _ink_outside_margins, _rendered_pages
+    for kind in KINDS:
+        folder = tmp_path / kind.value
+        folder.mkdir()
+        images = _rendered_pages(make(code, kind)[2], folder)
+        assert images and not [i for i, image in enumerate(images, 1) if _ink_outside_margins(image)], kind

@@ -9,9 +9,16 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import paragraph as rl_paragraph
 
 from .fonts import BODY, BODY_BOLD, markup, register_fonts
 from .shaping import SheetParagraph as Paragraph
+
+# reportlab's CJK wrapping keeps Japanese closing punctuation off the start of a line, but not the
+# full-width marks Chinese uses (，、；：！？ and closing brackets): a line began with "，".
+_CHINESE_CANNOT_START = "，、；：！？）》」』】〉"
+rl_paragraph.ALL_CANNOT_START += "".join(ch for ch in _CHINESE_CANNOT_START
+                                         if ch not in rl_paragraph.ALL_CANNOT_START)
 
 PAGE_SIZES = {"letter": letter, "a4": A4}
 MARGIN = 2 * cm
