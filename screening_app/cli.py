@@ -383,14 +383,14 @@ def cmd_export(args) -> int:
             store.log(staff, "exported", None, {"as": "csv", "rows": len(rows), "via": "command"})
             sys.stdout.write(csv_export(rows))
         elif args.fhir:
-            bundle = export_screening(store, args.fhir)
+            bundle = export_screening(store, args.fhir, actor=staff)
             store.log(staff, "exported", args.fhir, {"as": "fhir", "via": "command"})
             print(json.dumps(bundle, ensure_ascii=False, indent=2))
         else:
             rows = store.search(date_from=args.date_from or "", date_to=args.date_to or "",
                                 include_unfinished=False, limit=10_000_000)
             sids = [r["id"] for r in sorted(rows, key=lambda r: (r["treatment_date"], r["updated_at"], r["id"]))]
-            for chunk in iter_fhir_collection(sids, lambda sid: export_screening(store, sid)):
+            for chunk in iter_fhir_collection(sids, lambda sid: export_screening(store, sid, actor=staff)):
                 sys.stdout.write(chunk)
             for sid in sids:  # each exported screening has its own entry in its audit trail
                 store.log(staff, "exported", sid, {"as": "fhir", "via": "command", "range": [args.date_from,

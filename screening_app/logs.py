@@ -20,8 +20,9 @@ log = logging.getLogger("screening_app")
 def setup(max_bytes: int = 1_000_000, backups: int = 5) -> Path | None:
     """Logs INFO and up to logs/screening-app.log (five files of 1 MB kept); None if the folder
     cannot be written (the app runs on without a log)."""
-    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in log.handlers):
-        return Path(log.handlers[0].baseFilename)
+    for h in log.handlers:
+        if isinstance(h, logging.handlers.RotatingFileHandler):
+            return Path(h.baseFilename)
     try:
         folder = paths.ensure_private_dir(paths.data_dir() / "logs")
         handler = logging.handlers.RotatingFileHandler(folder / LOG_NAME, maxBytes=max_bytes, backupCount=backups,

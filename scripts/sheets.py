@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from pypdf import PdfReader  # noqa: E402
 
 from screening_app.screening import read_screening, screen  # noqa: E402
+from screening_app.screening.signature import SignedBy  # noqa: E402
 from screening_app.sheets import Clinic, build_sheet  # noqa: E402
 
 TODAY = dt.date.today()
@@ -60,6 +61,7 @@ def main() -> None:
     sheets = {
         "consent": (screening(), ("Exosome treatment",)),
         "consent-signatures": (screening(), ("Your consent", "Patient signature")),
+        "consent-electronic-signature": (screening(), ("Electronic signature",)),
         "minor-consent-signatures": (screening(
             patient={"name": "Mia Lopez", "date_of_birth": TODAY.replace(year=TODAY.year - 15).isoformat()},
             representative={"name": "Rosa Lopez", "relationship": "mother"}, review=minor_review,
@@ -71,7 +73,9 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name, (s, needles) in sheets.items():
-            pdf = build_sheet(s, screen(s), clinic=CLINIC)
+            # As the store makes it for signing: the clinician's signature and the trail's mark.
+            pdf = build_sheet(s, screen(s), clinic=CLINIC, anchor="57-3F9A2C1B",
+                              signed=SignedBy("Dr. Maya Chen", f"{TODAY.isoformat()}T15:42:07+00:00"))
             path = Path(tmp) / f"{name}.pdf"
             path.write_bytes(pdf)
             page = str(page_of(pdf, *needles))

@@ -115,3 +115,13 @@ def raw_sql(store, statements: list[str]) -> None:
 def disable_protection(store, table: str) -> str:
     return (f"DROP TRIGGER {table}_no_update" if store.dialect == "sqlite"
             else f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_change")
+
+
+# The independent FHIR validator's R4 models, for every test that checks an export.
+@pytest.fixture(scope="session")
+def r4():
+    try:  # a test-only dependency (pyproject's `test` extra); its R4 models take ~20 s to import
+        import fhircraft.fhir.resources.datatypes.R4.core as models
+    except ImportError as exc:
+        pytest.fail(f"fhircraft is needed for these tests (pip install -e '.[test]'): {exc}")
+    return models

@@ -282,6 +282,34 @@ def test_the_medwatch_summary_fills_every_field_the_record_can(store, people):
     assert "medwatch_summary" in audit_actions(store, people)
 
 
+def test_the_medwatch_summary_prints_as_a_pdf_with_every_field(store, people, tmp_path):
+    import io
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from screening_app.records.aftercare_report import medwatch_pdf
+    sid = consent(store, people)
+    give(store, people, sid)
+    event = store.record_adverse_event(people["doc"], sid, description="Fever 39.4 °C, chills; ← الحمى 发烧",
+                                       onset=TODAY.isoformat(), seriousness=["hospitalization"], outcome="recovering")
+    facts = store.medwatch_facts(people["doc"], event.id)
+    pdf = medwatch_pdf(facts, made="2026-11-22T10:00")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    for _, rows in medwatch_fields(facts):
+        for label, value in rows:  # every field the form asks for, with what the records fill in
+            assert " ".join(label.split()) in text, label
+    for expected in ("MedWatch summary", "Fever 39.4 °C, chills", "EV-2291", "Hospitalization", "[fill in]",
+                     "Contains patient information", event.id):
+        assert expected in text, expected
+    assert medwatch_pdf(facts, made="2026-11-22T10:00") == pdf  # the same record prints the same bytes
+    (tmp_path / "mw.pdf").write_bytes(pdf)
+    done = subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "mw.pdf"), str(tmp_path / "page")],
+                          capture_output=True)
+    assert done.returncode == 0 and list(tmp_path.glob("page*.png"))  # a printer can rasterise it
+
+
 def GOOD_EXPIRY():
     from conftest import GOOD_PRODUCT
     return GOOD_PRODUCT["expiry"]
@@ -520,7 +548,7 @@ def test_fhir_entries_for_the_export_bundle(store, people):
     assert adverse_event_entries(store, people["doc"], sid) == []
     give(store, people, sid)
     event = store.record_adverse_event(people["doc"], sid, description="Fever <39 C> & chills", onset=TODAY.isoformat())
-    (entry,) = adverse_event_entries(store, people["desk"], sid)
+    (entry,) = adverse_event_entries(store, people["admin"], sid)
     assert entry["fullUrl"] == f"urn:uuid:{event.id}" and entry["resource"]["resourceType"] == "AdverseEvent"
     assert "&lt;39 C&gt; &amp; chills" in entry["resource"]["text"]["div"]
 
@@ -558,3 +586,26 @@ def test_screen_gives_the_open_adverse_event_finding_from_the_workstations_store
     assert result["outcome"] == "clinician_review"
     assert [f["question"] for f in result["findings"]] == ["open_adverse_event"]
     assert "Granuloma at the site" in result["findings"][0]["reason"]
+
+
+def test_the_fhir_export_of_a_consent_carries_its_adverse_events_and_validates(store, people, r4):
+    from test_fhir_export import validate_bundle
+
+    from screening_app.records.export import export_screening
+    sid = consent(store, people)
+    give(store, people, sid)
+    event = store.record_adverse_event(people["doc"], sid, description="Fever and a red, hot swelling",
+                                       onset=TODAY.isoformat(), seriousness=["hospitalization"],
+                                       outcome="recovering", suspected_lot="EV-2291")
+    assert not [e for e in export_screening(store, sid)["entry"]
+                if e["resource"]["resourceType"] == "AdverseEvent"]  # no signed-in person: no events
+    for who in ("doc", "admin"):  # whoever may export the record exports its adverse events
+        bundle = export_screening(store, sid, actor=people[who])
+        events = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "AdverseEvent"]
+        assert [e["resource"]["id"] for e in events] == [event.id]
+        assert events[0]["fullUrl"] == f"urn:uuid:{event.id}"
+        patient = next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        assert events[0]["resource"]["subject"] == {"reference": patient}
+    assert validate_bundle(r4, bundle) == []
+    with pytest.raises(PermissionDenied):
+        export_screening(store, sid, actor=people["desk"])  # the front desk may not export

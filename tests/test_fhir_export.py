@@ -49,13 +49,7 @@ XHTML_DIV = '<div xmlns="http://www.w3.org/1999/xhtml">'
 
 # --- the independent validator ---------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def r4():
-    try:  # a test-only dependency (pyproject's `test` extra); its R4 models take ~20 s to import
-        import fhircraft.fhir.resources.datatypes.R4.core as models
-    except ImportError as exc:
-        pytest.fail(f"fhircraft is needed for these tests (pip install -e '.[test]'): {exc}")
-    return models
+# The `r4` fixture (fhircraft's R4 models) lives in conftest.py: the after-treatment tests use it too.
 
 
 def fhircraft_problems(r4, resource: dict) -> list[str]:

@@ -129,14 +129,14 @@ def test_a_pack_with_an_extra_key_a_lost_placeholder_or_another_version_is_refus
                           'contact = "¿Preguntas o problemas? Llame a {clinic}."')
     sheet.write_text(words + '\n[extra]\nwhat = "una clave que el inglés no tiene"\n', encoding="utf-8")
     pack = root / "lang" / "es" / "pack.toml"
-    pack.write_text(pack.read_text(encoding="utf-8").replace('sheet = "1.4.0"', 'sheet = "1.3.0"'),
+    pack.write_text(pack.read_text(encoding="utf-8").replace('sheet = "1.5.0"', 'sheet = "1.3.0"'),
                     encoding="utf-8")
     with pytest.raises(ContentError) as refused:
         lang.load_pack("es", default_content())
     problems = "\n".join(refused.value.problems)
     assert "lang/es/sheet.toml: extra.what: not a key of the English text" in problems
     assert "lang/es/sheet.toml: consent_texts.contact: placeholders ['clinic'] differ" in problems
-    assert "lang/es/pack.toml: pack.sheet: translates sheet 1.3.0, but the English sheet is 1.4.0" in problems
+    assert "lang/es/pack.toml: pack.sheet: translates sheet 1.3.0, but the English sheet is 1.5.0" in problems
 
 
 def test_a_broken_pack_stops_its_sheet_with_the_reason_never_an_english_or_half_sheet(tmp_path, monkeypatch):

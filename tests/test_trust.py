@@ -333,7 +333,11 @@ def test_signatures_and_keys_are_never_rewritten(store, people):
 def test_each_finished_record_is_signed_by_its_clinician(store, people):
     sid, rec = finish_one(store, people)
     sig = store.signature(sid)
-    assert (sig.signer, sig.name, sig.signed_at) == ("chen", "Dr. Maya Chen", rec.finished_at)
+    # Signed at the time its sheet was made for signing (what the sheet prints), by the account.
+    made = [e for e in store.audit_entries(people["admin"], screening_id=sid) if e["action"] == "sheet_made"]
+    assert len(made) == 1 and made[0]["actor"] == "chen"
+    assert (sig.signer, sig.name, sig.signed_at) == ("chen", "Dr. Maya Chen", made[0]["at"])
+    assert sig.signed_at <= rec.finished_at
     assert sig.meaning == "reviewed and approved for treatment"
     assert sig.line().startswith("Signed electronically by Dr. Maya Chen on ")
     assert sig.line().endswith("UTC: reviewed and approved for treatment.")
@@ -341,6 +345,22 @@ def test_each_finished_record_is_signed_by_its_clinician(store, people):
     assert report.ok and report.signed == 1
     dnt, _ = finish_one(store, people, active_malignancy="yes")
     assert store.signature(dnt).meaning == "reviewed: not to be treated"
+
+
+def test_the_sheet_prints_the_signature_and_the_trail_mark_it_was_signed_with(store, people):
+    from pypdf import PdfReader
+    sid, rec = finish_one(store, people)
+    sig = store.signature(sid)
+    pages = [p.extract_text() for p in PdfReader(__import__("io").BytesIO(rec.pdf)).pages]
+    text = " ".join(" ".join(pages).split())
+    assert "Electronic signature" in text and sig.line() in text
+    made = [e for e in store.audit_entries(people["admin"], screening_id=sid) if e["action"] == "sheet_made"][0]
+    mark = integrity.fingerprint(made["seq"], made["hash"])
+    assert all(f"Record {mark}" in " ".join(p.split()) for p in pages)  # in every page's footer
+    ok, message = store.verify_audit(fingerprints=(mark,))
+    assert ok, message
+    ok, _ = store.verify_audit(fingerprints=(f"{made['seq']}-00000000",))
+    assert not ok  # a mark the trail does not hold is a finding
 
 
 def test_the_private_key_is_sealed_by_the_password(store, people):

@@ -172,12 +172,18 @@ class Case:
         """The sheet through the one path the store and `screen` use (sheets.render)."""
         from ..screening import parse_screening
         from ..sheets import render
-        screening = parse_screening(self.screening_file(), content=self.flow.content, today=self.flow.today)
-        completed_by, completed_on = ("", None)
+        screening_file = self.screening_file()
+        screening = parse_screening(screening_file, content=self.flow.content, today=self.flow.today)
+        completed_by, completed_on, stamp = "", None, None
         if self.store is not None and self.sid is not None:
             completed_by, completed_on = self.store.completion(self.sid)
+            if self.staff.can("sign") and self.status == "in_review":
+                # Made for signing: the clinician's electronic signature and the trail's mark print
+                # on it, exactly as the store will sign and record it.
+                stamp = self.store.sheet_stamp(self.staff, self.sid, screening_file)
         return render(screening, settings=self.settings, content=self.flow.content, history=self.history,
-                      completed_by=completed_by, completed_on=completed_on, recalled=self.flow.recalled)
+                      completed_by=completed_by, completed_on=completed_on, recalled=self.flow.recalled,
+                      signed=stamp.signed if stamp else None, anchor=stamp.anchor if stamp else "")
 
     def finish(self, pdf: bytes | None = None):
         """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""

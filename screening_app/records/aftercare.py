@@ -612,15 +612,20 @@ class AftercareMixin:
             self._acting(c, actor, "follow_up", "see adverse events")
         return self._adverse_event(eid)
 
-    def adverse_events(self, actor, *, sid: str | None = None, open_only: bool = False) -> list[AdverseEvent]:
-        """The latest record of each adverse event (of one consent, or all), newest onset first."""
+    def adverse_events(self, actor, *, sid: str | None = None, open_only: bool = False,
+                       purpose: str = "follow_up") -> list[AdverseEvent]:
+        """The latest record of each adverse event (of one consent, or all), newest onset first.
+        `purpose`: "follow_up" (staff following patients up) or "export" (whoever may export the
+        record exports its adverse events with it: FDA asks for them)."""
+        if purpose not in ("follow_up", "export"):
+            raise ValueError(purpose)
         query = self._ae_query()
         if sid is not None:
             query = query.where(t.adverse_events.c.screening_id == sid)
         if open_only:
             query = query.where(t.adverse_events.c.status == "open")
         with self._read() as c:
-            self._acting(c, actor, "follow_up", "see adverse events")
+            self._acting(c, actor, purpose, "see adverse events")
             rows = c.execute(query.order_by(t.adverse_events.c.onset.desc())).mappings().all()
         return [self._ae(r) for r in rows]
 

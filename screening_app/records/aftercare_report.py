@@ -135,3 +135,16 @@ def medwatch_text(facts: dict, *, made: str | None = None) -> str:
         made=made or dt.datetime.now().isoformat(timespec="minutes"), reporter=facts["reporter"],
         event_id=event.id, recorded_at=event.recorded_at[:16], recorded_by=event.recorded_by), width=88))
     return "\n".join(lines) + "\n"
+
+
+def medwatch_pdf(facts: dict, *, made: str | None = None) -> bytes:
+    """The same summary as a printable PDF (the fields of form 3500 in its order), for the
+    clinic to print or keep with the patient's records and copy into FDA's online form."""
+    from ..sheets.form_summary import form_summary_pdf  # reportlab only when a summary is made
+    w = medwatch_texts()
+    event = facts["event"]
+    footer = w["footer"].format(
+        made=made or dt.datetime.now().isoformat(timespec="minutes"), reporter=facts["reporter"],
+        event_id=event.id, recorded_at=event.recorded_at[:16], recorded_by=event.recorded_by)
+    return form_summary_pdf(w["title"], w["intro"].format(fill_in=w["fill_in"]), medwatch_fields(facts), footer,
+                            warning=w["pdf_warning"])

@@ -289,11 +289,20 @@ def iter_fhir_collection(sids: list[str], load) -> Iterator[str]:
     yield "\n  ]\n}\n"
 
 
-def export_screening(store, sid: str, current: Content | None = None) -> dict:
-    """The Bundle for finished screening `sid`, with the clinic's settings and front desk."""
+def export_screening(store, sid: str, current: Content | None = None, *, actor=None) -> dict:
+    """The Bundle for finished screening `sid`, with the clinic's settings and front desk, and,
+    for a signed-in `actor` allowed to see them, every adverse event recorded after it (FHIR
+    AdverseEvent, its subject the Bundle's Patient)."""
     record = store.record(sid)
-    return fhir_bundle(record, current, settings=store.settings(), front_desk=store.draft(sid).created_by,
-                       paper=store.paper_events(sid), signed_scan=store.signed_copy(sid))
+    bundle = fhir_bundle(record, current, settings=store.settings(), front_desk=store.draft(sid).created_by,
+                         paper=store.paper_events(sid), signed_scan=store.signed_copy(sid))
+    if actor is not None:
+        from .fhir_aftercare import adverse_event_entries
+        patient = next(e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        for entry in adverse_event_entries(store, actor, sid):
+            entry["resource"]["subject"] = {"reference": patient}
+            bundle["entry"].append(entry)
+    return bundle
 
 
 # --- the resources ----------------------------------------------------------------------------

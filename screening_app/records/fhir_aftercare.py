@@ -67,7 +67,7 @@ def fhir_adverse_event(event, record, administration=None) -> dict:
 
 def adverse_event_entries(store, actor, sid: str) -> list[dict]:
     """Bundle entries (fullUrl + resource) for every adverse event after this screening."""
-    events = store.adverse_events(actor, sid=sid)
+    events = store.adverse_events(actor, sid=sid, purpose="export")
     if not events:
         return []
     record, administration = store.record(sid), store.administration(actor, sid)

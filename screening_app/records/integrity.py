@@ -108,7 +108,8 @@ class Report:
 
 
 def _chain(c, report: Report, chain_hash) -> list[dict]:
-    rows, prev = [], GENESIS
+    rows: list[dict] = []
+    prev = GENESIS
     for row in c.execute(select(t.audit).order_by(t.audit.c.seq)).mappings():
         report.entries += 1
         entry = {k: row[k] for k in ("seq", "at", "actor", "action", "screening_id", "detail")}

@@ -29,16 +29,15 @@ import base64
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..resources import resource_path
+# One home for what a signature means: the sheet prints the same words the store signs.
+from ..screening.signature import format_signed
 
 SEAL_N, SEAL_R, SEAL_P = 2 ** 14, 8, 1
 
@@ -51,16 +50,6 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@lru_cache(maxsize=1)
-def _words() -> dict:
-    with open(resource_path("signature.toml"), "rb") as fh:
-        return tomllib.load(fh)
-
-
-def meaning_for(sheet_kind: str) -> str:
-    meanings = _words()["meaning"]
-    return meanings.get(sheet_kind, meanings["default"])
-
 
 @dataclass(frozen=True)
 class SignatureManifest:
@@ -72,9 +61,7 @@ class SignatureManifest:
     key_fingerprint: str = ""
 
     def line(self) -> str:
-        date, _, time = self.signed_at.partition("T")
-        return _words()["words"]["signed_line"].format(name=self.name, date=date, time=time[:8],
-                                                       meaning=self.meaning)
+        return format_signed(self.name, self.signed_at, self.meaning)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .. import paths
 from ..screening import InputRefused, default_content, parse_screening
 from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
+from ..screening.signature import SignedBy, meaning_for
 from . import StoreError, integrity, signing
 from . import schema as t
 from .accounts import (
@@ -96,6 +97,22 @@ def draft_outcome(draft: dict, history=()) -> str:
     routes = [draft["route"]] if draft.get("route") in {r.value for r in Route} else [r.value for r in Route]
     return Outcome.most_severe(evaluate(answers, route, content=content, history=history).outcome
                                for route in routes).value
+
+
+# How long a sheet made for signing stays signable: a clinician who prints it and finishes in one
+# sitting signs at the time it printed; a sheet left overnight is made again.
+STAMP_HOURS = 12
+
+
+@dataclass(frozen=True)
+class SheetStamp:
+    """What a sheet made for signing prints: the electronic signature and the trail's mark."""
+    signed: SignedBy
+    anchor: str
+
+
+def _file_digest(screening_file: dict) -> str:
+    return hashlib.sha256(_canonical(screening_file).encode("utf-8")).hexdigest()
 
 
 def now() -> str:
@@ -831,6 +848,8 @@ class Store(AftercareMixin):
         and `screen` use). A `pdf` given by the caller must be that very sheet, byte for byte."""
         from ..sheets import render, sheet_texts  # reportlab only when a screening is finished
         screening_file = json.loads(_canonical(screening_file))  # a copy: the caller's dict is theirs
+        given = json.loads(_canonical(screening_file))  # what the sheet was made from, before the store's names
+        as_given = _file_digest(given)
 
         def inputs(c):
             signer = self._acting(c, actor, "sign", "sign screenings")
@@ -854,21 +873,24 @@ class Store(AftercareMixin):
                                     patient_id=screening.patient.patient_id or "", exclude=sid)
             # A lot the clinic has recalled never verifies, so it never gets a consent.
             return (signer, key, screening, history, self._settings(c), self._completion(c, sid),
-                    tuple(self._recalled(c)))
+                    tuple(self._recalled(c)), self._stamp(c, signer, sid, as_given))
 
         # The sheet is made outside the write transaction (reportlab takes tens of milliseconds,
         # and SQLite's write lock would stop every other workstation meanwhile); what it was made
         # from is read again under the lock, and anything changed in between is a conflict.
         with self._read() as c:
-            signer, key, screening, history, settings, (completed_by, completed_on), recalled = inputs(c)
+            signer, key, screening, history, settings, (completed_by, completed_on), recalled, made_for = inputs(c)
+        if made_for is None:  # no sheet was made for signing from this file: the store makes one now
+            made_for = self.sheet_stamp(actor, sid, given)
         made = render(screening, settings=settings, history=history, completed_by=completed_by,
-                      completed_on=completed_on, recalled=recalled)
+                      completed_on=completed_on, recalled=recalled, signed=made_for.signed, anchor=made_for.anchor)
         with self._write() as c:
             # First the audit head's row lock: on PostgreSQL this serialises finishes (and every
             # other write), so two finishes for one patient cannot each miss the other.
             c.execute(select(t.audit_head.c.seq).where(t.audit_head.c.id == 1).with_for_update())
-            signer, key, _, history_now, settings_now, _, recalled_now = inputs(c)
-            if history_now != history or settings_now != settings or recalled_now != recalled:
+            signer, key, _, history_now, settings_now, _, recalled_now, made_for_now = inputs(c)
+            if history_now != history or settings_now != settings or recalled_now != recalled \
+                    or made_for_now != made_for:
                 raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
                                              "changed while the sheet was made. Finish again.")
             result, kind = made.result, made.kind.value
@@ -898,19 +920,21 @@ class Store(AftercareMixin):
                 status="finished", updated_by=signer.id, updated_at=stamp, claimed_by=None, row_version=version + 1,
                 **self._searchable(signed, result.outcome.value)))  # indexed as signed, not as last typed
             self._index_name(c, sid, screening.patient.name)
-            self._sign_finished(c, signer, sid, key)
+            self._sign_finished(c, signer, sid, key, made_for.signed.at)
             self._audit(c, signer.username, "finished", sid, {"sheet_kind": kind, "outcome": result.outcome.value,
                                                               "pdf_sha256": sha, "signer": signer.display_name})
         return self.record(sid)
 
-    def _sign_finished(self, c, actor: Staff, sid: str, key: signing.OpenKey) -> signing.SignatureManifest:
-        """Signs the finished row just written, as stored (so what is verified is what was signed)."""
+    def _sign_finished(self, c, actor: Staff, sid: str, key: signing.OpenKey,
+                       signed_at: str) -> signing.SignatureManifest:
+        """Signs the finished row just written, as stored (so what is verified is what was signed),
+        at the time the sheet printed (when it was made for signing: `sheet_stamp`)."""
         row = c.execute(select(t.finished).where(t.finished.c.screening_id == sid)).mappings().one()
         signer = c.execute(select(t.staff.c.username, t.staff.c.display_name)
                            .where(t.staff.c.id == actor.id)).one()
         outcome = json.loads(row["result_json"])["outcome"]
-        manifest = signing.SignatureManifest(signer.username, signer.display_name, row["finished_at"],
-                                             signing.meaning_for(row["sheet_kind"]), key.fingerprint)
+        manifest = signing.SignatureManifest(signer.username, signer.display_name, signed_at,
+                                             meaning_for(row["sheet_kind"]), key.fingerprint)
         message = signing.message_for_row(row, {"signer": manifest.signer, "signer_name": manifest.name,
                                                 "signed_at": manifest.signed_at, "meaning": manifest.meaning,
                                                 "key_fingerprint": manifest.key_fingerprint}, outcome)
@@ -926,11 +950,40 @@ class Store(AftercareMixin):
         return None if row is None else signing.SignatureManifest(
             row["signer"], row["signer_name"], row["signed_at"], row["meaning"], row["key_fingerprint"])
 
-    def signature_manifest(self, actor: Staff, sheet_kind: str) -> signing.SignatureManifest:
-        """What the signature will say if `actor` finishes now: for a sheet printed before finishing
-        (name, date and time, and the meaning of the signature for that sheet kind)."""
-        return signing.SignatureManifest(actor.username, actor.display_name, now(), signing.meaning_for(sheet_kind),
-                                         self._keys[actor.id].fingerprint if actor.id in self._keys else "")
+    def sheet_stamp(self, actor: Staff, sid: str, screening_file: dict) -> SheetStamp:
+        """The signature and trail mark a sheet made now for signing prints: the signed-in
+        clinician who holds the screening, the store's time, and the fingerprint of an audit entry
+        ("sheet made") written for it. Made once per content: asking again for the same screening
+        file (within STAMP_HOURS) gives the same stamp, so a sheet printed, shown again and finished
+        is the same sheet byte for byte; `finish` signs at this very time."""
+        digest = _file_digest(json.loads(_canonical(screening_file)))
+        with self._write() as c:
+            signer = self._acting(c, actor, "sign", "sign screenings")
+            row = c.execute(select(t.screenings.c.status, t.screenings.c.claimed_by)
+                            .where(t.screenings.c.id == sid)).first()
+            if row is None or row.status != "in_review" or row.claimed_by != signer.id:
+                raise StoreError("conflict", "Only the clinician who opened this screening for review can make its "
+                                             "sheet for signing.")
+            found = self._stamp(c, signer, sid, digest)
+            if found is not None:
+                return found
+            self._audit(c, signer.username, "sheet_made", sid, {"screening_sha256": digest})
+            seq, digest_now = c.info["audit_head"]
+            at = c.execute(select(t.audit.c.at).where(t.audit.c.seq == seq)).scalar_one()
+            return SheetStamp(SignedBy(signer.display_name, at), integrity.fingerprint(seq, digest_now))
+
+    def _stamp(self, c, signer: Staff, sid: str, digest: str) -> SheetStamp | None:
+        """The latest "sheet made" stamp of `signer` for `sid`, if it was made from this very file
+        and recently (a sheet made yesterday is made again, so the signing time is today's)."""
+        row = c.execute(select(t.audit.c.seq, t.audit.c.at, t.audit.c.detail, t.audit.c.hash)
+                        .where(t.audit.c.screening_id == sid, t.audit.c.action == "sheet_made",
+                               t.audit.c.actor == signer.username)
+                        .order_by(t.audit.c.seq.desc()).limit(1)).first()
+        if row is None or json.loads(row.detail).get("screening_sha256") != digest:
+            return None
+        if dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(row.at) > dt.timedelta(hours=STAMP_HOURS):
+            return None
+        return SheetStamp(SignedBy(signer.display_name, row.at), integrity.fingerprint(row.seq, row.hash))
 
     def record(self, sid: str) -> FinishedRecord:
         with self._read() as c:

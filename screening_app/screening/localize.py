@@ -82,7 +82,7 @@ def format_number(number: int | float, language: str | None) -> str:
 
 # One review a line (or separated by ";"): LANGUAGE VERSION FINGERPRINT: who reviewed it, their
 # qualification, the date.
-# e.g. "es es-1.4.0-draft1 3F9A2C1B: Dr. Ana Ruiz, certified medical translator, 2026-12-01"
+# e.g. "es es-1.5.0-draft1 3F9A2C1B: Dr. Ana Ruiz, certified medical translator, 2026-12-01"
 REVIEW_LINE = re.compile(r"(?P<code>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\s+(?P<version>\S+)\s+"
                          r"(?P<fingerprint>[0-9A-Fa-f]{8})\s*:\s*(?P<who>.+?)\s*,\s*(?P<date>\d{4}-\d{2}-\d{2})")
 REVIEW_FORMAT = "LANGUAGE VERSION FINGERPRINT: reviewer and qualification, YYYY-MM-DD (several: separate with ;)"

@@ -216,7 +216,7 @@ class ScreeningResult:
         return self.outcome is not Outcome.DO_NOT_TREAT
 
     def to_json(self) -> dict:
-        out = {
+        out: dict[str, object] = {
             "outcome": self.outcome.value,
             "findings": [f.to_json() for f in self.findings],
             "advice": [a.to_json() for a in self.advice],

@@ -32,6 +32,7 @@ from ..screening.languages import ENGLISH, canonical_language, pack_for
 from ..screening.localize import awaiting_review, format_day, format_moment, format_number, localized
 from ..screening.model import Outcome
 from ..screening.references import Reference
+from ..screening.signature import SignedBy, signed_line
 from .clinic import Clinic, clinic_from_file, clinic_from_settings
 from .fonts import BODY, markup
 from .pages import CopyStart, FooterParts, numbered_canvas
@@ -51,8 +52,10 @@ __all__ = ["MARGIN", "Clinic", "build_sheet", "clinic_from_file", "clinic_from_s
 class _SheetBuilder(SignatureParts, FooterParts):
     def __init__(self, screening: Screening, result: ScreeningResult, clinic: Clinic,
                  review: Review | None, content: Content, declined: Declined | None = None,
-                 completed_by: str = "", completed_on: dt.date | None = None, language: str | None = None):
+                 completed_by: str = "", completed_on: dt.date | None = None, signed: SignedBy | None = None,
+                 anchor: str = "", language: str | None = None):
         self.s, self.r, self.clinic, self.review = screening, result, clinic, review
+        self.signed, self.anchor = signed, anchor
         self.declined, self.completed_by, self.completed_on = declined, completed_by, completed_on
         self.language = canonical_language(language or getattr(screening, "language", ENGLISH)) or ENGLISH
         self.t = sheet_texts(self.language)
@@ -238,6 +241,14 @@ class _SheetBuilder(SignatureParts, FooterParts):
                                                                reason=decision.reason), "small"))
         return out
 
+    def electronic_signature(self) -> list:
+        """The clinician's electronic signature: printed name, date and time, and its meaning (in
+        English in every language: it is the meaning the store signs, 21 CFR 11.50)."""
+        if self.signed is None:
+            return []
+        return [Spacer(1, 10), _boxed([self.p(self.t["signature"]["heading"], "subheading"),
+                                       _p(signed_line(self.signed, self.kind.value))], self.width)]
+
     def banner(self, key: str) -> list:
         return [_boxed([self.p(self.t[key]["banner"], "banner")], self.width), Spacer(1, 8)]
 
@@ -318,7 +329,7 @@ class _SheetBuilder(SignatureParts, FooterParts):
              SheetKind.LOT_NOT_VERIFIED: ("lot_not_verified", "lot_not_verified")}
 
     def flow(self) -> list:
-        return getattr(self, self.KINDS[self.kind][1])()
+        return getattr(self, self.KINDS[self.kind][1])() + self.electronic_signature()
 
     def build(self, english_copy: _SheetBuilder | None = None) -> bytes:
         """The PDF; with `english_copy`, the clinic's copy in English follows the patient's,
@@ -348,19 +359,22 @@ class _SheetBuilder(SignatureParts, FooterParts):
 def build_sheet(screening: Screening, result: ScreeningResult, *, clinic: Clinic | None = None,
                 review: Review | None = None, content: Content | None = None,
                 declined: Declined | None = None, completed_by: str = "",
-                completed_on: dt.date | None = None, language: str | None = None) -> bytes:
+                completed_on: dt.date | None = None, signed: SignedBy | None = None, anchor: str = "",
+                language: str | None = None) -> bytes:
     """The patient sheet for this screening as PDF bytes (byte-stable for the same input).
 
     `declined`: the patient read the consent and said no; the sheet becomes the record of what
     they read (nothing to sign). `completed_by`/`completed_on`: the front desk member who filled
     in the form, printed on the consent's "completed by" line (left blank to write by hand).
+    `signed`: the clinician's electronic signature, printed with its meaning; `anchor`: the audit
+    trail's mark when the sheet was made for signing, printed in every footer.
     `language`: the sheet's language (default: the screening's). When the clinic prints its
     copy in English (`clinic.english_copy`), a sheet in another language is followed by it."""
     review = review if review is not None else screening.review  # type: ignore[assignment]
     declined = declined if declined is not None else getattr(screening, "declined", None)
     clinic = clinic or Clinic()
     content = content or default_content()
-    args = (screening, result, clinic, review, content, declined, completed_by, completed_on)
+    args = (screening, result, clinic, review, content, declined, completed_by, completed_on, signed, anchor)
     builder = _SheetBuilder(*args, language=language)
     english = _SheetBuilder(*args, language=ENGLISH) \
         if clinic.english_copy and builder.language != ENGLISH else None

@@ -59,6 +59,7 @@ class FooterParts:
     pagesize: tuple[float, float]
     styles: dict
     awaiting: bool
+    anchor: str
 
     def day(self, day: dt.date) -> str:
         raise NotImplementedError
@@ -71,6 +72,10 @@ class FooterParts:
             name=self.s.patient.name, dob=self.day(self.s.patient.date_of_birth),
             questionnaire=self.r.questionnaire_version, rules=self.r.rules_version,
             sheet=self.t["sheet"]["version"], page=self.number(page), pages=self.number(pages))
+        if self.anchor:
+            # The audit trail's mark when this sheet was made: paper that anchors the history
+            # (`audit verify --fingerprint` checks it against the records).
+            text += "  ·  " + self.t["footer"]["record"].format(anchor=self.anchor)
         if self.awaiting:  # on every page: the translation has not been reviewed
             text += "  ·  " + self.t["translation"]["awaiting_review_short"]
         return text

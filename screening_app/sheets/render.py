@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..screening import Screening, ScreeningResult, default_content, screen_for_clinic
 from ..screening.consent import Review, SheetKind, sheet_kind
 from ..screening.content import Content
+from ..screening.signature import SignedBy
 from .document import Clinic, build_sheet, clinic_from_file, clinic_from_settings
 
 
@@ -36,14 +37,17 @@ def clinic_from(settings, screening: Screening | None = None) -> Clinic:
 
 def render(screening: Screening, *, settings=None, content: Content | None = None, history=(),
            review: Review | None = None, clinic: Clinic | None = None, completed_by: str = "",
-           completed_on=None, recalled=()) -> Rendered:
+           completed_on=None, recalled=(), signed: SignedBy | None = None, anchor: str = "") -> Rendered:
     """`clinic` overrides the one made from the settings; `completed_by`/`completed_on` fill the
     consent's "completed by (front desk)" line (blank lines to write on when not given);
-    `recalled`: the lots the clinic has recalled (never verified)."""
+    `recalled`: the lots the clinic has recalled (never verified); `signed` and `anchor`: the
+    clinician's electronic signature and the audit trail's mark, from the store (`Store.sheet_stamp`)."""
     content = content or default_content()
-    review = review if review is not None else screening.review  # type: ignore[assignment]
+    if review is None and isinstance(screening.review, Review):
+        review = screening.review
     result = screen_for_clinic(screening, settings=settings, content=content, history=history,
                                recalled_lots=recalled)
     pdf = build_sheet(screening, result, clinic=clinic or clinic_from(settings, screening), review=review,
-                      content=content, completed_by=completed_by, completed_on=completed_on)
+                      content=content, completed_by=completed_by, completed_on=completed_on, signed=signed,
+                      anchor=anchor)
     return Rendered(result, sheet_kind(result, review, getattr(screening, "declined", None)), pdf)

@@ -196,7 +196,7 @@ def _visual_order(line) -> None:
     if any(getattr(f, "_sheet_visual", False) for f in words):
         return  # already in visual order (a paragraph split across pages keeps its lines)
     shaped = shaped_fonts()
-    items: list[tuple[object, str, bool]] = []  # (frag, text, kept whole)
+    items: list[tuple[object, str | None, bool]] = []  # (frag, text, kept whole)
     proxy: list[str] = []
     for frag in words:
         text = getattr(frag, "text", None)
@@ -224,7 +224,7 @@ def _visual_order(line) -> None:
     uba.resolve_implicit_levels(storage, False)
     uba.reorder_resolved_levels(storage, False)
     uba.apply_mirroring(storage, False)
-    new = []
+    new: list = []
     for ch in storage["chars"]:
         frag, text, whole = items[ch["item"]]
         if not whole and ch["ch"] != proxy[ch["item"]]:

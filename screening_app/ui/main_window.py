@@ -789,7 +789,8 @@ class MainWindow(QMainWindow):
         path = self.dialogs.ask_file(self, "Export as FHIR R4 JSON", str(Path.home() / f"{record.screening_id}.json"),
                                      "FHIR JSON (*.json)")
         if path:
-            self._write(Path(path), json.dumps(export_screening(self.store, record.screening_id, self.flow.content),
+            self._write(Path(path), json.dumps(export_screening(self.store, record.screening_id, self.flow.content,
+                                                                     actor=self.staff),
                                                ensure_ascii=False,
                                                indent=2).encode("utf-8"), record.screening_id, "fhir")
 
