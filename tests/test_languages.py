@@ -408,3 +408,15 @@ def test_every_page_of_every_kind_keeps_its_margins_when_rendered(tmp_path, code
         folder.mkdir()
         images = _rendered_pages(make(code, kind)[2], folder)
         assert images and not [i for i, image in enumerate(images, 1) if _ink_outside_margins(image)], kind
+
+
+def test_the_electronic_signature_and_the_trail_mark_print_in_the_patients_language():
+    from screening_app.screening.signature import SignedBy
+    answers, review, product, _ = KINDS[SheetKind.CONSENT]
+    s = read_screening(json.dumps(screening_file(answers=answers, language="es")))
+    pdf = build_sheet(s, screen(s), clinic=CLINIC, review=review,
+                      signed=SignedBy("Dr. Maya Chen", "2026-11-22T15:42:07+00:00"), anchor="57-3F9A2C1B")
+    words = text(pdf)
+    assert "Firma electrónica" in words and "Registro 57-3F9A2C1B" in words
+    # The meaning the store signs stays as it signs it (21 CFR 11.50), in English.
+    assert "Signed electronically by Dr. Maya Chen on 2026-11-22 at 15:42:07 UTC" in words
