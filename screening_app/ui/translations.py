@@ -23,6 +23,7 @@ from ..screening.localize import REVIEW_FORMAT, clinic_review
 from ..wording import say
 
 _installed: list[QTranslator] = []
+_original_locale: list[QLocale] = []
 
 
 def qt_locale(code: str) -> QLocale:
@@ -50,10 +51,11 @@ def set_language(app: QCoreApplication, code: str) -> str:
     """The interface's language for this process: the app's words, Qt's dialogs and Qt's locale.
     An unknown code falls back to English; returns the language now in use."""
     found = canonical_language(code) or ENGLISH
+    if not _original_locale:
+        _original_locale.append(QLocale())  # the workstation's own, restored for English
     wording.set_language(found)
     install_qt_translations(app, found)
-    QLocale.setDefault(qt_locale(found) if found != ENGLISH else QLocale(QLocale.Language.English,
-                                                                           QLocale.Country.UnitedStates))
+    QLocale.setDefault(qt_locale(found) if found != ENGLISH else _original_locale[0])
     return found
 
 
