@@ -277,6 +277,11 @@ def cmd_questions(args) -> int:
         return EXIT_OK
     print(f"{content.title}, version {content.questionnaire_version} "
           f"(effective {content.questionnaire_effective.isoformat()})")
+    if language != "en":  # whoever reads it aloud knows whether the translation was reviewed
+        from .screening.languages import pack_for
+        pack = pack_for(language, default_content())
+        print(f"Translation {pack.record.version} (fingerprint {pack.fingerprint}): "
+              + ("signed off by " + pack.record.reviewer if pack.record.signed_off else "awaiting review"))
     for i, q in enumerate(content.questions, 1):
         flag = "required" if q.required else "optional"
         print(f"{i:2}. {q.id} ({flag})")

@@ -420,3 +420,13 @@ def test_the_electronic_signature_and_the_trail_mark_print_in_the_patients_langu
     assert "Firma electrónica" in words and "Registro 57-3F9A2C1B" in words
     # The meaning the store signs stays as it signs it (21 CFR 11.50), in English.
     assert "Signed electronically by Dr. Maya Chen on 2026-11-22 at 15:42:07 UTC" in words
+
+
+def test_a_draft_in_a_language_no_longer_installed_stops_at_the_patient_step_naming_it():
+    from screening_app.casework import Flow, Step
+    draft = Draft(name="Lucía Pérez", date_of_birth="1980-04-02", route="topical", answers=all_answers(),
+                  language="fr")
+    assert Flow().problems(draft, Step.PATIENT) == {
+        "language": "'fr' is not an installed language (installed: en, es, zh-Hans)"}
+    draft.language = "es"
+    assert Flow().problems(draft, Step.PATIENT) == {}

@@ -118,7 +118,7 @@ class Draft:
 # function of the evaluation and of whether this person hands over; None ends the wizard.
 # `fields`: which fields of the screening file the step owns (its messages come from these).
 NAVMAP: dict[Step, dict] = {
-    Step.PATIENT: {"next": Step.TREATMENT, "fields": ("patient.", "representative."), "clinician": False},
+    Step.PATIENT: {"next": Step.TREATMENT, "fields": ("patient.", "representative.", "language"), "clinician": False},
     Step.TREATMENT: {"next": Step.QUESTIONS, "fields": ("treatment.",), "clinician": False},
     # The front desk hands over here; a clinician goes straight on to the review.
     Step.QUESTIONS: {"next": lambda ev, hands_over: None if hands_over else Step.REVIEW,

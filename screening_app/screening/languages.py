@@ -19,6 +19,7 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..resources import resource_path
@@ -81,8 +82,14 @@ def packs_dir() -> Path:
 
 
 def available_languages() -> tuple[str, ...]:
-    """English, then every installed pack (a folder of resources/lang with a pack.toml)."""
-    base = packs_dir()
+    """English, then every installed pack (a folder of resources/lang with a pack.toml); read once
+    per resources folder (intake asks on every evaluation of a draft)."""
+    return _installed(str(packs_dir()))
+
+
+@lru_cache(maxsize=4)
+def _installed(folder: str) -> tuple[str, ...]:
+    base = Path(folder)
     found = sorted(p.name for p in base.iterdir() if (p / "pack.toml").is_file()) if base.is_dir() else []
     return (ENGLISH, *[code for code in found if code != ENGLISH])
 
@@ -300,3 +307,4 @@ def pack_for(code: str, content: Content) -> LanguagePack:
 
 def clear_cache() -> None:
     _PACKS.clear()
+    _installed.cache_clear()
