@@ -367,7 +367,8 @@ def cmd_audit(args) -> int:
 def cmd_export(args) -> int:
     from .records.export import csv_export, export_screening, iter_fhir_collection
     fhir = args.fhir is not None
-    problems = [] if fhir != bool(args.csv) else ["export: give either --fhir (a SCREENING_ID, or --from/--to) or --csv"]
+    problems = [] if fhir != bool(args.csv) else [
+        "export: give either --fhir (a SCREENING_ID, or --from/--to) or --csv"]
     for option, value in (("--from", args.date_from), ("--to", args.date_to)):
         if value is not None and not _iso_date(value):
             problems.append(f"{option}: {value[:40]!r} is not a date (YYYY-MM-DD)")

@@ -75,7 +75,8 @@ def parse_json(raw: bytes | str) -> object:
     try:
         return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_non_finite)
     except json.JSONDecodeError as exc:
-        raise InputRefused([f"screening file: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from None
+        raise InputRefused([f"screening file: not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                            f"{exc.msg})"]) from None
     except ValueError as exc:
         raise InputRefused([f"screening file: {exc}"]) from None
     except RecursionError:
