@@ -27,6 +27,7 @@ from ..screening.content import Content
 from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
+from ..wording import say
 
 
 class Step(IntEnum):
@@ -39,8 +40,9 @@ class Step(IntEnum):
 
     @property
     def title(self) -> str:
-        return ("Patient details", "Planned treatment", "Health questions", "Clinician review",
-                "Product lot", "Patient sheet")[self]
+        """The step's name as staff read it (resources/locale/<language>/LC_MESSAGES/steps.po)."""
+        return (say("steps.patient"), say("steps.treatment"), say("steps.questions"), say("steps.review"),
+                say("steps.product"), say("steps.sheet"))[self]
 
     @property
     def for_clinician(self) -> bool:
@@ -230,7 +232,7 @@ class Flow:
         if step is Step.PRODUCT and not found:
             if ev.product_result is None or ev.product_result.product is None or \
                     not ev.product_result.product.verified:
-                found["product"] = "the lot is not verified: it cannot be recorded as given"
+                found["product"] = say("steps.problem.lot_not_verified")
         return found
 
     def unanswered(self, draft: Draft) -> list[str]:
@@ -263,13 +265,13 @@ class Flow:
             return {}
         found = {}
         if not (draft.clinician.strip() or self.reviewer.strip()):
-            found["review.clinician"] = "only a clinician, signed in, can record the review"
+            found["review.clinician"] = say("steps.problem.reviewer_not_signed_in")
         for qid in needs_review(result):
             decision = draft.decisions.get(qid, {})
             if decision.get("decision") not in (Decision.PROCEED.value, Decision.DEFER.value):
-                found[f"review.decisions.{qid}"] = "choose proceed or defer"
+                found[f"review.decisions.{qid}"] = say("steps.problem.choose_decision")
             elif decision["decision"] == Decision.PROCEED.value and not decision.get("reason", "").strip():
-                found[f"review.decisions.{qid}.reason"] = "a reason is needed to proceed"
+                found[f"review.decisions.{qid}.reason"] = say("steps.problem.reason_needed")
         if not found and review is not None:
             for line in review_problems(result, review):
                 name, message = _split(line)
