@@ -272,8 +272,8 @@ def test_the_clinics_copy_in_english_follows_the_patients_with_its_own_page_numb
 # --- the screening keeps its language: the store, the case and the commands ------------------------
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store.open(url=f"sqlite:///{tmp_path / 'screenings.sqlite3'}")
+def store(store_url):
+    s = Store.open(url=store_url)  # SQLite, and PostgreSQL when SCREENING_APP_TEST_PG_URL is set
     yield s
     s.close()
 
