@@ -9,7 +9,9 @@ A malformed value never stops a screening: the default is used and the problem i
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, make_dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, make_dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..screening.localize import REVIEW_FORMAT, review_problem
 
@@ -21,7 +23,7 @@ MAX_FOLLOW_UPS = 12
 MAX_FOLLOW_UP_DAY = 3 * 365
 
 
-def follow_up_plan(text: str) -> tuple[tuple[int, int], ...]:
+def follow_up_plan(text: object) -> tuple[tuple[int, int], ...]:
     """"2-3, 14, 42, 90" -> ((2, 3), (14, 14), (42, 42), (90, 90)); ValueError naming the problem."""
     parts = [p.strip() for p in str(text).split(",")]
     if not parts or parts == [""]:
@@ -66,7 +68,7 @@ class Setting:
     # Needed before the app prints a patient sheet (the admin must set it; the GUI refuses to print).
     required_to_print: bool = False
     # A further check of a text value, returning the problem or None.
-    check: object = None
+    check: Callable[[str], str | None] | None = None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -115,12 +117,15 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 class _ClinicSettingsMethods:
+    if TYPE_CHECKING:
+        follow_up_days: str
+
     def follow_up_plan(self) -> tuple[tuple[int, int], ...]:
         """The follow-up windows as (from_day, to_day) pairs."""
         return follow_up_plan(self.follow_up_days)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {s.name: getattr(self, s.name) for s in SETTINGS}
 
     @classmethod
     def from_json(cls, raw: object) -> ClinicSettings:
@@ -134,7 +139,7 @@ class _ClinicSettingsMethods:
     def checked(cls, raw: object) -> tuple[ClinicSettings, list[str]]:
         """The settings in `raw`, and the problems for which a default was used instead."""
         if not isinstance(raw, dict):
-            return cls(), ["settings: not an object, defaults used"]
+            return ClinicSettings(), ["settings: not an object, defaults used"]
         values, problems = {}, []
         for s in SETTINGS:
             if s.name not in raw:
@@ -145,21 +150,27 @@ class _ClinicSettingsMethods:
                 problems.append(f"{s.name}: {problem}, default used")
             else:
                 values[s.name] = value.strip() if isinstance(value, str) else value
-        return cls(**values), problems
+        return ClinicSettings(**values), problems
 
 
 # The settings as a frozen dataclass whose fields are SETTINGS, in order:
 # ClinicSettings(clinic_name=..., minimum_age=...), .clinic_name, ...
-ClinicSettings = make_dataclass(
-    "ClinicSettings", [(s.name, s.type, field(default=s.default)) for s in SETTINGS],
-    bases=(_ClinicSettingsMethods,), frozen=True, module=__name__)
+if TYPE_CHECKING:  # the type checker sees a class whose fields are SETTINGS (declared once, above)
+    class ClinicSettings(_ClinicSettingsMethods):
+        def __init__(self, **values: Any) -> None: ...
+        def __getattr__(self, name: str) -> Any: ...
+else:
+    ClinicSettings = make_dataclass(
+        "ClinicSettings", [(s.name, s.type, field(default=s.default)) for s in SETTINGS],
+        bases=(_ClinicSettingsMethods,), frozen=True, module=__name__)
 SETTING_BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def _problem(s: Setting, value) -> str:
-    if type(value) is s.type and s.check is not None and (problem := s.check(value)):
+def _problem(s: Setting, value: Any) -> str:
+    kind = type(value)  # compared by identity: bool is not int here (True is no idle lock)
+    if kind is s.type and s.check is not None and (problem := s.check(value)):
         return problem
-    if type(value) is not s.type:  # bool is not int here: True is no idle lock
+    if kind is not s.type:
         return "wrong type"
     if s.type is str:
         if len(value) > s.max_length:
