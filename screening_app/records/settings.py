@@ -110,7 +110,7 @@ SETTINGS: tuple[Setting, ...] = (
     # until a pack's review is recorded here (or in the pack), its sheets say the translation
     # awaits review. One a line; the version and fingerprint are shown with the pack's record.
     Setting("translation_reviews", str, "",
-            "Translation reviews, one a line: " + REVIEW_FORMAT, max_length=2000, check=review_problem),
+            "Translation reviews: " + REVIEW_FORMAT, max_length=2000, check=review_problem),
     Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, "System (URI) of the clinic's patient IDs, for exports",
             pattern=r"[A-Za-z][A-Za-z0-9+.-]*:\S+"),
 )
