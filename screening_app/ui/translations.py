@@ -151,6 +151,7 @@ class TranslationRecords(QWidget):
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels([say(f"languages.column_{c}") for c in COLUMNS])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setAccessibleName(say("languages.records_title"))
         self.table.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>{say('languages.records_title')}</b>", self))
