@@ -15,6 +15,8 @@ references, answers, versions) always comes from English, so a pack cannot chang
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import string
 import tomllib
@@ -258,9 +260,6 @@ def _head(meta: dict, where: str, code: str, content: Content, sheet_version: st
 def load_pack(code: str, content: Content, directory: Path | None = None) -> LanguagePack:
     """Reads and checks the pack for `code` against `content` (the English questionnaire and rules
     in use) and the English sheet; raises ContentError naming every problem."""
-    import hashlib
-    import json
-
     base = directory or (packs_dir() / code)
     problems: list[str] = []
     rel = f"{PACKS_DIR}/{code}"

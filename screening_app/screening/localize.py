@@ -46,15 +46,10 @@ def localized(content: Content, language: str | None) -> Content:
 
 
 def babel_locale(language: str | None) -> str:
-    code = canonical_language(language or ENGLISH) or ENGLISH
-    if code == ENGLISH:
-        return "en_US"
-    return pack_for_locale(code)
-
-
-def pack_for_locale(code: str) -> str:
+    """Babel's locale for a language: the pack's `locale` (e.g. "es_US", "zh_Hans_CN")."""
     from .content import default_content
-    return pack_for(code, default_content()).locale
+    code = canonical_language(language or ENGLISH) or ENGLISH
+    return "en_US" if code == ENGLISH else pack_for(code, default_content()).locale
 
 
 def format_day(day: dt.date, language: str | None) -> str:
