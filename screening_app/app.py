@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     # CLI rather than silently opening the GUI.
     if argv and (not argv[0].startswith("-") or argv[0] in ("-h", "--help")):
         return cli.main(argv)
-    from .ui.main_window import run_gui  # Qt is imported only for the GUI
+    from .ui.workstation import run_gui  # Qt is imported only for the GUI
     return run_gui(argv)
 
 

@@ -10,8 +10,10 @@ before the first dot names the catalogue file (`wizard.po`), so each part of the
 own file. Placeholders use `str.format` names: `say("desk.saved_at", time="10:42")`.
 
 `say` falls back to English for a key a translation lacks (a clinic sees English, never a bare
-key); a key missing from English is a programming error and raises, which the key check in the
-tests catches for every literal key in the source.
+key), and to the shipped English when a clinic's copy of `resources/` lacks the catalogue (so the
+message that says their copy is broken can still be printed); a key missing from English is a
+programming error and raises, which the key check in the tests catches for every literal key in
+the source.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from .resources import resource_dir
+from .resources import resource_dir, shipped_resource_dir
 
 SOURCE_LANGUAGE = "en"
 _state = threading.local()
@@ -76,6 +78,8 @@ def say(key: str, /, language: str | None = None, **fields: object) -> str:
     text = catalogue(lang, domain).get(key) if lang != SOURCE_LANGUAGE else None
     if text is None:
         text = catalogue(SOURCE_LANGUAGE, domain).get(key)
+    if text is None:  # a clinic's copy of resources/ without the app's words: the shipped English
+        text = catalogue(SOURCE_LANGUAGE, domain, str(shipped_resource_dir() / "locale")).get(key)
     if text is None:
         raise MissingWording(key)
     return text.format(**fields) if fields else text

@@ -87,9 +87,12 @@ def test_the_clinician_records_what_was_given_with_the_consents_lot(store, peopl
 ])
 def test_a_wrong_administration_is_refused_naming_the_field(store, people, over, message):
     sid = consent(store, people)
-    with pytest.raises(StoreError, match=message):
+    with pytest.raises(StoreError, match=message) as exc:
         give(store, people, sid, **over)
     assert store.administration(people["doc"], sid) is None
+    # The refusal carries its problems as values: the field a form shows it beside, and why.
+    field, _, why = message.partition(": ")
+    assert any(p.field == field and p.message.startswith(why) for p in exc.value.problems), exc.value.problems
 
 
 def test_no_administration_without_a_signed_consent_with_a_verified_lot(store, people):

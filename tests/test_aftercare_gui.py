@@ -95,7 +95,7 @@ def test_a_treatment_given_before_the_consent_is_refused_in_the_form(qtbot, stor
     assert "before the consent was signed" in form.error.text() and form.isVisible()
 
 
-def test_due_contacts_a_reported_problem_and_the_adverse_event_and_medwatch(qtbot, store, monkeypatch):
+def test_due_contacts_a_reported_problem_and_the_adverse_event_and_medwatch(qtbot, store, monkeypatch, tmp_path):
     p = people(store)
     sid = finished(store, p, patient()).sid
     store.record_administration(p["doc"], sid, lot="EV-2291", amount="1", unit="mL", site="scalp",
@@ -134,6 +134,15 @@ def test_due_contacts_a_reported_problem_and_the_adverse_event_and_medwatch(qtbo
     chen.events.selectRow(0)
     view = chen.medwatch()
     assert "Red, warm swelling at the treated area" in view.text and "EV-2291" in view.text
+    # The printable summary: saved as a PDF with the same fields, and the saving audited.
+    target = tmp_path / "medwatch.pdf"
+    monkeypatch.setattr(view.dialogs, "ask_file", lambda *a, **k: str(target))
+    assert view.save_pdf() == target
+    from pypdf import PdfReader
+    printed = " ".join(" ".join(pg.extract_text().split()) for pg in PdfReader(str(target)).pages)
+    assert "Red, warm swelling at the treated area" in printed and "D1. Lot number" in printed
+    saved = [e for e in store.audit_entries(p["admin"], screening_id=sid) if e["action"] == "exported"]
+    assert saved and '"medwatch_pdf"' in saved[0]["detail"]
     update = chen.update_event()
     update.status.setCurrentIndex(update.status.findData("closed"))
     update.outcome.setCurrentIndex(update.outcome.findData("recovered"))

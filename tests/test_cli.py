@@ -9,7 +9,7 @@ import pytest
 from conftest import GOOD_PRODUCT, all_answers, screening_file
 
 from screening_app.cli import main
-from screening_app.screening import default_content
+from screening_app.screening import default_content, load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 # A patient sheet needs a clinic to call: a file's clinic section stands in for the settings.
@@ -120,7 +120,7 @@ def test_questions_json_lists_every_question():
         "id": "active_malignancy",
         "text": "Do you have cancer now, or are you being treated or tested for cancer?",
         "required": True}
-    assert len(data["questions"]) == 11
+    assert len(data["questions"]) == len(load_content().questions)
 
 
 def test_questions_output_builds_a_complete_screening_file(write_screening, capsys):
@@ -207,7 +207,8 @@ def test_export_csv_and_fhir(private_home):
     fhir = run("export", "--fhir", row.id, "--user", "chen", password="correct horse battery")
     bundle = json.loads(fhir.stdout)
     by_kind = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
-    assert {"Patient", "Organization", "Questionnaire", "QuestionnaireResponse", "Observation", "Consent"} <= set(by_kind)
+    assert {"Patient", "Organization", "Questionnaire", "QuestionnaireResponse", "Observation",
+            "Consent"} <= set(by_kind)
     response = by_kind["QuestionnaireResponse"]
     assert response["item"][0]["linkId"] == "active_malignancy"  # questionnaire order, not alphabetical
     assert response["item"][0]["answer"][0]["valueCoding"]["code"] == "N"

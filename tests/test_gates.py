@@ -61,7 +61,9 @@ def screen_pdf(write_screening, tmp_path, data):
 def assert_nothing_to_sign(text: str):
     for words in SIGNABLE_WORDS:
         assert words not in text, words
-    assert "signature" not in text.lower()
+    # Nothing for the patient to sign; the clinician's electronic signature (a record of the
+    # review, printed by the store's sheet) is the only signature such a sheet may name.
+    assert "signature" not in text.lower().replace("electronic signature", "")
 
 
 # --- the one rule ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import TODAY, all_answers, screening_file
 
-from screening_app.screening import InputRefused, default_content, parse_screening, read_screening
+from screening_app.screening import InputRefused, default_content, load_content, parse_screening, read_screening
 from screening_app.screening.model import Answer, Route
 
 
@@ -161,7 +161,8 @@ def test_unknown_and_missing_answer_ids_and_bad_values_are_each_named():
 
 def test_every_required_question_must_be_answered():
     problems = refusal(screening_file(answers={}))
-    assert len(problems) == 11 and all(p.endswith(": missing") for p in problems)
+    required = [q for q in load_content().questions if q.required]
+    assert len(problems) == len(required) and all(p.endswith(": missing") for p in problems)
 
 
 @pytest.mark.parametrize("product,expected", [
@@ -208,3 +209,16 @@ def test_malformed_review_decisions_name_their_full_field():
     problems = refusal(screening_file(review={"clinician": "A", "reviewed_at": "2026-11-22T10:30",
                                               "decisions": ["proceed"]}))
     assert problems == ["review.decisions: must be an object"]
+
+
+def test_problems_are_values_naming_their_field_and_the_lines_are_made_from_them():
+    data = screening_file(answers=all_answers(cancer_history="perhaps"))
+    data["product"]["storage_c"] = -400
+    data["patient"]["date_of_birth"] = "1980-02-30"
+    with pytest.raises(InputRefused) as exc:
+        read_screening(json.dumps(data))
+    found = {p.field: p.message for p in exc.value.found}
+    assert set(found) == {"answers.cancer_history", "product.storage_c", "patient.date_of_birth"}
+    assert found["product.storage_c"] == "-400 is below absolute zero (-273.15 C)"
+    assert found["patient.date_of_birth"] == "'1980-02-30' is not a real date"
+    assert exc.value.problems == [f"{p.field}: {p.message}" for p in exc.value.found]

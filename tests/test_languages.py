@@ -39,6 +39,7 @@ from screening_app.screening.localize import (
     review_problem,
 )
 from screening_app.sheets import Clinic, build_sheet, clinic_from_settings, sheet_texts
+from screening_app.sheets.kinds import KINDS as SHEET_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ("es", "zh-Hans")
@@ -187,13 +188,13 @@ def test_every_sheet_kind_prints_in_the_patients_language(code, kind):
     s, result, pdf = make(code, kind)
     assert sheet_kind(result, KINDS[kind][1], KINDS[kind][3]) is kind
     words = text(pdf)
-    title = sheet_texts(code)[_table(kind)]["title"]
+    title = SHEET_KINDS[kind].title(sheet_texts(code))
     assert _squash(title) in _squash(words)
     assert MARKERS[code][0] in words  # the patient's details, labelled in their language
     assert _squash(localized(default_content(), code).questions[0].text) in _squash(words)
     assert format_day(s.patient.date_of_birth, code) in words
     assert "Zoë Ångström" in words
-    english_title = sheet_texts()[_table(kind)]["title"]
+    english_title = SHEET_KINDS[kind].title(sheet_texts())
     assert english_title not in words and "Date of birth" not in words
     assert ("Patient signature" in words) is False
     signable = kind is SheetKind.CONSENT
@@ -205,10 +206,6 @@ def test_every_sheet_kind_prints_in_the_patients_language(code, kind):
     short = sheet_texts(code)["translation"]["awaiting_review_short"]
     for page in PdfReader(io.BytesIO(pdf)).pages:
         assert _squash(short) in _squash(page.extract_text())
-
-
-def _table(kind: SheetKind) -> str:
-    return {SheetKind.DECLINED: "declined"}.get(kind, kind.value)
 
 
 def _squash(words: str) -> str:

@@ -72,6 +72,13 @@ def test_workstation_login_cannot_switch_off_protection(roles_db, monkeypatch, t
         admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
         store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)
         assert store.verify_audit()[0]
+        # Saving a screening moves its name words in the search list's order (0006's trigger
+        # updates name_tokens as the workstation): the login's rights allow it.
+        desk = store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
+        row = store.new_draft(desk, {"name": "Zoë Ångström", "treatment_date": "2031-01-02"})
+        store.save_draft(desk, row.id, {"name": "Zoë Ångström", "treatment_date": "2031-01-03"}, step=1,
+                         version=row.row_version)
+        assert [(r["id"], r["treatment_date"]) for r in store.search(name="angstrom")] == [(row.id, "2031-01-03")]
         for attack in ("ALTER TABLE audit DISABLE TRIGGER USER", "ALTER TABLE audit DISABLE TRIGGER audit_no_change",
                        "DROP TRIGGER audit_no_change ON audit", "DROP TABLE audit", "DROP TABLE finished CASCADE",
                        "UPDATE audit SET actor = 'nobody'", "DELETE FROM audit", "TRUNCATE audit",

@@ -4,6 +4,7 @@ import datetime as dt
 from conftest import GOOD_PRODUCT, all_answers
 
 from screening_app.casework import Draft, Flow, Step
+from screening_app.screening import load_content
 from screening_app.screening.consent import SheetKind
 
 FLOW = Flow()
@@ -18,8 +19,9 @@ def test_empty_draft_names_what_is_missing_per_step():
     d = Draft()
     assert FLOW.problems(d, Step.PATIENT) == {"patient.name": "empty", "patient.date_of_birth": "empty"}
     assert FLOW.problems(d, Step.TREATMENT) == {"treatment.route": "missing"}
-    assert len(FLOW.problems(d, Step.QUESTIONS)) == 11
-    assert len(FLOW.unanswered(d)) == 11
+    required = [q.id for q in load_content().questions if q.required]
+    assert len(FLOW.problems(d, Step.QUESTIONS)) == len(required)
+    assert FLOW.unanswered(d) == required
 
 
 def test_patient_step_uses_the_same_rules_as_the_screening_file():
@@ -116,3 +118,12 @@ def test_draft_round_trips_through_json():
     d.follow_ups = {"cancer_history": {"details": "Breast, 2015"}}
     assert Draft.from_json(d.to_json()) == d
     assert d.to_screening_file()["follow_ups"] == {"cancer_history": {"details": "Breast, 2015"}}
+
+
+def test_the_lot_page_reads_which_of_its_fields_cannot_be_from_the_table():
+    d = front_desk_done()
+    d.product = dict(GOOD_PRODUCT, storage_c=-400, ind_number="pending", freeze_thaw_cycles=1)
+    assert [f.key for f in FLOW.malformed_lot_fields(d)] == ["ind_number", "storage_c"]
+    assert {f"product.{f.key}" for f in FLOW.malformed_lot_fields(d)} <= set(FLOW.problems(d, Step.PRODUCT))
+    d.product = dict(GOOD_PRODUCT)
+    assert FLOW.malformed_lot_fields(d) == []

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from ..screening import InputRefused, Screening, ScreeningResult, default_content, parse_screening, screen
+from ..screening import InputRefused, Problem, Screening, ScreeningResult, default_content, parse_screening, screen
 from ..screening.consent import (
     Decision,
     Review,
@@ -27,6 +27,8 @@ from ..screening.content import Content
 from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
 from ..screening.model import Answer, Outcome
+from ..screening.problems import as_fields
+from ..screening.product import PRODUCT_FIELDS, ProductField
 from ..wording import say
 
 
@@ -125,7 +127,8 @@ NAVMAP: dict[Step, dict] = {
     # The front desk hands over here; a clinician goes straight on to the review.
     Step.QUESTIONS: {"next": lambda ev, hands_over: None if hands_over else Step.REVIEW,
                      "fields": ("answers.", "follow_ups."), "clinician": False},
-    # Nothing is given on do-not-treat or deferral: no lot to check, straight to the sheet.
+    # Nothing is given on do-not-treat or deferral: no lot to check, straight to the sheet
+    # (the table of sheet kinds says which sheets need a verified lot).
     Step.REVIEW: {"next": lambda ev, _: None if ev.result is None
                   else Step.PRODUCT if ev.review_allows_treatment else Step.SHEET,
                   "fields": ("review.",), "clinician": True},
@@ -138,7 +141,7 @@ NAVMAP: dict[Step, dict] = {
 class Evaluation:
     """Everything the pages ask about one revision of a draft, computed once."""
 
-    parse_problems: tuple[tuple[str, str], ...]  # (field, message) of the whole screening file
+    parse_problems: tuple[Problem, ...]  # of the whole screening file
     screening: Screening | None                  # without product, for the findings
     result: ScreeningResult | None               # without product
     product_result: ScreeningResult | None       # with the lot checked; None while the lot is malformed
@@ -149,7 +152,10 @@ class Evaluation:
 
     @property
     def review_allows_treatment(self) -> bool:
-        return self.treatment is SheetKind.CONSENT
+        """The answers and the review lead to a sheet that needs a verified lot (sheets/kinds.py):
+        the lot page comes next."""
+        from ..sheets.kinds import KINDS  # here: the sheets package loads reportlab, pages need not
+        return self.treatment is not None and KINDS[self.treatment].needs_verified_lot
 
 
 class Flow:
@@ -192,13 +198,13 @@ class Flow:
                       recalled_lots=self.recalled)
 
     def _evaluate(self, draft: Draft) -> Evaluation:
-        parse_problems: list[tuple[str, str]] = []
+        parse_problems: tuple[Problem, ...] = ()
         screening = result = product_result = None
         try:
             whole = parse_screening(draft.to_screening_file(), content=self.content, today=self.today)
             product_result = self._screen(whole)
         except InputRefused as exc:
-            parse_problems = [_split(line) for line in exc.problems]
+            parse_problems = exc.found
         try:
             screening = parse_screening(draft.to_screening_file(with_product=False, with_review=False),
                                         content=self.content, today=self.today)
@@ -214,7 +220,7 @@ class Flow:
             # The one rule for a signable consent (screening.consent): the lot must be present
             # and verified on the day; without a lot (or with a malformed one) it is not checked.
             kind = sheet_kind(product_result or result, review, today=self.today)
-        return Evaluation(tuple(parse_problems), screening, result, product_result, review, problems, kind,
+        return Evaluation(parse_problems, screening, result, product_result, review, problems, kind,
                           treatment)
 
     # --- what the pages ask ------------------------------------------------------------------
@@ -223,10 +229,7 @@ class Flow:
         """Field -> message for the fields this step owns (empty: the step is complete)."""
         ev = self.evaluate(draft)
         prefixes = NAVMAP[step]["fields"]
-        found: dict[str, str] = {}
-        for name, message in ev.parse_problems:
-            if name.startswith(prefixes) if prefixes else False:
-                found.setdefault(name, message)
+        found = as_fields(p for p in ev.parse_problems if prefixes and p.within(prefixes))
         if step is Step.REVIEW and not found:
             found.update(ev.review_problems)
         if step is Step.PRODUCT and not found:
@@ -234,6 +237,11 @@ class Flow:
                     not ev.product_result.product.verified:
                 found["product"] = say("steps.problem.lot_not_verified")
         return found
+
+    def malformed_lot_fields(self, draft: Draft) -> list[ProductField]:
+        """The lot page's fields whose typed value cannot be, in the table's order: each shows its
+        `staff_message()` (the same values intake refuses as `product.<key>`)."""
+        return [f for f in PRODUCT_FIELDS if f.malformed(draft.product.get(f.key)) is not None]
 
     def unanswered(self, draft: Draft) -> list[str]:
         return [q.id for q in self.content.questions if q.required and draft.answers.get(q.id) not in
@@ -273,9 +281,7 @@ class Flow:
             elif decision["decision"] == Decision.PROCEED.value and not decision.get("reason", "").strip():
                 found[f"review.decisions.{qid}.reason"] = say("steps.problem.reason_needed")
         if not found and review is not None:
-            for line in review_problems(result, review):
-                name, message = _split(line)
-                found[name] = message
+            found.update((p.field, p.message) for p in review_problems(result, review))
         return found
 
     def sheet_kind(self, draft: Draft) -> SheetKind:
@@ -301,9 +307,3 @@ class Flow:
         while (step := self.next_step(draft, step)) is not None:
             steps.append(step)
         return steps
-
-
-def _split(line: str) -> tuple[str, str]:
-    name, _, message = line.partition(": ")
-    return name, message
-

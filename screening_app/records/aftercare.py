@@ -16,6 +16,7 @@ from sqlalchemy import exists, func, insert, select
 
 from ..screening.history import OpenAdverseEvent
 from ..screening.model import Route
+from ..screening.problems import Problem
 from ..screening.product import normalise_lot  # as the core compares a lot with recalled ones
 from . import StoreError
 from . import schema as t
@@ -140,28 +141,28 @@ def _stamp() -> str:
     return _now().isoformat(timespec="seconds")
 
 
-def _text(value, field: str, problems: list[str], *, required: bool, limit: int = 200) -> str | None:
+def _text(value, field: str, problems: list[Problem], *, required: bool, limit: int = 200) -> str | None:
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        problems.append(f"{field}: must be text")
+        problems.append(Problem(field, "must be text"))
     elif required and not text:
-        problems.append(f"{field}: empty")
+        problems.append(Problem(field, "empty"))
     elif len(text) > limit:
-        problems.append(f"{field}: longer than {limit} characters")
+        problems.append(Problem(field, f"longer than {limit} characters"))
     return text or None
 
 
-def _date(value, field: str, problems: list[str], *, not_after: dt.date | None = None) -> str | None:
+def _date(value, field: str, problems: list[Problem], *, not_after: dt.date | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"{field}: empty (YYYY-MM-DD)")
+        problems.append(Problem(field, "empty (YYYY-MM-DD)"))
         return None
     try:
         day = dt.date.fromisoformat(value.strip())
     except ValueError:
-        problems.append(f"{field}: {value!r} is not a date (YYYY-MM-DD)")
+        problems.append(Problem(field, f"{value!r} is not a date (YYYY-MM-DD)"))
         return None
     if not_after is not None and day > not_after:
-        problems.append(f"{field}: {day.isoformat()} is in the future")
+        problems.append(Problem(field, f"{day.isoformat()} is in the future"))
     return day.isoformat()
 
 
@@ -174,9 +175,9 @@ def _moment(value) -> dt.datetime | None:
     return when if when.tzinfo else when.astimezone()
 
 
-def _refuse(problems: list[str]) -> None:
+def _refuse(problems: list[Problem]) -> None:
     if problems:
-        raise StoreError("refused", "; ".join(problems))
+        raise StoreError.refusing(problems)
 
 
 class AftercareMixin:
@@ -203,7 +204,7 @@ class AftercareMixin:
 
     def recall_lot(self, actor, lot: str, reason: str) -> None:
         """The admin marks a lot recalled, with a reason; audited; never undone."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         lot = _text(lot, "lot", problems, required=True)
         reason = _text(reason, "reason", problems, required=True, limit=MAX_TEXT)
         _refuse(problems)
@@ -247,7 +248,7 @@ class AftercareMixin:
                                             "verified lot.")
             current = c.execute(self._current_admins().where(t.administrations.c.screening_id == sid)).mappings() \
                 .first()
-            problems: list[str] = []
+            problems: list[Problem] = []
             if amends is None and current is not None:
                 raise StoreError("refused", "A treatment is recorded for this consent already; correct it with an "
                                             "amendment (and say why).")
@@ -291,11 +292,11 @@ class AftercareMixin:
                       problems, already_given=None) -> dict:
         lot = _text(lot, "lot", problems, required=True)
         if lot and lot_key(lot) != lot_key(consent.lot or ""):
-            problems.append(f"lot: {lot} is not the lot verified for this consent ({consent.lot})")
+            problems.append(Problem("lot", f"{lot} is not the lot verified for this consent ({consent.lot})"))
         elif lot and _recalled_match(lot, self._recalled(c)) and \
                 not (already_given and lot_key(already_given) == lot_key(lot)):
             # (Correcting the record of a dose given before the recall stays possible.)
-            problems.append(f"lot: {lot} was recalled; it must not be given")
+            problems.append(Problem("lot", f"{lot} was recalled; it must not be given"))
         elif lot:
             lot = consent.lot  # as it was verified and signed
         amount_text = _text(amount, "amount", problems, required=True, limit=40)
@@ -305,32 +306,32 @@ class AftercareMixin:
                 if not number.is_finite() or number <= 0:
                     raise InvalidOperation
             except InvalidOperation:
-                problems.append(f"amount: {amount_text!r} is not a number above zero")
+                problems.append(Problem("amount", f"{amount_text!r} is not a number above zero"))
         unit = _text(unit, "unit", problems, required=True, limit=40)
         site = _text(site, "site", problems, required=True)
         signed_route = json.loads(consent.screening_json).get("treatment", {}).get("route")
         route = (route or signed_route or "").strip()
         if route not in {r.value for r in Route}:
-            problems.append(f"route: must be one of {', '.join(r.value for r in Route)}")
+            problems.append(Problem("route", f"must be one of {', '.join(r.value for r in Route)}"))
         elif signed_route and route != signed_route:
-            problems.append(f"route: the consent was for {signed_route}, not {route}")
+            problems.append(Problem("route", f"the consent was for {signed_route}, not {route}"))
         procedure = _text(procedure, "procedure", problems, required=True)
         giver = actor
         if given_by and given_by != actor.username:
             row = c.execute(select(t.staff.c.id, t.staff.c.display_name, t.staff.c.role, t.staff.c.active)
                             .where(t.staff.c.username == given_by)).first()
             if row is None or not row.active or row.role != "clinician":
-                problems.append(f"given by: {given_by!r} is not an active clinician's account")
+                problems.append(Problem("given by", f"{given_by!r} is not an active clinician's account"))
             giver = row
         when = _moment(given_at) if given_at else _now()
         if when is None:
-            problems.append(f"given at: {given_at!r} is not a date and time (YYYY-MM-DDTHH:MM)")
+            problems.append(Problem("given at", f"{given_at!r} is not a date and time (YYYY-MM-DDTHH:MM)"))
         else:
             signed = dt.datetime.fromisoformat(consent.finished_at)
             if when > _now() + FUTURE_SLACK:
-                problems.append("given at: is in the future")
+                problems.append(Problem("given at", "is in the future"))
             elif when < signed.replace(second=0, microsecond=0):  # times are typed to the minute
-                problems.append(f"given at: before the consent was signed ({consent.finished_at})")
+                problems.append(Problem("given at", f"before the consent was signed ({consent.finished_at})"))
         return {"lot": lot, "amount": amount_text, "unit": unit, "site": site, "route": route,
                 "procedure": procedure, "given_by": getattr(giver, "id", None),
                 "given_at": when.isoformat(timespec="minutes") if when else None}
@@ -466,19 +467,19 @@ class AftercareMixin:
                        contacted_at: str | None = None) -> Contact:
         """One call or visit: for a follow-up, for a recalled lot's call list, or on its own.
         When the patient was reached, whether they reported a problem must be said."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         if not isinstance(reached, bool):
-            problems.append("reached: must be yes or no")
+            problems.append(Problem("reached", "must be yes or no"))
         if reached is True and problem is None:
-            problems.append("problem: say whether the patient reported any problem")
+            problems.append(Problem("problem", "say whether the patient reported any problem"))
         if problem is not None and not isinstance(problem, bool):
-            problems.append("problem: must be yes or no")
+            problems.append(Problem("problem", "must be yes or no"))
         note = _text(note or "", "note", problems, required=bool(problem), limit=MAX_TEXT) or ""
         when = _moment(contacted_at) if contacted_at else _now()
         if when is None:
-            problems.append(f"contacted at: {contacted_at!r} is not a date and time")
+            problems.append(Problem("contacted at", f"{contacted_at!r} is not a date and time"))
         elif when > _now() + FUTURE_SLACK:
-            problems.append("contacted at: is in the future")
+            problems.append(Problem("contacted at", "is in the future"))
         _refuse(problems)
         with self._write() as c:
             actor = self._acting(c, actor, "follow_up", "record a follow-up contact")
@@ -526,32 +527,33 @@ class AftercareMixin:
         """An adverse event after the treatment a consent was signed for, from a follow-up
         contact or at any time. A change (new outcome, reported to FDA, closed) is a new row
         that `amends` the latest one; the first stays as it was."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         today = dt.date.today()
         description = _text(description, "what happened", problems, required=True, limit=MAX_TEXT)
         onset = _date(onset, "onset", problems, not_after=today)
         criteria = tuple(seriousness or ())
         unknown = [x for x in criteria if x not in SERIOUSNESS]
         if unknown:
-            problems.append(f"seriousness: {', '.join(map(str, unknown))} not among {', '.join(SERIOUSNESS)}")
+            problems.append(Problem("seriousness",
+                                    f"{', '.join(map(str, unknown))} not among {', '.join(SERIOUSNESS)}"))
         criteria = tuple(x for x in SERIOUSNESS if x in criteria)
         if outcome not in AE_OUTCOMES:
-            problems.append(f"outcome: must be one of {', '.join(AE_OUTCOMES)}")
+            problems.append(Problem("outcome", f"must be one of {', '.join(AE_OUTCOMES)}"))
         elif outcome == "fatal" and "death" not in criteria:
-            problems.append("seriousness: a fatal outcome is serious (death); tick it")
+            problems.append(Problem("seriousness", "a fatal outcome is serious (death); tick it"))
         treatment = _text(treatment or "", "treatment", problems, required=False, limit=MAX_TEXT) or ""
         suspected_lot = _text(suspected_lot, "suspected lot", problems, required=False)
         if not isinstance(reported_to_fda, bool):
-            problems.append("reported to FDA: must be yes or no")
+            problems.append(Problem("reported to FDA", "must be yes or no"))
         if reported_to_fda:
             reported_on = _date(reported_on, "reported on", problems, not_after=today)
             if reported_on and onset and reported_on < onset:
-                problems.append("reported on: before the onset")
+                problems.append(Problem("reported on", "before the onset"))
         elif reported_on:
-            problems.append("reported on: give it only when the event was reported to FDA")
+            problems.append(Problem("reported on", "give it only when the event was reported to FDA"))
         fda_report_id = _text(fda_report_id, "FDA report number", problems, required=False, limit=100)
         if status not in t.AE_STATUSES:
-            problems.append(f"status: must be one of {', '.join(t.AE_STATUSES)}")
+            problems.append(Problem("status", f"must be one of {', '.join(t.AE_STATUSES)}"))
         _refuse(problems)
         with self._write() as c:
             actor = self._acting(c, actor, "adverse_events", "record an adverse event")
@@ -662,7 +664,7 @@ class AftercareMixin:
         """Every patient given `lot` (by the current record of each treatment): when, how to
         reach them, their follow-up, and the latest call about this lot. Audited. Returns
         whether the lot is recalled, and the rows (the call list when it is)."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         lot = _text(lot, "lot", problems, required=True)
         _refuse(problems)
         today = today or dt.date.today()

@@ -38,7 +38,6 @@ import base64
 import csv
 import datetime as dt
 import hashlib
-import html
 import io
 import json
 import tomllib
@@ -46,10 +45,12 @@ import uuid
 from collections.abc import Iterator
 from functools import lru_cache
 
+from ..markup import escape
 from ..resources import resource_path
 from ..screening.content import Content, ContentError, QuestionnaireVersion, default_content, questionnaire_for_version
 from ..screening.history import CASE_FINDING_IDS, finding_title
 from ..screening.model import Answer, Outcome, Route
+from ..sheets.kinds import KINDS
 from .settings import ClinicSettings
 from .store import FinishedRecord
 
@@ -78,9 +79,9 @@ ANSWER_CODINGS = {
     "no": {"system": "http://terminology.hl7.org/CodeSystem/v2-0136", "code": "N", "display": "No"},
     "dont_know": {"system": DATA_ABSENT, "code": "asked-unknown", "display": "Asked But Unknown"},
 }
-CONSENT_SHEETS = ("consent", "declined")
-REQUEST_STATUS = {"consent": "active", "declined": "revoked", "do_not_treat": "revoked",
-                  "deferred": "on-hold", "awaiting_review": "on-hold", "lot_not_verified": "on-hold"}
+# From the table of sheet kinds (sheets/kinds.py), by the names records store.
+CONSENT_SHEETS = tuple(kind.value for kind, info in KINDS.items() if info.fhir_consent)
+REQUEST_STATUS = {kind.value: info.fhir_request_status for kind, info in KINDS.items()}
 
 
 @lru_cache(maxsize=1)
@@ -121,9 +122,9 @@ def _fhir_datetime(value: str | None) -> str | None:
 def _narrative(*lines: str, title: str | None = None) -> dict:
     parts = [f'<div xmlns="{XHTML}">']
     if title:
-        parts.append(f"<p><b>{html.escape(title)}</b></p>")
+        parts.append(f"<p><b>{escape(title)}</b></p>")
     if lines:
-        parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+        parts.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
     parts.append("</div>")
     return {"status": "generated", "div": "".join(parts)}
 
@@ -228,7 +229,8 @@ def fhir_bundle(record: FinishedRecord, current: Content | None = None, *,
     finding_refs = {}
     for f in findings:
         finding_refs[f.get("question")] = b.add(
-            _finding(f, questionnaire, patient_ref, clinician_ref, response_ref, finished), "finding", f.get("question", ""))
+            _finding(f, questionnaire, patient_ref, clinician_ref, response_ref, finished), "finding",
+            f.get("question", ""))
     b.add(_outcome(record, patient_ref, clinician_ref, response_ref, list(finding_refs.values()), finished), "outcome")
     if review:
         b.add(_review(review, findings, finding_refs, questionnaire, patient_ref, clinician_ref, signer, finished),

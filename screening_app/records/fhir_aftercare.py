@@ -6,7 +6,7 @@ Kept apart from export.py: `fhir_adverse_event(event, record)` returns the resou
 """
 from __future__ import annotations
 
-from html import escape
+from ..markup import escape
 
 SYSTEM = "urn:exosome-screening:adverse-event"
 SERIOUSNESS_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"

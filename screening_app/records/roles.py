@@ -52,12 +52,13 @@ def check_login(engine, shown: str, migration: bool) -> None:
 
 # What the workstation login may do, table by table: nothing more. No UPDATE, DELETE or
 # TRUNCATE on finished records, signatures, keys or the audit trail; UPDATE on the audit head
-# only (its trigger lets it follow the trail); DELETE only on the name index and sign-in counters.
+# only (its trigger lets it follow the trail) and on the name index (derived from the screenings,
+# which 0006's trigger keeps in step); DELETE only on the name index and sign-in counters.
 WORKSTATION_RIGHTS = {
     "alembic_version": "SELECT",
     "staff": "SELECT, INSERT, UPDATE",
     "screenings": "SELECT, INSERT, UPDATE",
-    "name_tokens": "SELECT, INSERT, DELETE",
+    "name_tokens": "SELECT, INSERT, UPDATE, DELETE",  # UPDATE: 0006's trigger copies the list order
     "finished": "SELECT, INSERT",
     "audit": "SELECT, INSERT",
     "audit_head": "SELECT, UPDATE",

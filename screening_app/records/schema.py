@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from .accounts import ALL_ROLES as ROLES
 
-SCHEMA_HEAD = "0005"  # the newest file in migrations/versions (a test checks)
+SCHEMA_HEAD = "0006"  # the newest file in migrations/versions (a test checks)
 STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
 
 
@@ -71,20 +71,28 @@ screenings = Table(
     _one_of("status", STATUSES, "screening_status"),
 )
 Index("ix_screenings_name_key", screenings.c.name_key)
-Index("ix_screenings_dob", screenings.c.date_of_birth)
-Index("ix_screenings_treatment_date", screenings.c.treatment_date)
-Index("ix_screenings_outcome_date", screenings.c.outcome, screenings.c.treatment_date)
+# The search list's order (newest treatment date, then latest change, then id) at the end of
+# each index it reads, so it stops after the rows it shows (migration 0006, records/search.py).
+_LIST_ORDER = (screenings.c.treatment_date, screenings.c.updated_at, screenings.c.id)
+Index("ix_screenings_list_order", *_LIST_ORDER)
+Index("ix_screenings_dob_order", screenings.c.date_of_birth, *_LIST_ORDER)
+Index("ix_screenings_outcome_order", screenings.c.outcome, *_LIST_ORDER)
 Index("ix_screenings_status", screenings.c.status)
 Index("ix_screenings_patient_id", screenings.c.patient_id)
 Index("ix_screenings_patient_key", screenings.c.patient_key)
 
 # Every word of a patient's name, folded, so "angstrom" finds "Zoë Ångström" by an index.
+# Each row carries its screening's treatment_date and updated_at (copied by triggers, 0006),
+# so one word's screenings come out of the index in the search list's order.
 name_tokens = Table(
     "name_tokens", metadata,
     Column("screening_id", String(36), ForeignKey("screenings.id"), primary_key=True),
     Column("token", String(200), primary_key=True),
+    Column("treatment_date", String(10), nullable=False, server_default=""),
+    Column("updated_at", String(32), nullable=False, server_default=""),
 )
-Index("ix_name_tokens_token", name_tokens.c.token)
+Index("ix_name_tokens_order", name_tokens.c.token, name_tokens.c.treatment_date, name_tokens.c.updated_at,
+      name_tokens.c.screening_id)
 
 finished = Table(
     "finished", metadata,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, make_dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..screening.localize import REVIEW_FORMAT, review_problem
+from ..screening.problems import Problem, lines
 
 # After each treatment given the clinic contacts the patient in these windows (days after the
 # treatment, a day or a from-to range): granulomas and delayed reactions appear weeks to
@@ -137,17 +138,26 @@ class _ClinicSettingsMethods:
 
     @classmethod
     def checked(cls, raw: object) -> tuple[ClinicSettings, list[str]]:
-        """The settings in `raw`, and the problems for which a default was used instead."""
+        """The settings in `raw`, and the problems for which a default was used instead, as lines
+        ("minimum_age: ..., default used"); `check` gives them as values."""
+        settings, problems = cls.check(raw)
+        return settings, lines(problems)
+
+    @classmethod
+    def check(cls, raw: object) -> tuple[ClinicSettings, list[Problem]]:
+        """The settings in `raw`, and a problem (setting name, what is wrong) for each value that
+        was replaced by its default, so a form can show it beside the setting's own label."""
         if not isinstance(raw, dict):
-            return ClinicSettings(), ["settings: not an object, defaults used"]
-        values, problems = {}, []
+            return ClinicSettings(), [Problem("settings", "not an object, defaults used")]
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
         for s in SETTINGS:
             if s.name not in raw:
                 continue
             value = raw[s.name]
             problem = _problem(s, value)
             if problem:
-                problems.append(f"{s.name}: {problem}, default used")
+                problems.append(Problem(s.name, f"{problem}, default used"))
             else:
                 values[s.name] = value.strip() if isinstance(value, str) else value
         return ClinicSettings(**values), problems

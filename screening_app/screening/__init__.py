@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 from .content import Content, ContentError, default_content, load_content
 from .engine import DEFAULT_MINIMUM_AGE, evaluate
-from .intake import InputRefused, parse_screening, read_screening
+from .intake import parse_screening, read_screening
 from .model import (
     Advice,
     Answer,
@@ -24,6 +24,7 @@ from .model import (
     ScreeningResult,
     Treatment,
 )
+from .problems import InputRefused, Problem
 
 
 def screen(screening: Screening, *, content: Content | None = None,
@@ -53,7 +54,7 @@ def screen_for_clinic(screening: Screening, *, settings=None, content: Content |
 
 __all__ = [
     "Advice", "Answer", "Content", "ContentError", "Finding", "InputRefused", "Outcome",
-    "Patient", "Procedure", "ProductCheck", "Route", "Screening", "ScreeningResult", "Treatment",
+    "Patient", "Problem", "Procedure", "ProductCheck", "Route", "Screening", "ScreeningResult", "Treatment",
     "default_content", "evaluate", "load_content", "parse_screening", "read_screening", "screen",
     "screen_for_clinic",
 ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from .model import Outcome, ProductCheck, ScreeningResult
+from .problems import Problem
 
 
 class SheetKind(str, Enum):
@@ -85,19 +86,19 @@ def needs_review(result: ScreeningResult) -> list[str]:
     return [f.question for f in result.findings if f.outcome is Outcome.CLINICIAN_REVIEW]
 
 
-def review_problems(result: ScreeningResult, review: Review | None) -> list[str]:
+def review_problems(result: ScreeningResult, review: Review | None) -> list[Problem]:
     """What stops `review` from counting; each names the field as the screening file does."""
     if review is None:
         return []
     problems = []
     if not review.clinician.strip():
-        problems.append("review.clinician: empty")
+        problems.append(Problem("review.clinician", "empty"))
     wanted = set(needs_review(result))
     for qid, decision in review.decisions.items():
         if qid not in wanted:
-            problems.append(f"review.decisions.{qid}: this answer did not need a clinician's review")
+            problems.append(Problem(f"review.decisions.{qid}", "this answer did not need a clinician's review"))
         elif decision.decision is Decision.PROCEED and not decision.reason.strip():
-            problems.append(f"review.decisions.{qid}.reason: a reason is needed to proceed")
+            problems.append(Problem(f"review.decisions.{qid}.reason", "a reason is needed to proceed"))
     return problems
 
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # consent.py builds on this module; only the types are needed here
+    from .consent import Declined, Review
 
 
 class Answer(str, Enum):
@@ -189,11 +193,11 @@ class Screening:
     answers: dict[str, Answer]
     product: dict | None = None
     follow_ups: dict[str, dict[str, str]] = field(default_factory=dict)
-    review: object | None = None  # consent.Review, when a clinician has reviewed it
+    review: Review | None = None  # consent.Review, when a clinician has reviewed it
     representative: Representative | None = None
     clinic: ClinicInfo | None = None
     signing: Signing = field(default_factory=Signing)
-    declined: object | None = None  # consent.Declined, when the patient said no after reading the consent
+    declined: Declined | None = None  # consent.Declined, when the patient said no after reading the consent
     language: str = "en"  # the patient's language: the questions read to them and their sheet
 
 

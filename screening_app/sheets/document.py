@@ -35,6 +35,7 @@ from ..screening.references import Reference
 from ..screening.signature import SignedBy, signed_line
 from .clinic import Clinic, clinic_from_file, clinic_from_settings
 from .fonts import BODY, markup
+from .kinds import KINDS
 from .pages import CopyStart, FooterParts, numbered_canvas
 from .shaping import SheetParagraph as Paragraph
 from .signatures import SignatureParts
@@ -320,16 +321,9 @@ class _SheetBuilder(SignatureParts, FooterParts):
 
     # --- output ----------------------------------------------------------------------------
 
-    # kind: (its table in sheet.toml, the method that lays it out)
-    KINDS = {SheetKind.CONSENT: ("consent", "consent"),
-             SheetKind.AWAITING_REVIEW: ("awaiting_review", "awaiting_review"),
-             SheetKind.DO_NOT_TREAT: ("do_not_treat", "do_not_treat"), SheetKind.DEFERRED: ("deferred", "deferred"),
-             SheetKind.DECLINED: ("declined", "declined_sheet"),
-             SheetKind.LOT_NOT_CHECKED: ("lot_not_checked", "lot_not_checked"),
-             SheetKind.LOT_NOT_VERIFIED: ("lot_not_verified", "lot_not_verified")}
-
     def flow(self) -> list:
-        return getattr(self, self.KINDS[self.kind][1])() + self.electronic_signature()
+        # The table of sheet kinds (kinds.py) says which builder lays this kind out.
+        return getattr(self, KINDS[self.kind].builder)() + self.electronic_signature()
 
     def build(self, english_copy: _SheetBuilder | None = None) -> bytes:
         """The PDF; with `english_copy`, the clinic's copy in English follows the patient's,
@@ -344,7 +338,7 @@ class _SheetBuilder(SignatureParts, FooterParts):
         buffer = io.BytesIO()
         footer = max(b.footer_height() for b in builders)
         doc = SimpleDocTemplate(buffer, pagesize=self.pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                                topMargin=MARGIN, title=self.t[self.KINDS[self.kind][0]]["title"],
+                                topMargin=MARGIN, title=KINDS[self.kind].title(self.t),
                                 bottomMargin=max(MARGIN + 0.6 * cm, FOOTER_BOTTOM + footer + 0.9 * cm),
                                 author=self.clinic.name or "Exosome screening assistant",
                                 subject=f"{self.kind.value}", invariant=1, lang=self.language)

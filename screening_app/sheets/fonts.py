@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from html import escape as _html_escape
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from ..markup import escape
 from ..resources import resource_path
 from ..screening.names import font_list, printable
 
@@ -69,10 +69,6 @@ def covered(text: str) -> bool:
     """True when every character of `text` has a glyph in one of the bundled fonts."""
     fonts = printable()
     return all(ch == " " or ord(ch) in fonts for ch in text)
-
-
-def escape(text: str) -> str:
-    return _html_escape(text, quote=False)  # &, < and >; the same as xml.sax's, without its imports
 
 
 def _ranges(spec: list[str]) -> list[range]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QIcon
@@ -11,7 +12,7 @@ from ..resources import resource_path
 
 
 def make_application(argv: list[str]) -> QApplication:
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0], *argv]))
     # Fusion follows the palette (light or dark) the same way on every platform.
     app.setStyle("Fusion")
     app.setApplicationName("Exosome screening")
@@ -20,9 +21,8 @@ def make_application(argv: list[str]) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     apply_contrast_aids(app)
-    if not hasattr(app, "_contrast_watch"):
-        app._contrast_watch = _PaletteWatch(app)
-        app.installEventFilter(app._contrast_watch)
+    if app.findChild(_PaletteWatch) is None:
+        app.installEventFilter(_PaletteWatch(app))
     return app
 
 

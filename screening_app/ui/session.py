@@ -16,6 +16,7 @@ from ..casework import Case, Step
 from ..records import StoreError
 from ..records.accounts import PermissionDenied, Staff
 from ..screening import InputRefused
+from ..wording import say
 
 SAVE_DELAY_MS = 400
 RETRY_MS = 5000
@@ -84,13 +85,13 @@ class ScreeningSession(QObject):
             log.warning("save not taken: %s", getattr(exc, "kind", type(exc).__name__))  # the kind, no values
             self.unsaved = True
             self.last_problem = str(exc)
-            self.status.emit(f"Not saved yet: {exc} Trying again…", True)
+            self.status.emit(say("common.session.not_saved", problem=exc), True)
             if getattr(exc, "kind", "") != "conflict":
                 self._timer.start(RETRY_MS)
             return False
         self.unsaved = False
         self.last_problem = None
-        self.status.emit(f"Saved {dt.datetime.now().strftime('%H:%M:%S')}", False)
+        self.status.emit(say("common.session.saved", time=dt.datetime.now().strftime("%H:%M:%S")), False)
         if found_more:
             self.history_changed.emit()
         return True
@@ -121,7 +122,7 @@ class ScreeningSession(QObject):
         try:
             self.case.log(action, detail)
         except REFUSALS as exc:
-            self.status.emit(f"Not recorded in the audit trail: {exc}", True)
+            self.status.emit(say("common.session.not_logged", problem=exc), True)
 
     def release(self) -> None:
         try:

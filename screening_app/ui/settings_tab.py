@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ..records import StoreError
 from ..records.accounts import PermissionDenied
 from ..records.settings import SETTINGS, ClinicSettings
+from ..wording import say
 
 
 class SettingsTab(QWidget):
@@ -38,7 +39,8 @@ class SettingsTab(QWidget):
             field = self._field(setting)
             field.setAccessibleName(setting.label)
             field.setObjectName(f"setting_{setting.name}")
-            caption = QLabel(setting.label + (" *" if setting.required_to_print else ""), self)
+            caption = QLabel(say("settings.required_mark", label=setting.label) if setting.required_to_print
+                             else setting.label, self)
             caption.setWordWrap(True)
             caption.setBuddy(field)
             form.addRow(caption, field)
@@ -46,8 +48,8 @@ class SettingsTab(QWidget):
                 QWidget.setTabOrder(previous, field)
             previous = field
             self.fields[setting.name] = field
-        note = QLabel("* needed before any patient sheet can be printed.", self)
-        save = QPushButton("&Save settings", self)
+        note = QLabel(say("settings.required_note"), self)
+        save = QPushButton(say("settings.save"), self)
         save.clicked.connect(self.save)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -93,11 +95,11 @@ class SettingsTab(QWidget):
                 field.setValue(int(value))
             elif isinstance(field, QComboBox):
                 field.setCurrentText(str(value))
-            else:
+            elif isinstance(field, QLineEdit):
                 field.setText(str(value))
 
-    def values(self) -> dict:
-        out = {}
+    def values(self) -> dict[str, object]:
+        out: dict[str, object] = {}
         for name, field in self.fields.items():
             if isinstance(field, QCheckBox):
                 out[name] = field.isChecked()
@@ -105,16 +107,16 @@ class SettingsTab(QWidget):
                 out[name] = field.value()
             elif isinstance(field, QComboBox):
                 out[name] = field.currentText()
-            else:
+            elif isinstance(field, QLineEdit):
                 out[name] = field.text()
         return out
 
     def save(self) -> ClinicSettings | None:
-        settings, problems = ClinicSettings.checked(self.values())
+        """The settings saved, or None when refused (and `refused` says why)."""
+        settings, problems = ClinicSettings.check(self.values())
         labels = {s.name: s.label for s in SETTINGS}
-        if problems:
-            self.refused.emit("\n".join(f"{labels.get(p.split(':')[0], p.split(':')[0])}: "
-                                        f"{p.partition(': ')[2]}" for p in problems))
+        if problems:  # each beside its setting's own label, as (field, message) values
+            self.refused.emit("\n".join(f"{labels.get(p.field, p.field)}: {p.message}" for p in problems))
             return None
         try:
             self.store.save_settings(self.staff, settings)

@@ -16,6 +16,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import paths
+from ..wording import say
 from .dialogs import Dialogs
 
 PRINT_DPI = 300
@@ -29,7 +30,7 @@ def load_document(data: bytes, parent=None) -> tuple[QPdfDocument, QBuffer]:
     document = QPdfDocument(parent)
     document.load(buffer)
     if document.status() is not QPdfDocument.Status.Ready:
-        raise ValueError(f"the sheet could not be opened for preview ({document.error().name})")
+        raise ValueError(say("common.sheet.not_previewed", error=document.error().name))
     return document, buffer
 
 
@@ -48,7 +49,7 @@ def print_document(document: QPdfDocument, printer: QPrinter) -> int:
     """Prints every page; returns the number of pages sent."""
     painter = QPainter()
     if not painter.begin(printer):
-        raise OSError("the printer could not be started")
+        raise OSError(say("common.sheet.printer_not_started"))
     try:
         dpi = max(printer.resolution(), PRINT_DPI)
         for index in range(document.pageCount()):
@@ -81,13 +82,13 @@ class SheetPreview(QWidget):
         self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.view.setAccessibleName("Preview of the patient sheet")
+        self.view.setAccessibleName(say("common.sheet.preview_name"))
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
-        self.print_button = QPushButton("&Print…", self)
-        self.save_button = QPushButton("&Save as PDF…", self)
-        self.print_button.setAccessibleName("Print the patient sheet")
-        self.save_button.setAccessibleName("Save the patient sheet as a PDF file")
+        self.print_button = QPushButton(say("common.sheet.print"), self)
+        self.save_button = QPushButton(say("common.sheet.save"), self)
+        self.print_button.setAccessibleName(say("common.sheet.print_name"))
+        self.save_button.setAccessibleName(say("common.sheet.save_name"))
         self.print_button.clicked.connect(self.print_with_dialog)
         self.save_button.clicked.connect(self.save_with_dialog)
         buttons = QHBoxLayout()
@@ -107,21 +108,28 @@ class SheetPreview(QWidget):
             self._buffer.deleteLater()
         self.data, self.file_stem, self.document, self._buffer = data, file_stem, document, buffer
 
+    def _loaded(self) -> QPdfDocument:
+        if self.document is None:
+            raise OSError(say("common.sheet.nothing_to_print"))
+        return self.document
+
     def print_to(self, printer: QPrinter) -> int:
-        prepare_printer(printer, self.document)
-        pages = print_document(self.document, printer)
+        document = self._loaded()
+        prepare_printer(printer, document)
+        pages = print_document(document, printer)
         self.printed.emit(pages)
         return pages
 
     def print_with_dialog(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        prepare_printer(printer, self.document)
+        prepare_printer(printer, self._loaded())
         if not self.dialogs.ask_print(printer, self):
             return
         try:
             self.print_to(printer)
         except OSError as exc:
-            self.dialogs.tell(self, "Printing failed", f"The sheet was not printed: {exc}.", error=True)
+            self.dialogs.tell(self, say("common.sheet.print_failed_title"),
+                              say("common.sheet.print_failed", problem=exc), error=True)
 
     def save_with_dialog(self) -> None:
         path = self.dialogs.ask_save_path(self, str(Path.home() / f"{self.file_stem}.pdf"))
@@ -132,7 +140,7 @@ class SheetPreview(QWidget):
         try:
             paths.write_atomically(Path(path), self.data)
         except OSError as exc:
-            self.dialogs.tell(self, "Not saved", f"The sheet could not be saved to {path}: "
-                                                 f"{exc.strerror or exc}. Nothing was written.", error=True)
+            self.dialogs.tell(self, say("common.sheet.not_saved_title"),
+                              say("common.sheet.not_saved", path=path, problem=exc.strerror or exc), error=True)
             return
         self.saved.emit(path)

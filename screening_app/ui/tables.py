@@ -21,8 +21,14 @@ def _table(headers: list[str], name: str = "") -> QTableWidget:
 
 def _fill(table: QTableWidget, rows: list[list[str]], keys: list) -> None:
     table.setRowCount(len(rows))
-    for r, (cells, key) in enumerate(zip(rows, keys)):
+    for r, (cells, key) in enumerate(zip(rows, keys, strict=True)):
         for c, value in enumerate(cells):
             item = QTableWidgetItem(value)
             item.setData(Qt.ItemDataRole.UserRole, key)
             table.setItem(r, c, item)
+
+
+def selected_key(table: QTableWidget):
+    """The key of the selected row, or None when nothing is selected."""
+    items = table.selectedItems()
+    return items[0].data(Qt.ItemDataRole.UserRole) if items else None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...casework import Draft, Step
+from ...markup import escape  # noqa: F401  (the pages import it from here)
 from ...screening.model import Outcome
 from ...wording import say
 
@@ -54,9 +55,6 @@ def severity_colour(outcome: Outcome, palette: QPalette) -> QColor:
     return QColor((dark if is_dark(palette) else light)[outcome])
 
 
-def escape(text: str | None) -> str:
-    """Text made safe for a rich-text label: &, < and > (the standard library's escaper)."""
-    return html.escape(text or "", quote=False)
 
 
 def plain(rich: str) -> str:

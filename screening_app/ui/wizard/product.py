@@ -146,9 +146,11 @@ class ProductPage(Page):
 
     def refresh_messages(self) -> None:
         problems = self.problems()
-        malformed = {field.partition(".")[2]: msg for field, msg in problems.items() if field.startswith("product.")}
+        # The fields whose value cannot be, from the flow (the product table decides), not by
+        # taking "product.<key>" problem names apart.
+        malformed = {f.key: f for f in self.w.flow.malformed_lot_fields(self.draft)}
         for key, error in self.errors.items():
-            show_error(error, FIELDS_BY_KEY[key].staff_message() if key in malformed else None)
+            show_error(error, malformed[key].staff_message() if key in malformed else None)
         checked: ProductCheck | None = None
         if not malformed:
             try:
@@ -162,7 +164,7 @@ class ProductPage(Page):
             return
         colour = severity_colour(Outcome.DO_NOT_TREAT, self.palette()).name()
         if malformed:
-            lines = [FIELDS_BY_KEY[k].staff_message() for k in malformed if k in FIELDS_BY_KEY]
+            lines = [f.staff_message() for f in malformed.values()]
         else:
             lines = list(checked.problems) if checked is not None else []
         items = "".join(f"<li>{escape(p)}</li>" for p in lines)
