@@ -364,7 +364,7 @@ def build_sheet(screening: Screening, result: ScreeningResult, *, clinic: Clinic
     trail's mark when the sheet was made for signing, printed in every footer.
     `language`: the sheet's language (default: the screening's). When the clinic prints its
     copy in English (`clinic.english_copy`), a sheet in another language is followed by it."""
-    review = review if review is not None else screening.review  # type: ignore[assignment]
+    review = review if review is not None else screening.review
     declined = declined if declined is not None else getattr(screening, "declined", None)
     clinic = clinic or Clinic()
     content = content or default_content()
