@@ -44,6 +44,24 @@ def _check_sheet():
     return f"{len(pdf):,} bytes, fonts embedded"
 
 
+def _check_languages():
+    """Every language pack loads whole (same keys and versions as English), Babel has its
+    dates, and the app's own words come from their catalogues."""
+    import datetime as dt
+
+    from .screening import default_content
+    from .screening.languages import available_languages, load_pack
+    from .screening.localize import format_day
+    from .wording import say
+    content = default_content()
+    codes = [c for c in available_languages() if c != "en"]
+    for code in codes:
+        load_pack(code, content)
+        assert format_day(dt.date(1980, 4, 2), code), f"no date format for {code}"
+    assert say("common.ok")
+    return "packs " + ", ".join(codes) + "; the app's words read"
+
+
 def _check_qt():
     from .ui.application import self_check
     return self_check(_sheet())
@@ -72,7 +90,7 @@ def _check_server_driver():
     return f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__}, libpq {psycopg.pq.version()})"
 
 
-CHECKS = [("clinical content", _check_content), ("patient sheet", _check_sheet),
+CHECKS = [("clinical content", _check_content), ("patient sheet", _check_sheet), ("languages", _check_languages),
           ("Qt and PDF preview", _check_qt), ("records store", _check_store),
           ("PostgreSQL driver", _check_server_driver)]
 

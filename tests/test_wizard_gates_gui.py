@@ -202,3 +202,23 @@ def test_optional_clinic_checks_appear_when_the_clinic_sets_them(qtbot, tmp_path
     assert "above the clinic's limit of 0.5 EU/mL" in p.result_label.text()
     type_into(qtbot, p.texts["endotoxin_eu_per_ml"], "0.2")
     assert next_enabled(w) and "Lot verified" in p.result_label.text()
+
+
+def test_the_wizard_is_told_about_its_buttons_only_when_they_change(qtbot, wizard):
+    """QWizard repaints the whole window on completeChanged: a key that changes nothing the
+    buttons show must not send it (a key in the lot field cost ~20 ms of repaint), and a key
+    that does must (Next follows the lot's checks exactly)."""
+    p = to_product(qtbot, wizard)
+    fill_product(qtbot, wizard, dict(GOOD_PRODUCT, storage_c=-20))  # a lot that fails: too warm
+    assert not next_enabled(wizard)
+    told = []
+    p.completeChanged.connect(lambda: told.append(next_enabled(wizard)))
+    for text in ("EV-1", "EV-12", "EV-123", "EV-2291"):  # the lot still fails: nothing to tell
+        type_into(qtbot, p.texts["lot"], text)
+    assert told == [] and not next_enabled(wizard)
+    type_into(qtbot, p.texts["storage_c"], "-80")  # now it passes: Next must come on
+    assert next_enabled(wizard) and len(told) == 1
+    type_into(qtbot, p.texts["storage_c"], "-8")  # and off again at once
+    assert not next_enabled(wizard)
+    type_into(qtbot, p.texts["storage_c"], "-80")
+    assert next_enabled(wizard)

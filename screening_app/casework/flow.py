@@ -76,6 +76,8 @@ class Draft:
     representative_relationship: str = ""
     # Set when the patient, having read the consent, says no: recorded, not just left unsigned.
     declined: dict = field(default_factory=dict)
+    # The patient's preferred language (chosen at intake): the questions read to them and their sheet.
+    language: str = "en"
 
     def to_screening_file(self, *, with_product: bool = True, with_review: bool = True) -> dict:
         """The draft as a screening file (contract.md): what `screen` would be given."""
@@ -89,6 +91,8 @@ class Draft:
         if self.area.strip():
             treatment["area"] = self.area
         data = {"patient": patient, "treatment": treatment, "answers": dict(self.answers)}
+        if self.language and self.language != "en":  # English is the default: old files stay as they were
+            data["language"] = self.language
         if self.representative_name.strip() or self.representative_relationship.strip():
             data["representative"] = {"name": self.representative_name,
                                       "relationship": self.representative_relationship}
@@ -118,7 +122,7 @@ class Draft:
 # function of the evaluation and of whether this person hands over; None ends the wizard.
 # `fields`: which fields of the screening file the step owns (its messages come from these).
 NAVMAP: dict[Step, dict] = {
-    Step.PATIENT: {"next": Step.TREATMENT, "fields": ("patient.", "representative."), "clinician": False},
+    Step.PATIENT: {"next": Step.TREATMENT, "fields": ("patient.", "representative.", "language"), "clinician": False},
     Step.TREATMENT: {"next": Step.QUESTIONS, "fields": ("treatment.",), "clinician": False},
     # The front desk hands over here; a clinician goes straight on to the review.
     Step.QUESTIONS: {"next": lambda ev, hands_over: None if hands_over else Step.REVIEW,

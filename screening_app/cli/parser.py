@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_screen.add_argument("--pdf", metavar="OUT.pdf", help=say("cli.help.pdf"))
     p_q = sub.add_parser("questions", help=say("cli.help.questions"))
     p_q.add_argument("--json", action="store_true", help=say("cli.help.json"))
+    p_q.add_argument("--language", default="en", help=say("languages.cli_help_language"))
     user_help = say("cli.help.user", env=PASSWORD_ENV)
     p_audit = sub.add_parser("audit", help=say("cli.help.audit"))
     p_audit.add_argument("action", choices=["verify", "accept-restore"], help=say("cli.help.audit_action"))

@@ -173,15 +173,25 @@ def cmd_screen(args) -> int:
 
 
 def cmd_questions(args) -> int:
-    content = default_content()
+    from ..screening.languages import canonical_language, language_problem, pack_for
+    from ..screening.localize import localized
+    language = canonical_language(args.language)
+    if language is None:
+        raise InputRefused([Problem("--language", language_problem(args.language) or "")])
+    content = localized(default_content(), language)
     if args.json:
         print(json.dumps({
             "questionnaire_version": content.questionnaire_version,
+            "language": language,
             "questions": [{"id": q.id, "text": q.text, "required": q.required} for q in content.questions],
         }, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(say("cli.questions.title", title=content.title, version=content.questionnaire_version,
               effective=content.questionnaire_effective.isoformat()))
+    if language != "en":  # whoever reads it aloud knows whether the translation was reviewed
+        pack = pack_for(language, default_content())
+        print(say("languages.cli_signed_off" if pack.record.signed_off else "languages.cli_awaiting",
+                  version=pack.record.version, fingerprint=pack.fingerprint, reviewer=pack.record.reviewer))
     for i, q in enumerate(content.questions, 1):
         flag = say("cli.questions.required") if q.required else say("cli.questions.optional")
         print(f"{i:2}. {q.id} ({flag})")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, make_dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..screening.localize import REVIEW_FORMAT, review_problem
 from ..screening.problems import Problem, lines
 
 # After each treatment given the clinic contacts the patient in these windows (days after the
@@ -103,6 +104,14 @@ SETTINGS: tuple[Setting, ...] = (
             check=follow_up_problem),
     # The `system` of the patient IDs the clinic types in, for FHIR exports: a URI the clinic owns
     # (its EHR's, e.g. urn:oid:…). The default says plainly the IDs are local to this installation.
+    # A sheet in the patient's language is followed by the clinic's copy in English (for the record).
+    Setting("clinic_copy_in_english", bool, False,
+            "Print the clinic's copy in English after a sheet in another language"),
+    # The clinic's record of a qualified review of a language pack (ISPOR: forward, back, review):
+    # until a pack's review is recorded here (or in the pack), its sheets say the translation
+    # awaits review. One a line; the version and fingerprint are shown with the pack's record.
+    Setting("translation_reviews", str, "",
+            "Translation reviews: " + REVIEW_FORMAT, max_length=2000, check=review_problem),
     Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, "System (URI) of the clinic's patient IDs, for exports",
             pattern=r"[A-Za-z][A-Za-z0-9+.-]*:\S+"),
 )

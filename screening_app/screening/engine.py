@@ -55,9 +55,10 @@ def blood_donation_advice(content: Content, answer: Answer | None, waiting_perio
     parts = [advice.text]
     if answer is not Answer.NO and advice.donor_text:
         parts.append(advice.donor_text)
-    if waiting_period and waiting_period.strip():
-        parts.append(waiting_period.strip())
-    return Advice("blood_donation", " ".join(parts), advice.source)
+    clinic_text = waiting_period.strip() if waiting_period else ""
+    if clinic_text:
+        parts.append(clinic_text)
+    return Advice("blood_donation", " ".join(parts), advice.source, clinic_text)
 
 
 def evaluate(

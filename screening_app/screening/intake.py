@@ -21,6 +21,7 @@ from .intake_consent import (
     check_consent_sections,
     check_review,
 )
+from .languages import ENGLISH, canonical_language, language_problem
 from .model import Answer, Patient, Procedure, Route, Screening, Treatment
 from .names import name_problems
 from .problems import InputRefused, Problem
@@ -32,7 +33,7 @@ MAX_DAYS_AHEAD = 366
 
 FILE = "screening file"  # the field that names the file as a whole
 TOP_LEVEL = ("patient", "treatment", "answers", "product", "follow_ups", "review",
-             "representative", "clinic", "signing", "declined")
+             "representative", "clinic", "signing", "declined", "language")
 PATIENT_FIELDS = ("name", "date_of_birth", "patient_id", "contact")
 TREATMENT_FIELDS = ("route", "area", "date", "procedure")
 
@@ -182,6 +183,10 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     review = check_review(c, data, content)
     representative, clinic, signing, declined = check_consent_sections(c, data)
 
+    language = canonical_language(data.get("language", ENGLISH))
+    if language is None:
+        c.fail("language", language_problem(data.get("language")) or "not an installed language")
+
     if c.problems:
         raise InputRefused(c.problems)
     return Screening(
@@ -195,6 +200,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         clinic=clinic,
         signing=signing,
         declined=declined,
+        language=language or ENGLISH,
     )
 
 

@@ -114,6 +114,7 @@ class Advice:
     topic: str
     text: str
     source: str = ""
+    clinic_text: str = ""  # the clinic's own sentence in `text` (its waiting period), as the clinic wrote it
 
     def to_json(self) -> dict:
         return {"topic": self.topic, "text": self.text}
@@ -197,6 +198,7 @@ class Screening:
     clinic: ClinicInfo | None = None
     signing: Signing = field(default_factory=Signing)
     declined: Declined | None = None  # consent.Declined, when the patient said no after reading the consent
+    language: str = "en"  # the patient's language: the questions read to them and their sheet
 
 
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:

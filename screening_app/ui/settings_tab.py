@@ -20,6 +20,7 @@ from ..records import StoreError
 from ..records.accounts import PermissionDenied
 from ..records.settings import SETTINGS, ClinicSettings
 from ..wording import say
+from .translations import TranslationRecords
 
 
 class SettingsTab(QWidget):
@@ -56,6 +57,10 @@ class SettingsTab(QWidget):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        # Each language pack's translation record, and whether its sheets say it awaits review.
+        self.translations = TranslationRecords(self.store.settings().translation_reviews, body)
+        layout.addWidget(self.translations)
+        self.saved.connect(lambda settings: self.translations.refresh(settings.translation_reviews))
         if where:
             place = QLabel(where, body)
             place.setWordWrap(True)

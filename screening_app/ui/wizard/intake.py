@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ...casework import Step
 from ...screening.model import Outcome, Procedure, Route
 from ...wording import say
+from ..translations import LanguageChooser
 from .page import Page, TextFields, error_label, escape, severity_colour, show_error
 
 if TYPE_CHECKING:
@@ -47,6 +48,12 @@ class PatientPage(Page):
         self.relationship = self.fields.add(
             "representative_relationship", "representative.relationship", say("wizard.patient.relationship"),
             say("wizard.patient.relationship_accessible"), say("wizard.patient.relationship_hint"))
+        # The patient's preferred language: the questions are read in it and their sheet printed in it.
+        self.language = LanguageChooser(self)
+        language_caption = QLabel(say("languages.chooser_caption"), self)
+        language_caption.setBuddy(self.language)
+        form.addRow(language_caption, self.language)
+        self.language.currentIndexChanged.connect(self._language_chosen)
         self.seen = QLabel(self)
         self.seen.setObjectName("seenBefore")
         self.seen.setWordWrap(True)
@@ -58,7 +65,14 @@ class PatientPage(Page):
 
     def initializePage(self) -> None:
         self.fields.load()
+        self.language.blockSignals(True)
+        self.language.set_language(self.draft.language)
+        self.language.blockSignals(False)
         self.refresh_messages()
+
+    def _language_chosen(self, _index: int) -> None:
+        self.draft.language = self.language.language()
+        self.changed()
 
     def refresh_messages(self) -> None:
         super().refresh_messages()

@@ -96,6 +96,9 @@ class Page(QWizardPage):
 
     def __init__(self, wizard: ScreeningWizard):
         super().__init__()
+        self._buttons_shown: tuple[bool, int] | None = None
+        self.completeChanged.connect(self._note_buttons)  # before the wizard's own connection
+        wizard.currentIdChanged.connect(self._forget_buttons)
         self.w = wizard
         self.setTitle(self.step.title)
         self.status = QLabel(self)
@@ -156,8 +159,18 @@ class Page(QWizardPage):
     def changed(self) -> None:
         """Called after every edit: refresh messages and the Next button."""
         self.refresh_messages()
-        self.completeChanged.emit()
+        # QWizard repaints the whole window on completeChanged: tell it only when what its
+        # buttons show can have changed (complete or not, and where Next leads), not on each key.
+        if (self.isComplete(), self.nextId()) != self._buttons_shown:
+            self.completeChanged.emit()
         self.w.draft_changed.emit()
+
+    def _note_buttons(self) -> None:
+        """What the wizard's buttons show now: it asks at each completeChanged, whoever emits it."""
+        self._buttons_shown = (self.isComplete(), self.nextId())
+
+    def _forget_buttons(self, _page_id: int) -> None:
+        self._buttons_shown = None  # another page is current: the wizard sets its buttons afresh
 
     def refresh_messages(self) -> None:
         problems = self.problems()

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from ...casework import Step
 from ...screening.content import FollowUp, Question
+from ...screening.localize import localized
 from ...screening.model import Answer
 from ...wording import say
+from ..translations import bilingual
 from .page import Page, escape
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class QuestionsPage(Page):
         self.groups: dict[str, QButtonGroup] = {}
         self.follow_edits: dict[str, list[tuple[FollowUp, QLineEdit, QLabel]]] = {}
         self.boxes: dict[str, QGroupBox] = {}
+        self.wording: dict[str, tuple[int, QLabel, QLabel]] = {}  # question id: (number, text, why we ask)
         self.keys = AnswerKeys(self)
         column = QVBoxLayout(self.body)
         for number, q in enumerate(wizard.flow.content.questions, 1):
@@ -111,7 +114,21 @@ class QuestionsPage(Page):
             row += 2
             entries.append((fu, edit, label))
         self.groups[q.id], self.follow_edits[q.id], self.boxes[q.id] = group, entries, box
+        self.wording[q.id] = (number, text, rationale)
         return box
+
+    def _show_language(self) -> None:
+        """Each question, "why we ask" and follow-up prompt in the patient's language (the draft's),
+        with the English beneath for staff who do not read it."""
+        english = self.w.flow.content
+        local = localized(english, self.draft.language)
+        for q, lq in zip(english.questions, local.questions, strict=True):
+            number, text, rationale = self.wording[q.id]
+            text.setText(f"<b>{number}.</b> {bilingual(lq.text, q.text)}")
+            source = escape(say("wizard.questions.source", source=q.source))
+            rationale.setText(f"{bilingual(lq.rationale, q.rationale)}<br/><i>{source}</i>")
+            for (fu, _, label), lfu in zip(self.follow_edits[q.id], lq.follow_ups, strict=True):
+                label.setText(bilingual(lfu.prompt, fu.prompt))
 
     def answer(self, qid: str, answer: Answer, move_on: bool = False) -> None:
         self.draft.answers[qid] = answer.value
@@ -144,6 +161,7 @@ class QuestionsPage(Page):
             label.setVisible(wanted)
 
     def initializePage(self) -> None:
+        self._show_language()
         for qid, group in self.groups.items():
             group.setExclusive(False)  # lets "nothing chosen" be shown again after Back
             for button in group.buttons():
