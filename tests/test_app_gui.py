@@ -98,7 +98,8 @@ def test_front_desk_hands_over_and_a_clinician_claims(qtbot, store):
     assert wizard.button(QWizard.WizardButton.FinishButton).text() == "&Hand over to clinician"
     wizard.button(QWizard.WizardButton.FinishButton).click()
     queue = store.queue()
-    assert [(r.patient_name, r.status, r.outcome) for r in queue] == [("Zoë Ångström", "handed_over", "clinician_review")]
+    assert [(r.patient_name, r.status, r.outcome) for r in queue] == \
+        [("Zoë Ångström", "handed_over", "clinician_review")]
 
     chen = window(qtbot, store, "chen")
     chen.refresh()
