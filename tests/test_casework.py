@@ -340,6 +340,43 @@ def test_screen_still_screens_when_the_store_is_damaged(private_home):
     assert b"could not be read" in out.stderr and b"Zo" not in out.stderr
 
 
+def test_screen_only_reads_the_store_it_never_migrates_or_writes_it(private_home):
+    """`screen` opens the records read-only: a store at an older schema is not upgraded behind
+    the clinic's back (on a server the workstation login may not even be allowed to), nothing
+    in it changes, and the screening is never counted as clear for want of the history."""
+    import hashlib
+    import sqlite3
+
+    from screening_app import paths
+    from screening_app.records.store import DB_NAME
+    store = Store.open(paths.data_dir())
+    store.create_first_admin("admin", "Ada Admin", PASSWORD)
+    store.close()
+    db = paths.data_dir() / DB_NAME
+    with sqlite3.connect(db) as c:  # as if made by the previous release
+        c.execute("UPDATE alembic_version SET version_num = '0005'")
+
+    def dump() -> str:  # the records' content (the file's bytes move when SQLite checkpoints its log)
+        with sqlite3.connect(db) as c:
+            return hashlib.sha256("\n".join(c.iterdump()).encode()).hexdigest()
+    before = dump()
+    out = run_screen(private_home, patient().to_screening_file())
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert [f["question"] for f in result["findings"]] == ["records_unavailable"]
+    assert b"outdated" in out.stderr and b"Zo" not in out.stderr
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+    assert dump() == before
+
+
+def test_screen_with_no_store_creates_none(private_home):
+    from screening_app import paths
+    out = run_screen(private_home, patient().to_screening_file())
+    assert out.returncode == 0, out.stderr
+    assert not paths.data_dir().exists() or not any(paths.data_dir().iterdir())
+
+
 # --- found in review: what the wizard shows must be what the store records ------------------------
 
 def test_a_sheet_made_before_another_workstation_refused_the_patient_is_made_again(store, people):

@@ -87,19 +87,19 @@ class Database:
 
     @classmethod
     def open(cls, folder: Path | None = None, *, url: str | None = None, busy_timeout_s: float = 10.0,
-             migration: bool = False) -> Database:
+             migration: bool = False, read_only: bool = False) -> Database:
         """See Store.open: `url`, else `folder`, else the configured server, else the local default."""
         if url is None and folder is None:
             url = configured_url()
         if url and not url.startswith("sqlite"):
-            return cls._open_server(url, migration)
+            return cls._open_server(url, migration, read_only)
         if url:
             db = Path(make_url(url).database or "")
             folder = db.parent
         else:
             folder = Path(folder) if folder else paths.data_dir()
             db = folder / DB_NAME
-        return cls._open_sqlite(folder, db.resolve(), busy_timeout_s)
+        return cls._open_sqlite(folder, db.resolve(), busy_timeout_s, read_only)
 
     @staticmethod
     def _refuse_empty_file(db: Path) -> None:
@@ -117,11 +117,16 @@ class Database:
                                         "file and start again.")
 
     @classmethod
-    def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float) -> Database:
-        try:
-            paths.ensure_private_dir(folder)
-        except OSError as exc:
-            raise StoreError("unwritable", f"The data folder {folder} cannot be created ({exc.strerror}).") from None
+    def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float, read_only: bool = False) -> Database:
+        if read_only:  # a reader (`screen`) never creates a folder or a store
+            if not db.is_file():
+                raise StoreError("missing", f"There is no records file at {db}.")
+        else:
+            try:
+                paths.ensure_private_dir(folder)
+            except OSError as exc:
+                raise StoreError("unwritable",
+                                 f"The data folder {folder} cannot be created ({exc.strerror}).") from None
         cls._refuse_empty_file(db)
         # hide_parameters: a failed statement's message never carries a patient's data.
         engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": busy_timeout_s}, hide_parameters=True)
@@ -144,10 +149,16 @@ class Database:
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         try:
-            t.migrate(engine)
+            if read_only:
+                cls._refuse_other_schema(engine)
+            else:
+                t.migrate(engine)
         except DBAPIError as exc:
             engine.dispose()
             raise translate(exc, db) from None
+        except StoreError:
+            engine.dispose()
+            raise
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.chmod(str(db) + suffix, 0o600)
@@ -156,7 +167,7 @@ class Database:
         return cls(engine, folder)
 
     @classmethod
-    def _open_server(cls, url: str, migration: bool = False) -> Database:
+    def _open_server(cls, url: str, migration: bool = False, read_only: bool = False) -> Database:
         """A shared PostgreSQL server: several workstations, one record. TLS is whatever the
         URL asks for (e.g. ?sslmode=verify-full); the password never appears in a message.
 
@@ -176,7 +187,10 @@ class Database:
         try:
             from .roles import check_login
             check_login(engine, shown, migration)
-            t.migrate(engine)
+            if read_only:
+                cls._refuse_other_schema(engine)
+            else:
+                t.migrate(engine)
         except DBAPIError as exc:
             engine.dispose()
             raise translate(exc, shown) from None
@@ -184,6 +198,17 @@ class Database:
             engine.dispose()
             raise
         return cls(engine, shown)
+
+    @staticmethod
+    def _refuse_other_schema(engine) -> None:
+        """A reader takes the records as they are: never migrates them, and refuses a schema
+        this version of the program does not know (older or newer) instead of guessing."""
+        with engine.connect() as connection:
+            found = t.current_revision(connection)
+        if found != t.SCHEMA_HEAD:
+            raise StoreError("outdated", f"The records are at schema {found or 'none'}, this program reads "
+                                         f"{t.SCHEMA_HEAD}: open the app (or `store migrate`) to bring them up "
+                                         "to date first.")
 
     @property
     def dialect(self) -> str:

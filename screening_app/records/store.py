@@ -64,13 +64,16 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path | None = None, *, url: str | None = None,
-             busy_timeout_s: float = 10.0, migration: bool = False) -> Store:
+             busy_timeout_s: float = 10.0, migration: bool = False, read_only: bool = False) -> Store:
         """The store at `url` (a database server or an SQLite file), else in `folder`, else
         the one this workstation is configured for (configured_url), else the local default.
 
         `migration`: on PostgreSQL, the login may own the tables only for `store migrate`; a
-        workstation that logs in as the owner could disable the triggers (least privilege)."""
-        db = Database.open(folder, url=url, busy_timeout_s=busy_timeout_s, migration=migration)
+        workstation that logs in as the owner could disable the triggers (least privilege).
+        `read_only`: for readers such as `screen`: nothing is created or migrated; a store at
+        another schema version is refused ("outdated")."""
+        db = Database.open(folder, url=url, busy_timeout_s=busy_timeout_s, migration=migration,
+                           read_only=read_only)
         store = cls(db.engine, db.location)
         try:
             store._trail.check_anchor()
