@@ -155,6 +155,12 @@ class Store:
     def forget_signing_key(self, staff: Staff) -> None:
         self._staff.forget_signing_key(staff)
 
+    def signing_key_open(self, staff: Staff) -> bool:
+        """Whether `staff` can sign now: their key was opened by their password in this session
+        (it is closed by the idle lock, and an unlock while the records were out of reach
+        cannot reopen it)."""
+        return staff.id in self._keys
+
     # --- a screening's life (statuses.py) ---------------------------------------------------------
 
     def new_draft(self, actor: Staff, draft: dict, *, amends: str | None = None) -> DraftRow:
