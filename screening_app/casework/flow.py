@@ -19,6 +19,7 @@ from ..screening.consent import (
     ReviewDecision,
     SheetKind,
     needs_review,
+    review_needed,
     review_problems,
     sheet_kind,
     treatment_kind,
@@ -26,7 +27,7 @@ from ..screening.consent import (
 from ..screening.content import Content
 from ..screening.engine import DEFAULT_MINIMUM_AGE
 from ..screening.history import finding_title
-from ..screening.model import Answer, Outcome
+from ..screening.model import Answer
 from ..screening.problems import as_fields
 from ..screening.product import PRODUCT_FIELDS, ProductField
 from ..wording import say
@@ -269,7 +270,7 @@ class Flow:
         return Review(draft.clinician.strip(), dt.datetime.fromisoformat(draft.reviewed_at), decisions)
 
     def _review_problems(self, draft: Draft, result: ScreeningResult, review: Review | None) -> dict[str, str]:
-        if result.outcome is not Outcome.CLINICIAN_REVIEW:
+        if not review_needed(result):
             return {}
         found = {}
         if not (draft.clinician.strip() or self.reviewer.strip()):

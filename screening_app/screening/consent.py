@@ -81,6 +81,12 @@ class Declined:
                 "note": self.note}
 
 
+def review_needed(result: ScreeningResult) -> bool:
+    """The one review rule: a clinician decides (proceed or defer, each finding) exactly when
+    the outcome is "clinician review"; a do-not-treat is never reviewed into a treatment."""
+    return result.outcome is Outcome.CLINICIAN_REVIEW
+
+
 def needs_review(result: ScreeningResult) -> list[str]:
     """The questions whose findings a clinician must decide on."""
     return [f.question for f in result.findings if f.outcome is Outcome.CLINICIAN_REVIEW]

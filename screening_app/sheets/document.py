@@ -24,7 +24,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import ListFlowable, ListItem, PageBreak, SimpleDocTemplate, Spacer
 
 from ..screening import Screening, ScreeningResult, default_content
-from ..screening.consent import Declined, Review, SheetKind, sheet_kind
+from ..screening.consent import Declined, Review, SheetKind, review_needed, sheet_kind
 from ..screening.content import Content
 from ..screening.engine import blood_donation_advice
 from ..screening.history import finding_title
@@ -230,7 +230,7 @@ class _SheetBuilder(SignatureParts, FooterParts):
         return [Spacer(1, 6), _boxed([self.p(heading, "heading"), self.p(text)], self.width)]
 
     def review_note(self) -> list:
-        if self.review is None or self.r.outcome is not Outcome.CLINICIAN_REVIEW:
+        if self.review is None or not review_needed(self.r):
             return []
         labels = self.t["consent"]["labels"]
         out = [self.p(labels["review_heading"], "heading"),

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...casework import Step
 from ...screening import ScreeningResult
-from ...screening.consent import Decision, needs_review
+from ...screening.consent import Decision, needs_review, review_needed
 from ...screening.model import Answer, Finding, Outcome
 from ...wording import say
 from .page import Page, escape, severity_colour
@@ -104,7 +104,7 @@ class ReviewPage(Page):
         reviewer = self.w.flow.reviewer
         self.clinician.setText(say("wizard.review.reviewer", name=escape(reviewer)) if reviewer
                                else escape(say("wizard.review.no_reviewer")))
-        self.clinician.setVisible(outcome is Outcome.CLINICIAN_REVIEW)
+        self.clinician.setVisible(review_needed(result))
         self.answers.setText(self._answers_text())
         self.show_patient()
         if self.w.case.amends:
@@ -197,7 +197,7 @@ class ReviewPage(Page):
 
     def validatePage(self) -> bool:
         # Recording the review is what Next does here: the signed-in clinician and the time.
-        if self.result is not None and self.result.outcome is Outcome.CLINICIAN_REVIEW:
+        if self.result is not None and review_needed(self.result):
             self.w.stamp_review()
         return True
 
