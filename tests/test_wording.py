@@ -73,3 +73,13 @@ def test_a_translation_without_a_key_falls_back_to_english(tmp_path, monkeypatch
             wording.say("t.nothing", language="xx")
     finally:
         wording.clear_cache()
+
+
+def test_keys_built_from_tables_exist():
+    """Tables keep a key and resolve their words when asked (so the language is not fixed at
+    import): each row's words must exist, which the literal-key check above cannot see."""
+    from screening_app.screening.product import PRODUCT_FIELDS, VALUE_TYPES
+    for f in PRODUCT_FIELDS:
+        assert f.label and f.how and f.staff_message(), f.key
+    for t in VALUE_TYPES.values():
+        assert t.hint, t.name
