@@ -83,3 +83,7 @@ def test_keys_built_from_tables_exist():
         assert f.label and f.how and f.staff_message(), f.key
     for t in VALUE_TYPES.values():
         assert t.hint, t.name
+    from screening_app.screening.model import Answer, Outcome, Procedure, Route
+    for enum in (Answer, Route, Procedure, Outcome):
+        for member in enum:
+            assert member.label, member
