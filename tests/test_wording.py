@@ -87,3 +87,6 @@ def test_keys_built_from_tables_exist():
     for enum in (Answer, Route, Procedure, Outcome):
         for member in enum:
             assert member.label, member
+    from screening_app.records.settings import SETTINGS
+    for setting in SETTINGS:
+        assert setting.label and "{" not in setting.label, setting.name
