@@ -37,7 +37,8 @@ def dark_palette() -> QPalette:
                          (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#333333"),
                          (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#3a3a3a"),
                          (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d7ab8"),
-                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"),
+                         (QPalette.ColorRole.PlaceholderText, "#9a9a9a"),
                          (QPalette.ColorRole.ToolTipBase, "#3a3a3a"), (QPalette.ColorRole.ToolTipText, "#e6e6e6")):
         p.setColor(role, QColor(colour))
     return p
@@ -112,14 +113,19 @@ def shell(app) -> None:
                              outcome=Flow().result(d).outcome.value)
             store.hand_over(desk, row.id, row.row_version + 1)
         window = MainWindow(store, doc, Flow())
-        for index, name in enumerate(("home", "queue", "records")):
-            window.tabs.setCurrentIndex(index)
+        def show_tab(w, label):  # by its label: the tabs a role sees differ in number and order
+            w.tabs.setCurrentIndex(next(i for i in range(w.tabs.count())
+                                        if w.tabs.tabText(i).replace("&", "").lower().startswith(label)))
+
+        for index, (name, label) in enumerate((("home", "screenings"), ("queue", "review queue"),
+                                               ("records", "records"))):
+            show_tab(window, label)
             window.show()
             grab(app, window, f"light-app-{index + 1}-{name}")
         window.hide()
         admin_window = MainWindow(store, admin, Flow())
-        for index, name in enumerate(("records", "accounts", "settings", "audit")):
-            admin_window.tabs.setCurrentIndex(index)
+        for name in ("records", "accounts", "settings", "audit"):
+            show_tab(admin_window, name)
             admin_window.refresh()
             admin_window.show()
             grab(app, admin_window, f"light-app-admin-{name}")

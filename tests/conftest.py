@@ -104,6 +104,28 @@ def store_url(request, tmp_path):
         yield pg_schema_url(request.getfixturevalue("pg_schema"))
 
 
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def store(store_url):
+    """A store on each backend (SQLite file, PostgreSQL schema), empty."""
+    from screening_app.records.store import Store
+    s = Store.open(url=store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def people(store):
+    """The store's staff, signed in: an admin, the front desk and two clinicians."""
+    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
+    return {"admin": admin,
+            "desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
+            "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD),
+            "doc2": store.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)}
+
+
 def raw_sql(store, statements: list[str]) -> None:
     """Runs SQL behind the store's back, as someone with direct access to the database would."""
     with store.engine.connect() as c:

@@ -42,7 +42,8 @@ else:
             try:
                 claimed = store.claim(me, item.id)
                 draft = Draft.from_json(claimed.draft)
-                store.finish(me, item.id, version=claimed.row_version, screening_file=draft.to_screening_file(), sheet_version="1.0.0")
+                store.finish(me, item.id, version=claimed.row_version, screening_file=draft.to_screening_file(),
+                             sheet_version="1.0.0")
                 done.append(item.id)
             except StoreError:
                 pass  # the other clinician was quicker: that is the point

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import raw_sql
+from conftest import PASSWORD, raw_sql
 from sqlalchemy import inspect
-from test_casework import PASSWORD, decide_all, finished, handed_over, patient, review_case
+from test_casework import decide_all, finished, handed_over, patient, review_case
 
 from screening_app.casework import Case, Step
 from screening_app.records import StoreError
@@ -23,22 +23,6 @@ from screening_app.records.store import Store
 
 TODAY = dt.date.today()
 PREVIOUS = "0004"  # the schema before migrations/versions/0005_aftercare.py
-
-
-@pytest.fixture
-def store(store_url):
-    s = Store.open(url=store_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def people(store):
-    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
-    return {"admin": admin,
-            "desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
-            "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD),
-            "doc2": store.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)}
 
 
 def consent(store, people, **patient_fields) -> str:
@@ -301,7 +285,7 @@ def test_the_medwatch_summary_prints_as_a_pdf_with_every_field(store, people, tm
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     for _, rows in medwatch_fields(facts):
-        for label, value in rows:  # every field the form asks for, with what the records fill in
+        for label, _value in rows:  # every field the form asks for, with what the records fill in
             assert " ".join(label.split()) in text, label
     for expected in ("MedWatch summary", "Fever 39.4 °C, chills", "EV-2291", "Hospitalization", "[fill in]",
                      "Contains patient information", event.id):
@@ -443,6 +427,7 @@ def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(
     from alembic.config import Config
 
     import screening_app.records.schema as schema
+    import screening_app.records.treatments as treatments
 
     def upgrade_to_previous(engine):
         config = Config()
@@ -453,7 +438,7 @@ def test_a_store_at_the_previous_schema_with_records_is_upgraded_and_keeps_them(
 
     with monkeypatch.context() as m:
         m.setattr(schema, "migrate", upgrade_to_previous)
-        m.setattr(Store, "_recalled", staticmethod(lambda c: []))  # the old app knew no recalls
+        m.setattr(treatments, "recalled", lambda c: [])  # the old app knew no recalls
         old = Store.open(url=store_url)
         with old.engine.connect() as c:
             assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == PREVIOUS

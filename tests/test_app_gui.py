@@ -98,7 +98,8 @@ def test_front_desk_hands_over_and_a_clinician_claims(qtbot, store):
     assert wizard.button(QWizard.WizardButton.FinishButton).text() == "&Hand over to clinician"
     wizard.button(QWizard.WizardButton.FinishButton).click()
     queue = store.queue()
-    assert [(r.patient_name, r.status, r.outcome) for r in queue] == [("Zoë Ångström", "handed_over", "clinician_review")]
+    assert [(r.patient_name, r.status, r.outcome) for r in queue] == \
+        [("Zoë Ångström", "handed_over", "clinician_review")]
 
     chen = window(qtbot, store, "chen")
     chen.refresh()
@@ -499,3 +500,31 @@ def test_a_draft_left_open_overnight_asks_for_the_new_treatment_date(qtbot, stor
     assert wizard.currentId() == Step.TREATMENT
     assert any("has passed" in text for text in desk.dialogs.told)
     assert "in the past" in wizard.currentPage().status.text() or not wizard.currentPage().isComplete()
+
+
+def test_after_an_offline_unlock_signing_asks_for_the_password_again(qtbot, store, tmp_path):
+    """The idle lock closes the signing key; an unlock made while the records were out of reach
+    cannot reopen it (the key is sealed in the records), so finishing asks for the password."""
+    chen = window(qtbot, store, "chen")
+    asked = []
+
+    def answer(parent, title, label):
+        asked.append(label)
+        return answers.pop(0)
+    answers = ["not my password", PASSWORD]
+    chen.dialogs.ask_password = answer
+    wizard = chen.new_screening()
+    fill_front_desk(wizard, active_malignancy="yes")
+    for _ in range(4):
+        wizard.next()
+    assert wizard.currentId() == Step.SHEET
+    store.forget_signing_key(wizard.case.staff)  # as after the lock, unlocked offline
+    done = wizard.button(QWizard.WizardButton.FinishButton)
+    done.click()  # the wrong password: nothing is signed
+    assert len(asked) == 1 and "type your password to sign" in asked[0]
+    assert store.search(include_unfinished=False) == [] and "not your password" in chen.dialogs.told[-1]
+    done.click()  # the right one reopens the key and signs
+    (row,) = store.search(include_unfinished=False)
+    assert store.signature(row["id"]).signer == "chen" and len(asked) == 2
+    actions = [e["action"] for e in store.audit_entries(store.authenticate("admin", PASSWORD))]
+    assert "unlock_failed" in actions and "unlocked" in actions

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import GOOD_PRODUCT, all_answers, raw_sql
+from conftest import GOOD_PRODUCT, PASSWORD, all_answers, raw_sql
 from pypdf import PdfReader
 
 from screening_app.casework import Case, Draft, Step
@@ -19,24 +19,6 @@ from screening_app.records import StoreError
 from screening_app.records.accounts import PermissionDenied
 from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import Store
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def store(store_url):
-    s = Store.open(url=store_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def people(store):
-    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
-    return {"admin": admin,
-            "desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
-            "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD),
-            "doc2": store.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)}
 
 
 def patient(**answers) -> Draft:
@@ -356,6 +338,43 @@ def test_screen_still_screens_when_the_store_is_damaged(private_home):
     assert result["outcome"] == "clinician_review"
     assert [f["question"] for f in result["findings"]] == ["records_unavailable"]
     assert b"could not be read" in out.stderr and b"Zo" not in out.stderr
+
+
+def test_screen_only_reads_the_store_it_never_migrates_or_writes_it(private_home):
+    """`screen` opens the records read-only: a store at an older schema is not upgraded behind
+    the clinic's back (on a server the workstation login may not even be allowed to), nothing
+    in it changes, and the screening is never counted as clear for want of the history."""
+    import hashlib
+    import sqlite3
+
+    from screening_app import paths
+    from screening_app.records.store import DB_NAME
+    store = Store.open(paths.data_dir())
+    store.create_first_admin("admin", "Ada Admin", PASSWORD)
+    store.close()
+    db = paths.data_dir() / DB_NAME
+    with sqlite3.connect(db) as c:  # as if made by the previous release
+        c.execute("UPDATE alembic_version SET version_num = '0005'")
+
+    def dump() -> str:  # the records' content (the file's bytes move when SQLite checkpoints its log)
+        with sqlite3.connect(db) as c:
+            return hashlib.sha256("\n".join(c.iterdump()).encode()).hexdigest()
+    before = dump()
+    out = run_screen(private_home, patient().to_screening_file())
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert [f["question"] for f in result["findings"]] == ["records_unavailable"]
+    assert b"outdated" in out.stderr and b"Zo" not in out.stderr
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+    assert dump() == before
+
+
+def test_screen_with_no_store_creates_none(private_home):
+    from screening_app import paths
+    out = run_screen(private_home, patient().to_screening_file())
+    assert out.returncode == 0, out.stderr
+    assert not paths.data_dir().exists() or not any(paths.data_dir().iterdir())
 
 
 # --- found in review: what the wizard shows must be what the store records ------------------------

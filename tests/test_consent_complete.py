@@ -65,7 +65,8 @@ def test_age_is_counted_on_the_day_the_consent_is_signed_against_the_clinics_min
     _, result, _ = make(patient={"name": "Ann", "date_of_birth": years_ago(19)}, minimum_age=21)
     assert [f.question for f in result.findings] == ["patient_is_minor"]
     assert "minimum age of 21" in result.findings[0].reason
-    assert age_on(dt.date(2008, 2, 29), dt.date(2026, 2, 28)) == 17 and age_on(dt.date(2008, 2, 29), dt.date(2026, 3, 1)) == 18
+    assert age_on(dt.date(2008, 2, 29), dt.date(2026, 2, 28)) == 17
+    assert age_on(dt.date(2008, 2, 29), dt.date(2026, 3, 1)) == 18
 
 
 def test_the_minors_consent_is_given_by_the_representative_with_the_patients_assent():
@@ -74,7 +75,8 @@ def test_the_minors_consent_is_given_by_the_representative_with_the_patients_ass
     assert sheet_kind(result, read_screening(json.dumps(screening_file(review=REVIEW_MINOR))).review) \
         is not SheetKind.DO_NOT_TREAT
     text = flat(pdf)
-    for must in ["Parent or legal representative Rosa Lopez (mother)", "I am the parent of this patient, or the law lets me act for them",
+    for must in ["Parent or legal representative Rosa Lopez (mother)",
+                 "I am the parent of this patient, or the law lets me act for them",
                  "I give my permission for the patient to have this treatment",
                  "Signature of parent or legal representative", "Printed name: Rosa Lopez",
                  "Relationship to the patient: mother", "The patient's own agreement (assent)",

@@ -74,8 +74,9 @@ def test_clinic_settings_are_declared_once_with_bounds_and_labels():
     assert [f.name for f in fields(ClinicSettings)] == [s.name for s in SETTINGS]
     assert all(s.label for s in SETTINGS)
     assert ClinicSettings().minimum_age == 18 and ClinicSettings().witness_line is False
-    settings, problems = ClinicSettings.checked({"minimum_age": 16, "witness_line": "yes", "clinic_costs_text": "x" * 3000,
-                                                 "interpreter_line": True, "clinic_injury_text": "  We pay.  "})
+    settings, problems = ClinicSettings.checked({"minimum_age": 16, "witness_line": "yes",
+                                                 "clinic_costs_text": "x" * 3000, "interpreter_line": True,
+                                                 "clinic_injury_text": "  We pay.  "})
     assert problems == ["clinic_costs_text: longer than 2000 characters, default used",
                         "minimum_age: must be 18 to 21, default used", "witness_line: wrong type, default used"]
     assert settings.interpreter_line is True and settings.clinic_injury_text == "We pay." and settings.minimum_age == 18

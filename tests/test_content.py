@@ -48,8 +48,10 @@ def test_follow_ups_appear_only_for_answers_that_call_for_them():
 
 def test_an_edit_that_makes_dont_know_milder_than_no_is_refused(content_dir):
     edit(content_dir / "rules.toml",
-         'answers = ["dont_know"]\noutcome = "clinician_review"\nreason = "The patient does not know whether they have cancer now',
-         'answers = ["no"]\noutcome = "clinician_review"\nreason = "The patient does not know whether they have cancer now')
+         'answers = ["dont_know"]\noutcome = "clinician_review"\n'
+         'reason = "The patient does not know whether they have cancer now',
+         'answers = ["no"]\noutcome = "clinician_review"\n'
+         'reason = "The patient does not know whether they have cancer now')
     with pytest.raises(ContentError) as exc:
         load_content(content_dir)
     assert any("active_malignancy" in p and "milder" in p for p in exc.value.problems)

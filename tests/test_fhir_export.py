@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_PRODUCT, all_answers
+from conftest import GOOD_PRODUCT, PASSWORD, all_answers
 
 from screening_app.casework import Draft
 from screening_app.records.export import (
@@ -41,7 +41,6 @@ from screening_app.screening.content import (
     questionnaire_for_version,
 )
 
-PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parent.parent
 UUID_URL = re.compile(r"urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 XHTML_DIV = '<div xmlns="http://www.w3.org/1999/xhtml">'
@@ -225,20 +224,11 @@ def own_problems(bundle: dict, screening_file: dict, settings: ClinicSettings = 
 # --- screenings made through the store, as the app makes them ---------------------------------------
 
 @pytest.fixture
-def store(store_url):
-    s = Store.open(url=store_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def people(store):
-    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
-    store.save_settings(admin, ClinicSettings(clinic_name="Clínica Sol & Mar", clinic_phone="555-0100",
-                                              patient_id_system="urn:oid:2.16.840.1.113883.3.9999.1"))
-    return {"admin": admin,
-            "desk": store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD),
-            "doc": store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)}
+def people(people, store):
+    """The shared staff (conftest.py), and the clinic's settings an export carries."""
+    store.save_settings(people["admin"], ClinicSettings(clinic_name="Clínica Sol & Mar", clinic_phone="555-0100",
+                                                        patient_id_system="urn:oid:2.16.840.1.113883.3.9999.1"))
+    return people
 
 
 def finish(store, people, answers=None, follow_ups=None, decisions=None, treatment_date=None,
@@ -293,7 +283,7 @@ def test_every_resource_passes_fhircraft_and_our_checks(r4, store, people, scena
     assert outcome["valueCodeableConcept"]["coding"][0]["code"] == record.result["outcome"]
     findings = [r for r in resources(bundle, "Observation") if r["code"]["coding"][0]["code"] == "screening-finding"]
     assert len(findings) == len(record.result["findings"]) == len(outcome.get("hasMember", []))
-    for f, obs in zip(record.result["findings"], findings):
+    for f, obs in zip(record.result["findings"], findings, strict=True):
         notes = [n["text"] for n in obs["note"]]
         assert f"Reason: {f['reason']}" in notes and f"Source: {f['source']}" in notes
         assert obs["component"][0]["valueCodeableConcept"]["coding"][0]["code"] == f["question"]
@@ -377,7 +367,8 @@ def test_the_consent_is_active_only_once_the_signed_copy_is_recorded(r4, store, 
     assert consent["status"] == "active" and "Signed copy received on" in consent["text"]["div"]
     scan = one(bundle, "DocumentReference")
     att = scan["content"][0]["attachment"]
-    assert base64.b64decode(att["data"]) == SCAN and att["hash"] == base64.b64encode(hashlib.sha1(SCAN).digest()).decode()
+    assert base64.b64decode(att["data"]) == SCAN
+    assert att["hash"] == base64.b64encode(hashlib.sha1(SCAN).digest()).decode()
     assert att["extension"][0]["valueString"] == hashlib.sha256(SCAN).hexdigest()
     assert scan["context"]["related"] == [{"reference": next(e["fullUrl"] for e in bundle["entry"]
                                                               if e["resource"] is consent)}]
@@ -605,7 +596,7 @@ def test_export_fhir_for_a_date_range_is_one_collection_of_bundles(r4, private_h
     finish(store, people, treatment_date=day[3])  # outside the range
     store.new_draft(people["desk"], Draft(name="Not Finished", treatment_date=day[1]).to_json())
     expected = [export_screening(store, r.screening_id) for r in (inside[1], inside[0])]  # by treatment date
-    inside_files = {b["id"]: r.screening_file for b, r in zip(expected, (inside[1], inside[0]))}
+    inside_files = {b["id"]: r.screening_file for b, r in zip(expected, (inside[1], inside[0]), strict=True)}
     store.close()
 
     proc = run("export", "--fhir", "--from", day[0], "--to", day[2])

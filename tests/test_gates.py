@@ -297,9 +297,11 @@ def test_bleeding_risk_on_intact_skin_raises_nothing(write_screening, tmp_path):
 
 
 @pytest.mark.parametrize("treatment,expected", [
-    ({"route": "injection", "procedure": "microneedling"}, "treatment.procedure: microneedling is only for the topical"),
+    ({"route": "injection", "procedure": "microneedling"},
+     "treatment.procedure: microneedling is only for the topical"),
     ({"route": "intravenous", "procedure": "laser"}, "treatment.procedure: laser is only for the topical"),
-    ({"route": "topical", "procedure": "dermabrasion"}, "treatment.procedure: must be one of none, microneedling, laser"),
+    ({"route": "topical", "procedure": "dermabrasion"},
+     "treatment.procedure: must be one of none, microneedling, laser"),
     ({"route": "topical", "procedure": True}, "treatment.procedure: must be one of"),
 ])
 def test_a_procedure_that_does_not_fit_is_refused(write_screening, tmp_path, treatment, expected):
@@ -449,7 +451,7 @@ def test_outcome_is_untouched_by_the_lot():
 
 # --- the store's API: it calls the same rule ----------------------------------------------------
 
-from test_store import complete_draft, people, store  # noqa: E402,F401  (fixtures on both backends)
+from test_store import complete_draft  # noqa: E402  (the store and people fixtures are conftest's)
 
 
 def _finish(store, people, product, **draft_changes):

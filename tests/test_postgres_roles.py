@@ -37,7 +37,8 @@ def roles_db():
     base = make_url(ADMIN_URL).set(database=db)
     proc = subprocess.run(["psql", base.render_as_string(hide_password=False), "-q", "-v", f"owner={owner}",
                            "-v", f"workstation={ws}", "-v", "owner_password=owner-secret-1",
-                           "-v", "workstation_password=ws-secret-2", "-f", str(ROOT / "scripts" / "postgres-roles.sql")],
+                           "-v", "workstation_password=ws-secret-2",
+                           "-f", str(ROOT / "scripts" / "postgres-roles.sql")],
                           capture_output=True, text=True, timeout=60)
     try:
         assert proc.returncode == 0, proc.stderr

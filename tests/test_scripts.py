@@ -253,7 +253,7 @@ def test_long_names_wrap_and_leave_the_signature_lines_clear(tmp_path, name):
         px = image.load()
         left, right = int(2.1 / 2.54 * dpi), width - int(2.1 / 2.54 * dpi)
 
-        def unbroken(y):
+        def unbroken(y, px=px, left=left, right=right):
             return all(px[x, y] < 200 for x in range(left, right))
         rule = max(y for y in range(height // 2, height) if unbroken(y))
         above = _row_kinds(image, (0, rule - int(0.15 * dpi), width, rule - 1))

@@ -83,7 +83,8 @@ def fill(store: Store, screenings: int, finished: int):
         row = store.new_draft(desk if i >= finished else doc, d.to_json())
         if i < finished:
             claimed = store.claim(doc, row.id)
-            store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(), sheet_version="1.0.0")
+            store.finish(doc, row.id, version=claimed.row_version, screening_file=d.to_screening_file(),
+                         sheet_version="1.0.0")
     first = store.search(include_unfinished=False, limit=1)[0]["id"]
     store.amend(doc, first)
 

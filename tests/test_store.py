@@ -4,7 +4,7 @@ import sqlite3
 import stat
 
 import pytest
-from conftest import GOOD_PRODUCT, all_answers, disable_protection, raw_sql
+from conftest import GOOD_PRODUCT, PASSWORD, all_answers, disable_protection, raw_sql
 
 from screening_app.casework import Draft
 from screening_app.records.accounts import PermissionDenied
@@ -12,30 +12,12 @@ from screening_app.records.settings import ClinicSettings
 from screening_app.records.store import DB_NAME, Store, StoreError
 from screening_app.screening import default_content
 
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def store(store_url):
-    s = Store.open(url=store_url)
-    yield s
-    s.close()
-
 
 @pytest.fixture
 def sqlite_store(tmp_path):
     s = Store.open(tmp_path / "data")
     yield s
     s.close()
-
-
-@pytest.fixture
-def people(store):
-    admin = store.create_first_admin("admin", "Ada Admin", PASSWORD)
-    desk = store.add_staff(admin, "desk", "Dee Desk", "front_desk", PASSWORD)
-    doc = store.add_staff(admin, "chen", "Dr. Maya Chen", "clinician", PASSWORD)
-    doc2 = store.add_staff(admin, "okafor", "Dr. Ike Okafor", "clinician", PASSWORD)
-    return {"admin": admin, "desk": desk, "doc": doc, "doc2": doc2}
 
 
 def complete_draft(**answers) -> Draft:
@@ -236,7 +218,7 @@ def test_audit_records_who_did_what(store, people):
     store.log(people["doc"], "printed", sid, {"pages": 3})
     actions = [(e["actor"], e["action"]) for e in store.audit_entries(people["admin"], screening_id=sid)]
     assert actions[::-1] == [("desk", "created"), ("desk", "handed_over"), ("chen", "opened"),
-                             ("chen", "finished"), ("chen", "printed")]
+                             ("chen", "sheet_made"), ("chen", "finished"), ("chen", "printed")]
 
 
 def test_search_by_name_words_dob_date_and_outcome(store, people):

@@ -119,7 +119,7 @@ def test_the_first_start_dialog_tabs_in_reading_order(qtbot, tmp_path):
     # Typed in field order (Tab after each), the name lands in "Your name", the password hidden.
     chain = focus_chain(dialog.username, 4)
     assert chain == [dialog.username, dialog.display, dialog.password, dialog.repeat]
-    for widget, text in zip(chain, ("ada", "Ada Admin", PASSWORD, PASSWORD)):
+    for widget, text in zip(chain, ("ada", "Ada Admin", PASSWORD, PASSWORD), strict=True):
         widget.setText(text)
     assert dialog.display.text() == "Ada Admin"
     assert dialog.password.echoMode() == dialog.repeat.echoMode() == QLineEdit.EchoMode.Password

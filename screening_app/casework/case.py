@@ -185,6 +185,15 @@ class Case:
                       completed_by=completed_by, completed_on=completed_on, recalled=self.flow.recalled,
                       signed=stamp.signed if stamp else None, anchor=stamp.anchor if stamp else "")
 
+    def can_sign(self) -> bool:
+        """The signer's key is open (after an unlock made while the records were out of reach it
+        is not, until the password is typed again: `open_signing`)."""
+        return self.store is None or self.store.signing_key_open(self.staff)
+
+    def open_signing(self, password: str) -> bool:
+        """Reopens the signer's key with their password (audited as an unlock); False if wrong."""
+        return self.store.check_password(self.staff, password)
+
     def finish(self, pdf: bytes | None = None):
         """Records the screening as signed; `pdf`, when given, is the sheet that was shown."""
         from ..sheets import sheet_texts

@@ -288,6 +288,7 @@ class Flow:
         ev = self.evaluate(draft)
         if ev.kind is None:
             self.screening(draft)  # raises the refusal that stops it
+            raise AssertionError("a draft with no sheet kind always has a refusal")
         return ev.kind
 
     def title(self, qid: str) -> str:
@@ -303,7 +304,8 @@ class Flow:
         return target
 
     def path(self, draft: Draft) -> list[Step]:
-        steps, step = [Step.PATIENT], Step.PATIENT
-        while (step := self.next_step(draft, step)) is not None:
+        steps: list[Step] = [Step.PATIENT]
+        step: Step | None = Step.PATIENT
+        while (step := self.next_step(draft, steps[-1])) is not None:
             steps.append(step)
         return steps

@@ -107,7 +107,7 @@ def _workstation_context(screening: Screening):
     if configured_url() is None and not (paths.data_dir() / DB_NAME).exists():
         return ClinicSettings(), (), ()
     try:
-        store = Store.open()
+        store = Store.open(read_only=True)  # `screen` only reads: it never migrates or creates
         try:
             p = screening.patient
             return store.settings(), tuple(store.earlier_screenings(

@@ -30,6 +30,7 @@ from . import schema as t
 from . import signing
 from .accounts import PERMISSIONS
 from .passwords import password_fingerprint
+from .statuses import Status
 
 GENESIS = "0" * 64
 ANCHOR_FILE = "audit-anchors.json"
@@ -157,9 +158,9 @@ def check_fingerprint(entries: list[dict], mark: str) -> str | None:
     return None
 
 
-def verify(store, chain_hash, *, anchor: tuple[int, str] | None = None, marks: tuple[str, ...] = ()) -> Report:
+def verify(db, chain_hash, *, anchor: tuple[int, str] | None = None, marks: tuple[str, ...] = ()) -> Report:
     report = Report()
-    with store._read() as c:
+    with db.read() as c:
         entries = _chain(c, report, chain_hash)
         if report.problems:
             return report
@@ -325,7 +326,7 @@ def _check_finished(c, s: _State, report: Report) -> None:
             result_outcome = json.loads(row["result_json"]).get("outcome")
         except (ValueError, AttributeError):
             result_outcome = None
-        if row["status"] != "finished" or row["outcome"] != result_outcome:
+        if row["status"] != Status.FINISHED or row["outcome"] != result_outcome:
             report.problems.append(f"{where}: its status or outcome differs from its stored result")
         found = s.finished.get(sid)
         if found is None:

@@ -115,7 +115,8 @@ def _postgresql() -> list[str]:
         "RETURN NEW; END $$",
         "CREATE TRIGGER staff_audited BEFORE INSERT OR UPDATE OR DELETE ON staff "
         "FOR EACH ROW EXECUTE FUNCTION staff_audited()",
-        "CREATE TRIGGER staff_no_truncate BEFORE TRUNCATE ON staff FOR EACH STATEMENT EXECUTE FUNCTION refuse_rewrite()",
+        "CREATE TRIGGER staff_no_truncate BEFORE TRUNCATE ON staff FOR EACH STATEMENT "
+        "EXECUTE FUNCTION refuse_rewrite()",
         "CREATE FUNCTION signing_key_registered() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "IF NOT EXISTS (SELECT 1 FROM audit WHERE action = 'signing_key_registered' "
         "  AND (detail::json ->> 'fingerprint') = NEW.fingerprint) THEN "

@@ -24,9 +24,10 @@ from sqlalchemy import (
 )
 
 from .accounts import ALL_ROLES as ROLES
+from .statuses import Status
 
 SCHEMA_HEAD = "0006"  # the newest file in migrations/versions (a test checks)
-STATUSES = ("draft", "handed_over", "in_review", "finished", "discarded")
+STATUSES = tuple(s.value for s in Status)  # declared in statuses.py
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:

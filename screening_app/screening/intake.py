@@ -189,6 +189,8 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
 
     if c.problems:
         raise InputRefused(c.problems)
+    # No problems: every field the checks above needed is there (the checks refuse each missing one).
+    assert name is not None and dob is not None and route is not None
     return Screening(
         patient=Patient(name, dob, pid, contact),
         treatment=Treatment(route, when or today, area, procedure),

@@ -47,7 +47,7 @@ def _remember_glyph_text(font_name: str, text: str, shaped) -> None:
     face = pdfmetrics.getFont(font_name).face.name
     face = face.decode("latin-1") if isinstance(face, bytes) else face
     known = _GLYPH_TEXT.setdefault(face, {})
-    data = [(ch, sd) for _, s in shaped for ch, sd in zip(s, getattr(s, "__shapeData__", None) or ())]
+    data = [(ch, sd) for _, s in shaped for ch, sd in zip(s, getattr(s, "__shapeData__", None) or (), strict=False)]
     starts = sorted({sd.cluster for _, sd in data if 0 <= sd.cluster <= len(text)})
     for ch, sd in data:
         code = ord(ch)
@@ -96,7 +96,7 @@ def _logical_text(font_name: str, text: str, shaped) -> list:
     font = pdfmetrics.getFont(font_name)
     known = _GLYPH_TEXT.get(_face_name(font), {})
     glyphs = [(i, k, ch, sd) for i, (_, s) in enumerate(shaped)
-              for k, (ch, sd) in enumerate(zip(s, getattr(s, "__shapeData__", None) or ()))]
+              for k, (ch, sd) in enumerate(zip(s, getattr(s, "__shapeData__", None) or (), strict=False))]
     if not glyphs:
         return shaped
     starts = sorted({sd.cluster for *_, sd in glyphs})
@@ -121,7 +121,7 @@ def _logical_text(font_name: str, text: str, shaped) -> list:
             chars[i][k] = _alias(font, ch, -sd.x_offset, own)
             data[i][k] = sd._replace(width=-sd.x_offset)
     out = []
-    for (f, s), new, sd in zip(shaped, chars, data):
+    for (f, s), new, sd in zip(shaped, chars, data, strict=False):
         has_data = getattr(s, "__shapeData__", None) is not None
         out.append((f, ttfonts.ShapedStr("".join(new), shapeData=sd) if has_data else s))
     return out
@@ -174,7 +174,7 @@ def _to_unicode_cmap(fontname: str, subset) -> str:
         if 0xFB1D <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
             # A joined Arabic (or pointed Hebrew) form reads as the letters it is drawn from.
             target = unicodedata.normalize("NFKC", target)
-        lines[start + i] = "<%02X> <%s>" % (i, target.encode("utf-16-be").hex().upper())
+        lines[start + i] = f"<{i:02X}> <{target.encode('utf-16-be').hex().upper()}>"
     return "\n".join(lines)
 
 

@@ -37,6 +37,11 @@ class Dialogs:
         text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, "")
         return text.strip() if ok else None
 
+    def ask_password(self, parent, title: str, label: str) -> str | None:
+        """The signed-in person's password again (shown as dots); None when they cancel."""
+        text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Password, "")
+        return text if ok else None
+
     def ask_yes_no(self, parent, title: str, text: str) -> bool:
         return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
 

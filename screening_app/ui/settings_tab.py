@@ -34,7 +34,9 @@ class SettingsTab(QWidget):
         self.store, self.staff = store, staff
         self.fields: dict[str, QWidget] = {}
         form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # Each caption above its field, the full width: long captions (and longer translations)
+        # wrap there without being cut, which a caption squeezed beside its field was.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         previous = None
         for setting in SETTINGS:
             field = self._field(setting)
@@ -42,7 +44,9 @@ class SettingsTab(QWidget):
             field.setObjectName(f"setting_{setting.name}")
             caption = QLabel(say("settings.required_mark", label=setting.label) if setting.required_to_print
                              else setting.label, self)
-            caption.setWordWrap(True)
+            # One line above its field; only a caption too long for any window wraps (a wrapping
+            # label picks a narrow width of its own and breaks even short captions).
+            caption.setWordWrap(len(caption.text()) > 90)
             caption.setBuddy(field)
             form.addRow(caption, field)
             if previous is not None:

@@ -143,6 +143,8 @@ class SheetPage(Page):
         if session is None:
             return True
         shown = self._made_preview().data
+        if not self._signing_open():
+            return False
         problem = session.finish(shown)
         if problem:
             self.initializePage()  # made again from the records and settings as they are now
@@ -153,3 +155,23 @@ class SheetPage(Page):
             self.completeChanged.emit()
             return False
         return True
+
+    def _signing_open(self) -> bool:
+        """The clinician signs with their own key, opened by their password. After an unlock
+        made while the records were out of reach it is still closed: ask for the password now."""
+        case = self.w.case
+        try:
+            if case.can_sign():
+                return True
+            password = self.w.dialogs.ask_password(self, say("wizard.sheet.sign_title"),
+                                                   say("wizard.sheet.sign_password", name=case.staff.display_name))
+            if password is None:
+                return False
+            if case.open_signing(password):
+                return True
+        except StoreError as exc:
+            self.w.dialogs.tell(self, say("wizard.sheet.not_finished"),
+                                say("wizard.sheet.not_finished_problem", problem=exc), error=True)
+            return False
+        self.w.dialogs.tell(self, say("wizard.sheet.not_finished"), say("wizard.sheet.sign_wrong"), error=True)
+        return False
