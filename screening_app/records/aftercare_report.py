@@ -12,6 +12,7 @@ import tomllib
 from functools import lru_cache
 
 from ..resources import resource_path
+from ..wording import say
 
 LOOKBACK_COLUMNS = ("screening_id", "patient_name", "date_of_birth", "patient_id", "contact", "given_at", "amount",
                     "site", "follow_up", "recall_contact", "open_adverse_events")
@@ -39,7 +40,7 @@ def lookback_csv(rows) -> str:
 
 
 def lookback_table(lot: str, recalled: bool, rows) -> str:
-    head = (f"Lot {lot.strip()}: RECALLED. Call list: call every patient below and record each call."
+    head = (say("records.aftercare_report.lot_lot_recalled_call_list", lot=lot.strip())
             if recalled else f"Lot {lot.strip()}: not recalled.")
     lines = [head, f"{len(rows)} patient(s) received this lot."]
     for i, r in enumerate(rows, 1):
