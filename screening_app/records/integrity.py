@@ -251,20 +251,20 @@ def _unsigned_change(s: _State, e: dict, d: dict, legacy: bool) -> str | None:
 def _trusted(s: _State, key: dict, actor: str) -> tuple[bool, str]:
     owner = key["username"]
     if owner not in s.accounts:
-        return False, "belongs to no account in the trail"
+        return False, say("records.integrity.key_no_account")
     earlier = [k for fp, k in s.keys.items() if k is not key]
     if key["endorsed_by"] is None:
         first_in_store = not earlier
         first_of_legacy = s.accounts[owner]["baseline"] and not any(k["username"] == owner for k in earlier)
         if first_in_store or first_of_legacy:
             return True, ""
-        return False, "endorses itself, though it is not the store's first key"
+        return False, say("records.integrity.key_self_endorsed")
     endorser = s.keys.get(key["endorsed_by"])
     if endorser is None or endorser is key or not endorser["trusted"]:
-        return False, "is endorsed by a key that is not trusted"
+        return False, say("records.integrity.key_untrusted_endorser")
     endorser_role = s.accounts.get(endorser["username"], {}).get("role")
     if endorser["username"] != owner and endorser_role != "admin":
-        return False, f"is endorsed by {endorser['username']!r}, who is neither its owner nor an admin"
+        return False, say("records.integrity.key_endorser_not_allowed", endorser=endorser["username"])
     return True, ""
 
 
