@@ -90,3 +90,5 @@ def test_keys_built_from_tables_exist():
     from screening_app.records.settings import SETTINGS
     for setting in SETTINGS:
         assert setting.label and "{" not in setting.label, setting.name
+    from screening_app.records.accounts import ALL_ROLES, ROLE_LABELS
+    assert [ROLE_LABELS[role] for role in ALL_ROLES] == ["Front desk", "Clinician", "Admin"]
