@@ -154,7 +154,7 @@ def required_text(value, field: str, problems: list[Problem], *, limit: int = 20
 
 def checked_date(value, field: str, problems: list[Problem], *, not_after: dt.date | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(field, "empty (YYYY-MM-DD)"))
+        problems.append(Problem(field, say("records.aftercare.empty_date")))
         return None
     try:
         day = dt.date.fromisoformat(value.strip())

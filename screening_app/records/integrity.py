@@ -120,8 +120,8 @@ def _chain(c, report: Report, chain_hash) -> list[dict]:
                                        entries=report.entries, seq=row['seq']))
             return rows
         if row["prev_hash"] != prev or chain_hash(prev, entry) != row["hash"]:
-            report.problems.append(f"entry {row['seq']} ({row['action']} by {row['actor']} at {row['at']}) "
-                                   "was altered")
+            report.problems.append(say("records.integrity.entry_altered", seq=row["seq"], action=row["action"],
+                                       actor=row["actor"], at=row["at"]))
             return rows
         prev = row["hash"]
         rows.append(dict(row))
@@ -340,8 +340,8 @@ def _check_finished(c, s: _State, report: Report) -> None:
         for name, value in (("sheet_kind", row["sheet_kind"]), ("outcome", row["outcome"]),
                             ("pdf_sha256", row["pdf_sha256"])):
             if detail.get(name) != value:
-                report.problems.append(f"{where}: its {name.replace('_', ' ')} is {value!r}, but entry "
-                                       f"{entry['seq']} recorded {detail.get(name)!r}")
+                report.problems.append(say("records.integrity.where_differs", where=where, name=name.replace("_", " "),
+                                           value=value, seq=entry["seq"], recorded=detail.get(name)))
         if entry["actor"] != row["username"]:
             report.problems.append(say("records.integrity.where_finished_by_username_r",
                                        where=where, username=row['username'], actor=entry['actor']))

@@ -66,7 +66,7 @@ class StaffAccounts:
         if problem := username_problem(username):
             problems.append(f"username: {problem}")
         if not display_name.strip():
-            problems.append("name: empty")
+            problems.append(say("records.staff.name_empty"))
         if role not in t.ROLES:
             problems.append(say("records.staff.role_must_one_value", value=', '.join(t.ROLES)))
         if problem := password_problem(password, username=username, name=display_name):
