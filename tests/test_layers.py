@@ -1,4 +1,4 @@
-"""Ensure the clinical core, the sheet and the records never load Qt."""
+"""Ensure the clinical core, the sheet and the records never load Qt, and no module does two jobs."""
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +28,10 @@ def test_no_qt_import_statement_outside_ui():
         if "PySide6" in text or "PyQt" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    """One job per file (issue 13): a module that grows past 400 lines is doing two jobs."""
+    sizes = {str(p.relative_to(ROOT)): n for p in (ROOT / "screening_app").rglob("*.py")
+             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert sizes == {}

@@ -56,3 +56,16 @@ def test_the_admin_sees_each_translations_record_and_when_sheets_say_it_awaits_r
     assert table.item(0, column["status"]).text() == \
         "Reviewed for this clinic by Dr. Ana Ruiz, certified medical translator on 2026-12-01"
     assert table.item(1, column["status"]).text() == "Awaiting review: sheets say so"
+
+
+def test_the_screens_have_fonts_for_every_script_the_sheet_prints(qtbot):
+    """A workstation without Chinese, Arabic, Hebrew, Devanagari or Thai fonts still shows a
+    translated question or a patient's name: the app adds the fonts it bundles for the sheet."""
+    from PySide6.QtGui import QFontDatabase
+
+    from screening_app.ui.application import make_application
+    make_application([])
+    families = set(QFontDatabase.families())
+    for family in ("Droid Sans Fallback", "NanumSquare", "Noto Sans Arabic", "Noto Sans Hebrew",
+                   "Noto Sans Devanagari", "Noto Sans Thai"):
+        assert family in families, family

@@ -5,7 +5,7 @@ import sys
 from typing import cast
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 from ..resources import resource_path
@@ -21,9 +21,25 @@ def make_application(argv: list[str]) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     apply_contrast_aids(app)
+    add_bundled_fonts()
     if app.findChild(_PaletteWatch) is None:
         app.installEventFilter(_PaletteWatch(app))
     return app
+
+
+_fonts_added = False
+
+
+def add_bundled_fonts() -> None:
+    """The fonts the sheet embeds (Chinese, Korean, Arabic, Hebrew, Devanagari, Thai) also serve
+    the screens: a patient's name or a translated question shows on a workstation that has no
+    such font installed, instead of empty boxes (Qt falls back to application fonts)."""
+    global _fonts_added
+    if _fonts_added:
+        return
+    _fonts_added = True
+    for font in sorted(resource_path("fonts").glob("*.ttf")):
+        QFontDatabase.addApplicationFont(str(font))
 
 
 class _PaletteWatch(QObject):
