@@ -73,3 +73,42 @@ def test_a_translation_without_a_key_falls_back_to_english(tmp_path, monkeypatch
             wording.say("t.nothing", language="xx")
     finally:
         wording.clear_cache()
+
+
+def test_keys_built_from_tables_exist():
+    """Tables keep a key and resolve their words when asked (so the language is not fixed at
+    import): each row's words must exist, which the literal-key check above cannot see."""
+    from screening_app.screening.product import PRODUCT_FIELDS, VALUE_TYPES
+    for f in PRODUCT_FIELDS:
+        assert f.label and f.how and f.staff_message(), f.key
+    for t in VALUE_TYPES.values():
+        assert t.hint, t.name
+    from screening_app.screening.model import Answer, Outcome, Procedure, Route
+    for enum in (Answer, Route, Procedure, Outcome):
+        for member in enum:
+            assert member.label, member
+    from screening_app.records.settings import SETTINGS
+    for setting in SETTINGS:
+        assert setting.label and "{" not in setting.label, setting.name
+    from screening_app.records.accounts import ALL_ROLES, ROLE_LABELS
+    assert [ROLE_LABELS[role] for role in ALL_ROLES] == ["Front desk", "Clinician", "Admin"]
+
+
+def test_every_call_fills_exactly_the_placeholders_of_its_text():
+    """A placeholder the call does not fill would raise when the message is shown (often on an
+    error path no other test reaches); a field the text lacks is a word lost on the way."""
+    import ast
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "say" and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                continue
+            if any(k.arg is None for k in node.keywords) or not wording.has(node.args[0].value):
+                continue  # **fields, or a missing key (the test above names it)
+            given = {k.arg for k in node.keywords if k.arg != "language"}
+            wanted = _fields(wording.say(node.args[0].value, language="en"))
+            if given and given != wanted:
+                wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.args[0].value}: "
+                             f"gives {sorted(given)}, the text has {sorted(wanted)}")
+    assert not wrong, wrong

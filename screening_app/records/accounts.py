@@ -9,7 +9,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from ..wording import say
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 
@@ -22,7 +25,25 @@ PERMISSIONS = {
               "recall", "lookback"},
 }
 ALL_ROLES = tuple(PERMISSIONS)
-ROLE_LABELS = {"front_desk": "Front desk", "clinician": "Clinician", "admin": "Admin"}
+
+
+class _RoleLabels(Mapping[str, str]):
+    """{role: its label in staff words}, read from resources/locale (records.role.<role>) when
+    asked, so the label follows the app's language rather than the one at import."""
+
+    def __getitem__(self, role: str) -> str:
+        if role not in PERMISSIONS:
+            raise KeyError(role)
+        return say(f"records.role.{role}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ALL_ROLES)
+
+    def __len__(self) -> int:
+        return len(ALL_ROLES)
+
+
+ROLE_LABELS: Mapping[str, str] = _RoleLabels()
 
 
 class PermissionDenied(Exception):
@@ -42,7 +63,8 @@ class Staff:
 
     def require(self, permission: str, what: str) -> None:
         if not self.can(permission):
-            raise PermissionDenied(f"{self.display_name} ({ROLE_LABELS.get(self.role, self.role)}) may not {what}.")
+            raise PermissionDenied(say("records.may_not", name=self.display_name,
+                                       role=ROLE_LABELS.get(self.role, self.role), what=what))
 
 
 def hash_password(password: str) -> str:

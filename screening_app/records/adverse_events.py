@@ -11,6 +11,7 @@ from sqlalchemy import exists, insert, select
 
 from ..screening.history import OpenAdverseEvent
 from ..screening.problems import Problem
+from ..wording import say
 from . import StoreError
 from . import schema as t
 from .acting import acting
@@ -83,43 +84,43 @@ class AdverseEvents:
                                     f"{', '.join(map(str, unknown))} not among {', '.join(SERIOUSNESS)}"))
         criteria = tuple(x for x in SERIOUSNESS if x in criteria)
         if outcome not in AE_OUTCOMES:
-            problems.append(Problem("outcome", f"must be one of {', '.join(AE_OUTCOMES)}"))
+            problems.append(Problem("outcome", say("records.adverse_events.must_one_value",
+                                                   value=', '.join(AE_OUTCOMES))))
         elif outcome == "fatal" and "death" not in criteria:
-            problems.append(Problem("seriousness", "a fatal outcome is serious (death); tick it"))
+            problems.append(Problem("seriousness", say("records.adverse_events.fatal_outcome_serious_death_tick")))
         treatment = checked_text(treatment or "", "treatment", problems, required=False, limit=MAX_TEXT) or ""
         suspected_lot = checked_text(suspected_lot, "suspected lot", problems, required=False)
         if not isinstance(reported_to_fda, bool):
-            problems.append(Problem("reported to FDA", "must be yes or no"))
+            problems.append(Problem("reported to FDA", say("records.adverse_events.must_yes_no")))
         if reported_to_fda:
             reported_on = checked_date(reported_on, "reported on", problems, not_after=today)
             if reported_on and onset and reported_on < onset:
-                problems.append(Problem("reported on", "before the onset"))
+                problems.append(Problem("reported on", say("records.adverse_events.before_onset")))
         elif reported_on:
-            problems.append(Problem("reported on", "give it only when the event was reported to FDA"))
+            problems.append(Problem("reported on", say("records.adverse_events.give_only_when_event_was")))
         fda_report_id = checked_text(fda_report_id, "FDA report number", problems, required=False, limit=100)
         if status not in t.AE_STATUSES:
-            problems.append(Problem("status", f"must be one of {', '.join(t.AE_STATUSES)}"))
+            problems.append(Problem("status", say("records.adverse_events.must_one_value",
+                                                  value=', '.join(t.AE_STATUSES))))
         refuse(problems)
         with self.db.write() as c:
-            actor = acting(c, actor, "adverse_events", "record an adverse event")
+            actor = acting(c, actor, "adverse_events", say("records.adverse_events.record_adverse_event"))
             consent = c.execute(select(t.finished.c.sheet_kind).where(t.finished.c.screening_id == sid)).first()
             if consent is None or consent.sheet_kind != "consent":
-                raise StoreError("refused", "An adverse event is recorded against a signed consent's treatment; "
-                                            "this screening has none.")
+                raise StoreError("refused", say("records.adverse_events.adverse_event_recorded_against_signed"))
             admin = c.execute(current_admins().where(t.administrations.c.screening_id == sid)).mappings() \
                 .first()
             if suspected_lot is None and admin is not None and admin["given"]:
                 suspected_lot = admin["lot"]
             if contact_id is not None and c.execute(select(t.contacts.c.id).where(
                     t.contacts.c.id == contact_id, t.contacts.c.screening_id == sid)).first() is None:
-                raise StoreError("refused", "contact: not a contact with this patient about this treatment")
+                raise StoreError("refused", say("records.adverse_events.contact_not_contact_with_patient"))
             if amends is not None:
                 ae, later = t.adverse_events, t.adverse_events.alias("later")
                 latest = c.execute(select(ae.c.id, ae.c.contact_id).where(
                     ae.c.id == amends, ae.c.screening_id == sid, ~exists().where(later.c.amends == ae.c.id))).first()
                 if latest is None:
-                    raise StoreError("conflict", "Only the latest record of this adverse event can be changed; "
-                                                 "reopen it to see the latest.")
+                    raise StoreError("conflict", say("records.adverse_events.only_latest_record_adverse_event"))
                 contact_id = contact_id or latest.contact_id
             eid = str(uuid.uuid4())
             c.execute(insert(t.adverse_events).values(
@@ -139,12 +140,12 @@ class AdverseEvents:
             r = c.execute(select(ae, t.staff.c.display_name).join(t.staff, t.staff.c.id == ae.c.recorded_by)
                           .where(ae.c.id == eid)).mappings().first()
         if r is None:
-            raise StoreError("refused", f"No adverse event {eid}.")
+            raise StoreError("refused", say("records.adverse_events.no_adverse_event_eid", eid=eid))
         return ae_row(r)
 
     def adverse_event(self, actor, eid: str) -> AdverseEvent:
         with self.db.read() as c:
-            acting(c, actor, "follow_up", "see adverse events")
+            acting(c, actor, "follow_up", say("records.adverse_events.see_adverse_events"))
         return self._adverse_event(eid)
 
     def adverse_events(self, actor, *, sid: str | None = None, open_only: bool = False,
@@ -160,7 +161,7 @@ class AdverseEvents:
         if open_only:
             query = query.where(t.adverse_events.c.status == "open")
         with self.db.read() as c:
-            acting(c, actor, purpose, "see adverse events")
+            acting(c, actor, purpose, say("records.adverse_events.see_adverse_events"))
             rows = c.execute(query.order_by(t.adverse_events.c.onset.desc())).mappings().all()
         return [ae_row(r) for r in rows]
 
@@ -171,7 +172,7 @@ class AdverseEvents:
         record = self.record(event.screening_id)
         administration = self.treatments.administration(actor, event.screening_id)
         with self.db.write() as c:
-            actor = acting(c, actor, "follow_up", "see adverse events")
+            actor = acting(c, actor, "follow_up", say("records.adverse_events.see_adverse_events"))
             settings = read_settings(c)
             append(c, actor.username, "medwatch_summary", event.screening_id, {"event": eid})
         product = dict(record.screening_file.get("product") or {})

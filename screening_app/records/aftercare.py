@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..screening.problems import Problem
 from ..screening.product import normalise_lot  # as the core compares a lot with recalled ones
+from ..wording import say
 from . import StoreError
 from . import schema as t
 
@@ -138,11 +139,11 @@ def stamp() -> str:
 def checked_text(value, field: str, problems: list[Problem], *, required: bool, limit: int = 200) -> str | None:
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        problems.append(Problem(field, "must be text"))
+        problems.append(Problem(field, say("records.aftercare.must_text")))
     elif required and not text:
-        problems.append(Problem(field, "empty"))
+        problems.append(Problem(field, say("records.aftercare.empty")))
     elif len(text) > limit:
-        problems.append(Problem(field, f"longer than {limit} characters"))
+        problems.append(Problem(field, say("records.aftercare.too_long", limit=limit)))
     return text or None
 
 
@@ -153,15 +154,15 @@ def required_text(value, field: str, problems: list[Problem], *, limit: int = 20
 
 def checked_date(value, field: str, problems: list[Problem], *, not_after: dt.date | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(field, "empty (YYYY-MM-DD)"))
+        problems.append(Problem(field, say("records.aftercare.empty_date")))
         return None
     try:
         day = dt.date.fromisoformat(value.strip())
     except ValueError:
-        problems.append(Problem(field, f"{value!r} is not a date (YYYY-MM-DD)"))
+        problems.append(Problem(field, say("records.aftercare.value_r_not_date_yyyy", value=value)))
         return None
     if not_after is not None and day > not_after:
-        problems.append(Problem(field, f"{day.isoformat()} is in the future"))
+        problems.append(Problem(field, say("records.aftercare.day_future", day=day.isoformat())))
     return day.isoformat()
 
 

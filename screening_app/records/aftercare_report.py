@@ -12,6 +12,7 @@ import tomllib
 from functools import lru_cache
 
 from ..resources import resource_path
+from ..wording import say
 
 LOOKBACK_COLUMNS = ("screening_id", "patient_name", "date_of_birth", "patient_id", "contact", "given_at", "amount",
                     "site", "follow_up", "recall_contact", "open_adverse_events")
@@ -39,19 +40,22 @@ def lookback_csv(rows) -> str:
 
 
 def lookback_table(lot: str, recalled: bool, rows) -> str:
-    head = (f"Lot {lot.strip()}: RECALLED. Call list: call every patient below and record each call."
-            if recalled else f"Lot {lot.strip()}: not recalled.")
-    lines = [head, f"{len(rows)} patient(s) received this lot."]
+    head = (say("records.aftercare_report.lot_lot_recalled_call_list", lot=lot.strip())
+            if recalled else say("records.aftercare_report.not_recalled", lot=lot.strip()))
+    lines = [head, say("records.aftercare_report.patients_received", count=len(rows))]
     for i, r in enumerate(rows, 1):
-        who = f"{r.patient_name}, born {r.date_of_birth}" + (f", id {r.patient_id}" if r.patient_id else "")
+        who = say("records.aftercare_report.who", name=r.patient_name, born=r.date_of_birth) + (
+            say("records.aftercare_report.who_id", patient_id=r.patient_id) if r.patient_id else "")
         lines.append(f"{i:3}. {who}")
-        lines.append(f"     given {r.given_at[:16].replace('T', ' ')}: {r.amount}, {r.site}")
-        lines.append(f"     contact: {r.contact or '(none recorded)'}")
-        lines.append(f"     follow-up: {r.follow_up}")
+        lines.append(say("records.aftercare_report.given", given_at=r.given_at[:16].replace("T", " "),
+                         amount=r.amount, site=r.site))
+        lines.append(say("records.aftercare_report.contact",
+                         contact=r.contact or say("records.aftercare_report.none_recorded")))
+        lines.append(say("records.aftercare_report.follow_up", follow_up=r.follow_up))
         if recalled:
-            lines.append(f"     recall call: {r.recall_contact}")
+            lines.append(say("records.aftercare_report.recall_call", recall_contact=r.recall_contact))
         if r.open_adverse_events:
-            lines.append(f"     OPEN ADVERSE EVENTS: {r.open_adverse_events}")
+            lines.append(say("records.aftercare_report.open_adverse_events", events=r.open_adverse_events))
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +65,7 @@ def _age(date_of_birth: str, on: str) -> str:
     except ValueError:
         return date_of_birth
     years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    return f"{years} years (born {date_of_birth})"
+    return say("records.aftercare_report.age", years=years, born=date_of_birth)
 
 
 def medwatch_fields(facts: dict) -> list[tuple[str, list[tuple[str, str]]]]:

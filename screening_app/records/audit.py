@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import insert, select, update
 
+from ..wording import say
 from . import StoreError, integrity
 from . import schema as t
 from .accounts import Staff
@@ -62,15 +63,14 @@ class AuditTrail:
             return
         seq, digest = self.head()
         if seq == 0:
-            raise StoreError("damaged", f"The records store {self.db.location} is empty, but this workstation saw "
-                                        f"{anchor[0]} audit entries in it (last {integrity.fingerprint(*anchor)}). "
-                                        "It was emptied or replaced: restore the latest backup (README, "
-                                        "\"Restoring a backup\"). Nothing was created.")
+            raise StoreError("damaged", say("records.audit.records_store_location_empty_but",
+                                            location=self.db.location, value=anchor[0],
+                                            integrity=integrity.fingerprint(*anchor)))
         with self.db.read() as c:
             at = c.execute(select(t.audit.c.hash).where(t.audit.c.seq == anchor[0])).scalar()
         if at != anchor[1]:
-            self.anchor_problem = (f"the audit trail no longer holds entry {integrity.fingerprint(*anchor)} that this "
-                                   "workstation saw: it was cut, rewritten or rolled back")
+            self.anchor_problem = (say("records.audit.audit_trail_no_longer_holds",
+                                       integrity=integrity.fingerprint(*anchor)))
 
     def saw_head(self, seq: int, digest: str) -> None:
         if self.anchor_problem is None:  # a broken history is not anchored over; it stays for the admin
@@ -87,7 +87,7 @@ class AuditTrail:
         if screening_id:
             query = query.where(t.audit.c.screening_id == screening_id)
         with self.db.read() as c:
-            acting(c, actor, "view_audit", "view the audit trail")
+            acting(c, actor, "view_audit", say("records.audit.view_audit_trail"))
             return [dict(r) for r in c.execute(query).mappings()]
 
     def verify_audit(self, *, fingerprints: tuple[str, ...] = ()) -> tuple[bool, str]:
@@ -109,10 +109,10 @@ class AuditTrail:
         head this workstation had seen, and why), and the anchor moves to the restored head.
         Returns the new head's fingerprint."""
         if not reason.strip():
-            raise StoreError("refused", "reason: say why the records were restored")
+            raise StoreError("refused", say("records.audit.reason_say_why_records_were"))
         anchor = integrity.anchor_for(self.anchor_key)
         with self.db.write() as c:
-            actor = acting(c, actor, "manage_staff", "accept a restored backup")
+            actor = acting(c, actor, "manage_staff", say("records.audit.accept_restored_backup"))
             append(c, actor.username, "restore_accepted", None, {
                 "previous_anchor": integrity.fingerprint(*anchor) if anchor else None, "reason": reason.strip()[:500]})
         self.anchor_problem = None

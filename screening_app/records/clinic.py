@@ -5,6 +5,7 @@ import json
 
 from sqlalchemy import insert, select, update
 
+from ..wording import say
 from . import StoreError
 from . import schema as t
 from .accounts import Staff
@@ -33,7 +34,7 @@ class Clinic:
             raise StoreError("refused", "; ".join(problems))
         value = canonical(checked.to_json())
         with self.db.write() as c:
-            actor = acting(c, actor, "manage_settings", "change clinic settings")
+            actor = acting(c, actor, "manage_settings", say("records.clinic.change_clinic_settings"))
             if c.execute(update(t.settings).where(t.settings.c.key == "clinic").values(value=value)).rowcount == 0:
                 c.execute(insert(t.settings).values(key="clinic", value=value))
             append(c, actor.username, "settings_changed", None, settings.to_json())

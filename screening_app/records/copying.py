@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
 
+from ..wording import say
 from . import StoreError
 from . import schema as t
 
@@ -24,10 +25,10 @@ def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int
     with target.db.read() as c:
         if c.execute(select(func.count()).select_from(t.staff)).scalar() or \
                 c.execute(select(t.audit_head.c.seq)).scalar():
-            raise StoreError("refused", f"--to: {target.location} is not empty; copy only into a new store")
+            raise StoreError("refused", say("records.copying.location_not_empty_copy_only", location=target.location))
     ok, message = source.verify_audit()
     if not ok:
-        raise StoreError("refused", f"--from: the audit trail does not verify ({message}); not copied")
+        raise StoreError("refused", say("records.copying.from_audit_trail_does_not", message=message))
     counts = {}
     with source.db.read() as src, target.db.write() as dst:
         for name in COPY_ORDER:
@@ -64,5 +65,5 @@ def copy_store(source: Store, target: Store, batch: int = 2000) -> dict[str, int
             raise StoreError("refused", f"copy check: {name} has {left} rows in --from but {right} in --to")
     ok, message = target.verify_audit()
     if not ok:
-        raise StoreError("refused", f"copy check: the copied audit trail does not verify ({message})")
+        raise StoreError("refused", say("records.copying.copy_check_copied_audit_trail", message=message))
     return counts

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .. import paths
+from ..wording import say
 from . import StoreError
 from . import schema as t
 
@@ -42,8 +43,7 @@ def translate(exc: DBAPIError, where) -> StoreError:
     """A database fault in staff words. Never the SQL or its parameters (patient data)."""
     text = str(exc.orig if exc.orig is not None else exc).lower()
     if isinstance(exc, IntegrityError):
-        return StoreError("conflict", "This was changed at another workstation at the same moment, or the "
-                                      "database refused it. Nothing was lost; reopen it to see the latest.")
+        return StoreError("conflict", say("records.database.was_changed_at_another_workstation"))
     if any(w in text for w in ("malformed", "not a database", "corrupt", "disk image")):
         return StoreError("damaged", DAMAGED.format(where=where, reason=text.splitlines()[0][:80]))
     if getattr(exc, "connection_invalidated", False) or any(
@@ -53,26 +53,21 @@ def translate(exc: DBAPIError, where) -> StoreError:
         # `where` is the URL with its password hidden; libpq's own messages never carry it.
         reason = text.splitlines()[0] if text else "no answer"
         if "password auth" in text or "does not exist" in text:
-            return StoreError("refused", f"The records server {where} refused the connection ({reason}). "
-                                         "Ask the admin to check the database URL, user and password.")
-        return StoreError("offline", f"The records server {where} cannot be reached ({reason}). Nothing typed is "
-                                     "lost; it reconnects by itself when the server is back.")
+            return StoreError("refused", say("records.database.records_server_where_refused_connection",
+                                             where=where, reason=reason))
+        return StoreError("offline", say("records.database.records_server_where_cannot_reached",
+                                         where=where, reason=reason))
     if "locked" in text or "busy" in text:
-        return StoreError("busy", "The records database is busy or locked by another program. "
-                                  "Nothing typed is lost; try again in a moment.")
+        return StoreError("busy", say("records.database.records_database_busy_locked_by"))
     if "full" in text:
-        return StoreError("full", f"The disk holding {where} is full. Nothing typed is lost; "
-                                  "free some space and try again.")
+        return StoreError("full", say("records.database.disk_holding_where_full_nothing", where=where))
     if "readonly" in text or "read-only" in text or "unable to open" in text or "i/o" in text:
-        return StoreError("unwritable", f"The data folder {where} cannot be written. Nothing typed is lost; "
-                                        "ask the admin to check the folder's permissions.")
+        return StoreError("unwritable", say("records.database.data_folder_where_cannot_written", where=where))
     if "permission denied" in text or "must be owner" in text:
-        return StoreError("refused", f"The records server {where} refused this: the workstation's login lacks "
-                                     "a right it needs. Ask the admin to run scripts/postgres-roles.sql "
-                                     "(docs/postgresql.md).")
+        return StoreError("refused", say("records.database.records_server_where_refused_workstation", where=where))
     reason = type(exc.orig).__name__ if exc.orig is not None else "unknown fault"
-    return StoreError("unwritable", f"The records database at {where} cannot be used ({reason}). "
-                                    "Nothing typed is lost; ask the admin.")
+    return StoreError("unwritable", say("records.database.records_database_at_where_cannot",
+                                        where=where, reason=reason))
 
 
 class Database:
@@ -109,24 +104,23 @@ class Database:
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise StoreError("unwritable", f"The records file {db} cannot be read ({exc.strerror}).") from None
+            raise StoreError("unwritable", say("records.database.records_file_db_cannot_read",
+                                               db=db, strerror=exc.strerror)) from None
         if size == 0:
-            raise StoreError("damaged", f"The records file {db} is empty (0 bytes): it was damaged or cut short. "
-                                        "Nothing was created over it. Restore the latest backup (README, "
-                                        "\"Restoring a backup\"); if this is truly a new install, delete the empty "
-                                        "file and start again.")
+            raise StoreError("damaged", say("records.database.records_file_db_empty_0", db=db))
 
     @classmethod
     def _open_sqlite(cls, folder: Path, db: Path, busy_timeout_s: float, read_only: bool = False) -> Database:
         if read_only:  # a reader (`screen`) never creates a folder or a store
             if not db.is_file():
-                raise StoreError("missing", f"There is no records file at {db}.")
+                raise StoreError("missing", say("records.database.there_no_records_file_at", db=db))
         else:
             try:
                 paths.ensure_private_dir(folder)
             except OSError as exc:
                 raise StoreError("unwritable",
-                                 f"The data folder {folder} cannot be created ({exc.strerror}).") from None
+                                 say("records.database.data_folder_folder_cannot_created",
+                                     folder=folder, strerror=exc.strerror)) from None
         cls._refuse_empty_file(db)
         # hide_parameters: a failed statement's message never carries a patient's data.
         engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": busy_timeout_s}, hide_parameters=True)
@@ -176,10 +170,10 @@ class Database:
         try:
             parsed = make_url(url)
         except Exception:
-            raise StoreError("refused", "database URL: not a valid URL") from None
+            raise StoreError("refused", say("records.database.database_url_not_valid_url")) from None
         if parsed.get_backend_name() != "postgresql":
-            raise StoreError("refused", f"database URL: {parsed.get_backend_name()} is not supported; "
-                                        "use postgresql://… or an SQLite file")
+            raise StoreError("refused", say("records.database.database_url_parsed_not_supported",
+                                            parsed=parsed.get_backend_name()))
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         shown = parsed.render_as_string(hide_password=True)
@@ -206,9 +200,8 @@ class Database:
         with engine.connect() as connection:
             found = t.current_revision(connection)
         if found != t.SCHEMA_HEAD:
-            raise StoreError("outdated", f"The records are at schema {found or 'none'}, this program reads "
-                                         f"{t.SCHEMA_HEAD}: open the app (or `store migrate`) to bring them up "
-                                         "to date first.")
+            raise StoreError("outdated", say("records.database.records_are_at_schema_value",
+                                             value=found or 'none', SCHEMA_HEAD=t.SCHEMA_HEAD))
 
     @property
     def dialect(self) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 
 from ..screening import InputRefused, default_content, parse_screening
 from ..screening.signature import SignedBy, meaning_for
+from ..wording import say
 from . import StoreError, integrity, patients, signing, statuses, treatments
 from . import schema as t
 from .accounts import Staff
@@ -88,8 +89,7 @@ class Finishing:
                             .where(t.screenings.c.id == sid)).first()
             if row is None or row.row_version != version or not statuses.may(
                     "finish", row.status, is_creator=False, is_holder=row.claimed_by == signer.id):
-                raise StoreError("conflict", "Only the clinician who opened this screening for review can "
-                                             "finish it, and only from its latest version.")
+                raise StoreError("conflict", say("records.finishing.only_clinician_who_opened_screening"))
             if isinstance(screening_file.get("review"), dict):
                 # The reviewer is whoever signs in and signs, by the name on their account.
                 screening_file["review"]["clinician"] = signer.display_name
@@ -98,7 +98,8 @@ class Finishing:
             try:
                 screening = parse_screening(screening_file)
             except InputRefused as exc:
-                raise StoreError("refused", "The screening is not complete: " + "; ".join(exc.problems)) from None
+                raise StoreError("refused", say("records.finishing.screening_not_complete")
+                                 + "; ".join(exc.problems)) from None
             history = patients.history(c, name=screening.patient.name,
                                        date_of_birth=screening.patient.date_of_birth.isoformat(),
                                        patient_id=screening.patient.patient_id or "", exclude=sid)
@@ -122,19 +123,16 @@ class Finishing:
             signer, key, _, history_now, settings_now, _, recalled_now, made_for_now = inputs(c)
             if history_now != history or settings_now != settings or recalled_now != recalled \
                     or made_for_now != made_for:
-                raise StoreError("conflict", "The patient's records, the clinic's settings or its recalled lots "
-                                             "changed while the sheet was made. Finish again.")
+                raise StoreError("conflict", say("records.finishing.patient_s_records_clinic_s"))
             result, kind = made.result, made.kind.value
             product = result.product
             # The core's rule never makes a consent without a verified lot; a screening that may be
             # treated but whose lot is missing or failed is not finished either: check a good lot first.
             if kind in ("lot_not_checked", "lot_not_verified") or (
                     kind == "consent" and (product is None or not product.verified)):
-                raise StoreError("refused", "A consent needs a product lot that passed every check on the "
-                                            "treatment date; this one has not.")
+                raise StoreError("refused", say("records.finishing.consent_needs_product_lot_passed"))
             if pdf is not None and pdf != made.pdf:
-                raise StoreError("refused", "The sheet given is not the sheet for this screening as recorded; "
-                                            "make the sheet again and finish from it.")
+                raise StoreError("refused", say("records.finishing.sheet_given_not_sheet_for"))
             sha = hashlib.sha256(made.pdf).hexdigest()
             stamp = now()
             c.execute(insert(t.finished).values(
@@ -195,8 +193,7 @@ class Finishing:
                             .where(t.screenings.c.id == sid)).first()
             if row is None or not statuses.may("finish", row.status, is_creator=False,
                                                is_holder=row.claimed_by == signer.id):
-                raise StoreError("conflict", "Only the clinician who opened this screening for review can make its "
-                                             "sheet for signing.")
+                raise StoreError("conflict", say("records.finishing.only_clinician_who_opened_screening_2"))
             found = self._stamp(c, signer, sid, digest)
             if found is not None:
                 return found
@@ -225,7 +222,7 @@ class Finishing:
                             .join(t.screenings, t.screenings.c.id == t.finished.c.screening_id)
                             .where(t.finished.c.screening_id == sid)).mappings().first()
         if row is None:
-            raise StoreError("refused", f"No finished screening {sid}.")
+            raise StoreError("refused", say("records.finishing.no_finished_screening_sid", sid=sid))
         return FinishedRecord(row["screening_id"], row["finished_at"], row["signer_name"] or row["display_name"],
                               json.loads(row["screening_json"]), json.loads(row["result_json"]), row["sheet_kind"],
                               row["questionnaire_version"], row["rules_version"], row["sheet_version"],

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import func, insert, select
 
 from ..screening.problems import Problem
+from ..wording import say
 from . import StoreError
 from . import schema as t
 from .acting import acting
@@ -81,7 +82,7 @@ class FollowUps:
         patient was reached for it; attempts that did not reach the patient are counted."""
         today = today or dt.date.today()
         with self.db.read() as c:
-            acting(c, actor, "follow_up", "see the follow-up list")
+            acting(c, actor, "follow_up", say("records.follow_up.see_follow_up_list"))
             horizon = (today + dt.timedelta(days=upcoming_days)).isoformat()
             items = follow_ups_of(c, today, horizon=horizon)
         return [i for i in items if i.state != "done"]
@@ -89,7 +90,7 @@ class FollowUps:
     def follow_ups(self, actor, sid: str, *, today: dt.date | None = None) -> list[FollowUp]:
         """The whole schedule of one treatment, done ones included, in order."""
         with self.db.read() as c:
-            acting(c, actor, "follow_up", "see the follow-up list")
+            acting(c, actor, "follow_up", say("records.follow_up.see_follow_up_list"))
             return sorted(follow_ups_of(c, today or dt.date.today(), sid=sid), key=lambda i: i.seq)
 
     def record_contact(self, actor, sid: str, *, reached: bool, problem: bool | None = None, note: str = "",
@@ -99,34 +100,36 @@ class FollowUps:
         When the patient was reached, whether they reported a problem must be said."""
         problems: list[Problem] = []
         if not isinstance(reached, bool):
-            problems.append(Problem("reached", "must be yes or no"))
+            problems.append(Problem("reached", say("records.follow_up.must_yes_no")))
         if reached is True and problem is None:
-            problems.append(Problem("problem", "say whether the patient reported any problem"))
+            problems.append(Problem("problem", say("records.follow_up.say_whether_patient_reported_any")))
         if problem is not None and not isinstance(problem, bool):
-            problems.append(Problem("problem", "must be yes or no"))
+            problems.append(Problem("problem", say("records.follow_up.must_yes_no")))
         note = checked_text(note or "", "note", problems, required=bool(problem), limit=MAX_TEXT) or ""
         when = moment(contacted_at) if contacted_at else utc_now()
         if when is None:
-            problems.append(Problem("contacted at", f"{contacted_at!r} is not a date and time"))
+            problems.append(Problem("contacted at", say("records.follow_up.contacted_at_r_not_date",
+                                                        contacted_at=contacted_at)))
         elif when > utc_now() + FUTURE_SLACK:
-            problems.append(Problem("contacted at", "is in the future"))
+            problems.append(Problem("contacted at", say("records.follow_up.future")))
         refuse(problems)
         with self.db.write() as c:
-            actor = acting(c, actor, "follow_up", "record a follow-up contact")
+            actor = acting(c, actor, "follow_up", say("records.follow_up.record_follow_up_contact"))
             if c.execute(select(t.finished.c.screening_id).where(t.finished.c.screening_id == sid)).first() is None:
-                raise StoreError("refused", f"No finished screening {sid}.")
+                raise StoreError("refused", say("records.follow_up.no_finished_screening_sid", sid=sid))
             if follow_up_id is not None:
                 owner = c.execute(select(t.administrations.c.screening_id).join(
                     t.follow_ups, t.follow_ups.c.administration_id == t.administrations.c.id)
                     .where(t.follow_ups.c.id == follow_up_id)).scalar()
                 if owner != sid:
-                    raise StoreError("refused", "follow-up: not a follow-up of this treatment")
+                    raise StoreError("refused", say("records.follow_up.follow_up_not_follow_up"))
             if recall_lot is not None:
                 given = c.execute(current_admins().where(
                     t.administrations.c.screening_id == sid,
                     func.upper(t.administrations.c.lot) == lot_key(recall_lot))).first()
                 if given is None:
-                    raise StoreError("refused", f"recall lot: this patient was not given lot {recall_lot}")
+                    raise StoreError("refused", say("records.follow_up.recall_lot_patient_was_not",
+                                                    recall_lot=recall_lot))
             cid = str(uuid.uuid4())
             stamp = when.isoformat(timespec="minutes") if when else ""  # (refused above when None)
             c.execute(insert(t.contacts).values(id=cid, screening_id=sid, follow_up_id=follow_up_id,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from .. import paths
+from ..wording import say
 from . import schema as t
 from . import signing
 from .accounts import PERMISSIONS
@@ -104,8 +105,8 @@ class Report:
         if self.problems:
             more = f" (and {len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
             return self.problems[0] + more
-        return (f"{self.entries} entries, chain intact; {self.finished} finished record(s) match the trail, "
-                f"{self.signed} signed; head {fingerprint(*self.head)}")
+        return (say("records.integrity.entries_entries_chain_intact_finished",
+                    entries=self.entries, finished=self.finished, signed=self.signed, value=fingerprint(*self.head)))
 
 
 def _chain(c, report: Report, chain_hash) -> list[dict]:
@@ -115,19 +116,20 @@ def _chain(c, report: Report, chain_hash) -> list[dict]:
         report.entries += 1
         entry = {k: row[k] for k in ("seq", "at", "actor", "action", "screening_id", "detail")}
         if row["seq"] != report.entries:
-            report.problems.append(f"entry {report.entries} is missing (found {row['seq']} in its place)")
+            report.problems.append(say("records.integrity.entry_entries_missing_found_seq",
+                                       entries=report.entries, seq=row['seq']))
             return rows
         if row["prev_hash"] != prev or chain_hash(prev, entry) != row["hash"]:
-            report.problems.append(f"entry {row['seq']} ({row['action']} by {row['actor']} at {row['at']}) "
-                                   "was altered")
+            report.problems.append(say("records.integrity.entry_altered", seq=row["seq"], action=row["action"],
+                                       actor=row["actor"], at=row["at"]))
             return rows
         prev = row["hash"]
         rows.append(dict(row))
     head = c.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).all()
     if len(head) != 1 or (head[0].seq, head[0].hash) != (report.entries, prev):
         recorded = head[0].seq if len(head) == 1 else "no head"
-        report.problems.append(f"the chain ends at entry {report.entries}, but {recorded} were recorded: "
-                               "entries were removed or the head was moved")
+        report.problems.append(say("records.integrity.chain_ends_at_entry_entries",
+                                   entries=report.entries, recorded=recorded))
     report.head = (report.entries, prev)
     return rows
 
@@ -139,11 +141,10 @@ def check_anchor(entries: list[dict], anchor: tuple[int, str] | None) -> str | N
     if seq == 0:
         return None
     if len(entries) < seq:
-        return (f"this workstation last saw {seq} audit entries (head {fingerprint(seq, digest)}), but the trail "
-                f"now has {len(entries)}: it was cut, emptied or rolled back")
+        return (say("records.integrity.workstation_last_saw_seq_audit",
+                    seq=seq, head=fingerprint(seq, digest), count=len(entries)))
     if entries[seq - 1]["hash"] != digest:
-        return (f"entry {seq} is not the one this workstation saw (head {fingerprint(seq, digest)}): "
-                "the trail was rewritten or rolled back")
+        return (say("records.integrity.entry_seq_not_one_workstation", seq=seq, head=fingerprint(seq, digest)))
     return None
 
 
@@ -152,9 +153,9 @@ def check_fingerprint(entries: list[dict], mark: str) -> str | None:
         seq_text, prefix = mark.strip().split("-", 1)
         seq = int(seq_text)
     except ValueError:
-        return f"--fingerprint: {mark!r} is not a fingerprint such as 57-3F9A2C1B"
+        return say("records.integrity.fingerprint_mark_r_not_fingerprint", mark=mark)
     if not 1 <= seq <= len(entries) or not entries[seq - 1]["hash"].upper().startswith(prefix.upper()):
-        return f"the fingerprint {mark} (from a sheet or a note) is not in this trail: history was rewritten"
+        return say("records.integrity.fingerprint_mark_from_sheet_note", mark=mark)
     return None
 
 
@@ -190,7 +191,7 @@ def _replay(entries: list[dict], report: Report) -> _State:
         try:
             d = json.loads(e["detail"])
         except ValueError:
-            report.problems.append(f"entry {e['seq']} has an unreadable detail")
+            report.problems.append(say("records.integrity.entry_seq_has_unreadable_detail", seq=e['seq']))
             continue
         action, who = e["action"], d.get("username") if isinstance(d, dict) else None
         if action in STAFF_ACTIONS and e["seq"] > signed_from:
@@ -198,10 +199,10 @@ def _replay(entries: list[dict], report: Report) -> _State:
             if problem:
                 report.problems.append(problem)
         if action == "staff_baseline" and s.upgraded_at is not None:
-            report.problems.append(f"entry {e['seq']}: an account baseline after the upgrade (forged)")
+            report.problems.append(say("records.integrity.entry_seq_account_baseline_after", seq=e['seq']))
         if action in ("staff_created", "staff_baseline"):
             if who in s.accounts and action == "staff_created":
-                report.problems.append(f"entry {e['seq']} creates the account {who!r} a second time")
+                report.problems.append(say("records.integrity.entry_seq_creates_account_who", seq=e['seq'], who=who))
             s.accounts[who] = {"role": d.get("role"), "active": d.get("active", True),
                                "password": d.get("password"), "baseline": action == "staff_baseline",
                                "created_by": e["actor"]}
@@ -213,7 +214,7 @@ def _replay(entries: list[dict], report: Report) -> _State:
             s.accounts[who]["password"] = d.get("password")
         elif action == "store_upgraded":
             if s.upgraded_at is not None or s.keys:
-                report.problems.append(f"entry {e['seq']}: a second or late 'store_upgraded' (forged)")
+                report.problems.append(say("records.integrity.entry_seq_second_late_store", seq=e['seq']))
             else:
                 s.upgraded_at = e["seq"]
         elif action == "signing_key_registered":
@@ -222,7 +223,8 @@ def _replay(entries: list[dict], report: Report) -> _State:
                                                   "trusted": False}
             key["trusted"], why = _trusted(s, key, e["actor"])
             if not key["trusted"]:
-                report.problems.append(f"entry {e['seq']}: the signing key registered for {who!r} {why}")
+                report.problems.append(say("records.integrity.entry_seq_signing_key_registered",
+                                           seq=e['seq'], who=who, why=why))
         elif action == "finished" and e["screening_id"]:
             account = s.accounts.get(e["actor"], {})
             s.finished[e["screening_id"]] = (e, d, account.get("role"), account.get("active"))
@@ -238,31 +240,31 @@ def _unsigned_change(s: _State, e: dict, d: dict, legacy: bool) -> str | None:
     key = s.keys.get(d.get("by_key"))
     if key is None or not key["trusted"] or key["username"] != e["actor"] or not d.get("sig") or \
             not signing.verify(key["public_key"], signing.entry_message(e["action"], e["actor"], d), d["sig"]):
-        return f"{where} is not signed by its actor's key: it was made behind the app"
+        return say("records.integrity.where_not_signed_by_its", where=where)
     actor = s.accounts.get(e["actor"], {})
     own_password = e["action"] == "password_set" and d.get("username") == e["actor"]
     if not actor.get("active") or (actor.get("role") != "admin" and not own_password):
-        return f"{where}: {e['actor']!r} could not change accounts then"
+        return say("records.integrity.where_actor_r_could_not", where=where, actor=e['actor'])
     return None
 
 
 def _trusted(s: _State, key: dict, actor: str) -> tuple[bool, str]:
     owner = key["username"]
     if owner not in s.accounts:
-        return False, "belongs to no account in the trail"
+        return False, say("records.integrity.key_no_account")
     earlier = [k for fp, k in s.keys.items() if k is not key]
     if key["endorsed_by"] is None:
         first_in_store = not earlier
         first_of_legacy = s.accounts[owner]["baseline"] and not any(k["username"] == owner for k in earlier)
         if first_in_store or first_of_legacy:
             return True, ""
-        return False, "endorses itself, though it is not the store's first key"
+        return False, say("records.integrity.key_self_endorsed")
     endorser = s.keys.get(key["endorsed_by"])
     if endorser is None or endorser is key or not endorser["trusted"]:
-        return False, "is endorsed by a key that is not trusted"
+        return False, say("records.integrity.key_untrusted_endorser")
     endorser_role = s.accounts.get(endorser["username"], {}).get("role")
     if endorser["username"] != owner and endorser_role != "admin":
-        return False, f"is endorsed by {endorser['username']!r}, who is neither its owner nor an admin"
+        return False, say("records.integrity.key_endorser_not_allowed", endorser=endorser["username"])
     return True, ""
 
 
@@ -273,18 +275,18 @@ def _check_staff(c, s: _State, report: Report) -> None:
         seen.add(u)
         want = s.accounts.get(u)
         if want is None:
-            report.problems.append(f"the account {u!r} is in the staff table but was never created in the trail")
+            report.problems.append(say("records.integrity.account_u_r_staff_table", u=u))
             continue
         if row["role"] != want["role"]:
-            report.problems.append(f"the account {u!r} has the role {row['role']!r}, but the trail gives "
-                                   f"{want['role']!r}")
+            report.problems.append(say("records.integrity.account_u_r_has_role",
+                                       u=u, role=row['role'], role2=want['role']))
         if bool(row["active"]) != bool(want["active"]):
-            report.problems.append(f"the account {u!r} is {'on' if row['active'] else 'off'}, "
-                                   "but the trail says otherwise")
+            report.problems.append(say("records.integrity.account_u_r_value_but",
+                                       u=u, value='on' if row['active'] else 'off'))
         if want["password"] is not None and password_fingerprint(row["password_hash"]) != want["password"]:
-            report.problems.append(f"the password of {u!r} was replaced outside the app")
+            report.problems.append(say("records.integrity.password_u_r_was_replaced", u=u))
     for u in set(s.accounts) - seen:
-        report.problems.append(f"the account {u!r} is in the trail but missing from the staff table")
+        report.problems.append(say("records.integrity.account_u_r_trail_but", u=u))
 
 
 def _check_keys(c, s: _State, report: Report) -> None:
@@ -295,17 +297,19 @@ def _check_keys(c, s: _State, report: Report) -> None:
         want = s.keys.get(fp)
         if want is None or want["username"] != row["username"] or want["public_key"] != row["public_key"] \
                 or want["endorsed_by"] != row["endorsed_by"] or signing.fingerprint(row["public_key"]) != fp:
-            report.problems.append(f"the signing key {fp[:12]} of {row['username']!r} does not match its registration")
+            report.problems.append(say("records.integrity.signing_key_value_username_r",
+                                       value=fp[:12], username=row['username']))
             s.keys.get(fp, {})["trusted"] = False
             continue
         endorser = s.keys.get(row["endorsed_by"]) if row["endorsed_by"] else want
         if endorser is None or not signing.verify(endorser["public_key"],
                                                   signing.endorsement_message(row["username"], fp),
                                                   row["endorsement"]):
-            report.problems.append(f"the signing key {fp[:12]} of {row['username']!r} has a false endorsement")
+            report.problems.append(say("records.integrity.signing_key_value_username_r_2",
+                                       value=fp[:12], username=row['username']))
             want["trusted"] = False
     for fp in set(s.keys) - seen:
-        report.problems.append(f"the signing key {fp[:12]} registered in the trail is missing")
+        report.problems.append(say("records.integrity.signing_key_value_registered_trail", value=fp[:12]))
         s.keys[fp]["trusted"] = False
 
 
@@ -319,46 +323,48 @@ def _check_finished(c, s: _State, report: Report) -> None:
         sid = row["screening_id"]
         seen.add(sid)
         report.finished += 1
-        where = f"the finished screening {sid}"
+        where = say("records.integrity.finished_screening_sid", sid=sid)
         if hashlib.sha256(bytes(row["pdf"])).hexdigest() != row["pdf_sha256"]:
-            report.problems.append(f"{where}: its PDF does not match its digest (the sheet was swapped)")
+            report.problems.append(say("records.integrity.where_its_pdf_does_not", where=where))
         try:
             result_outcome = json.loads(row["result_json"]).get("outcome")
         except (ValueError, AttributeError):
             result_outcome = None
         if row["status"] != Status.FINISHED or row["outcome"] != result_outcome:
-            report.problems.append(f"{where}: its status or outcome differs from its stored result")
+            report.problems.append(say("records.integrity.where_its_status_outcome_differs", where=where))
         found = s.finished.get(sid)
         if found is None:
-            report.problems.append(f"{where} has no 'finished' entry in the trail (a record added behind the app)")
+            report.problems.append(say("records.integrity.where_has_no_finished_entry", where=where))
             continue
         entry, detail, role_then, active_then = found
         for name, value in (("sheet_kind", row["sheet_kind"]), ("outcome", row["outcome"]),
                             ("pdf_sha256", row["pdf_sha256"])):
             if detail.get(name) != value:
-                report.problems.append(f"{where}: its {name.replace('_', ' ')} is {value!r}, but entry "
-                                       f"{entry['seq']} recorded {detail.get(name)!r}")
+                report.problems.append(say("records.integrity.where_differs", where=where, name=name.replace("_", " "),
+                                           value=value, seq=entry["seq"], recorded=detail.get(name)))
         if entry["actor"] != row["username"]:
-            report.problems.append(f"{where}: finished by {row['username']!r} in the table but by "
-                                   f"{entry['actor']!r} in the trail")
+            report.problems.append(say("records.integrity.where_finished_by_username_r",
+                                       where=where, username=row['username'], actor=entry['actor']))
         sig = sigs.pop(sid, None)
         if sig is None:
             if s.upgraded_at is None or entry["seq"] > s.upgraded_at:
-                report.problems.append(f"{where} carries no signature")
+                report.problems.append(say("records.integrity.where_carries_no_signature", where=where))
             continue
         key = s.keys.get(sig["key_fingerprint"])
         if key is None or not key["trusted"] or key["seq"] > entry["seq"]:
-            report.problems.append(f"{where} is signed with a key that is not a trusted, registered key")
+            report.problems.append(say("records.integrity.where_signed_with_key_not", where=where))
         elif key["username"] != row["username"] or sig["signer"] != row["username"]:
-            report.problems.append(f"{where} is signed with the key of {key['username']!r}, not of its signer")
+            report.problems.append(say("records.integrity.where_signed_with_key_username",
+                                       where=where, username=key['username']))
         elif not signing.verify(key["public_key"], signing.message_for_row(row, sig, row["outcome"]),
                                 sig["signature"]):
-            report.problems.append(f"{where}: its signature does not match its content (the record was changed)")
+            report.problems.append(say("records.integrity.where_its_signature_does_not", where=where))
         elif "sign" not in PERMISSIONS.get(role_then, ()) or not active_then:
-            report.problems.append(f"{where} was signed by {row['username']!r}, who could not sign then")
+            report.problems.append(say("records.integrity.where_was_signed_by_username",
+                                       where=where, username=row['username']))
         else:
             report.signed += 1
     for sid in set(s.finished) - seen:
-        report.problems.append(f"the finished screening {sid} recorded in the trail is missing")
+        report.problems.append(say("records.integrity.finished_screening_sid_recorded_trail", sid=sid))
     for sid in sigs:
-        report.problems.append(f"a signature for {sid} belongs to no finished screening")
+        report.problems.append(say("records.integrity.signature_for_sid_belongs_no", sid=sid))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, or_, select, update
 
+from ..wording import say
 from . import StoreError, statuses
 from . import schema as t
 from .accounts import Staff
@@ -110,12 +111,12 @@ class Lifecycle:
         sid = str(uuid.uuid4())
         stamp = now()
         with self.db.write() as c:
-            actor = acting(c, actor, "screen", "start a screening")
+            actor = acting(c, actor, "screen", say("records.lifecycle.start_screening"))
             if amends is not None:
-                actor.require("sign", "amend a finished screening")
+                actor.require("sign", say("records.lifecycle.amend_finished_screening"))
                 original = c.execute(select(t.screenings.c.status).where(t.screenings.c.id == amends)).scalar()
                 if original not in statuses.AMENDABLE:
-                    raise StoreError("refused", "Only a finished screening can be amended.")
+                    raise StoreError("refused", say("records.lifecycle.only_finished_screening_can_amended"))
             c.execute(insert(t.screenings).values(
                 id=sid, status=statuses.START, step=0, draft_json=canonical(draft), created_by=actor.id,
                 created_at=stamp, updated_by=actor.id, updated_at=stamp, row_version=1, amends=amends,
@@ -130,7 +131,7 @@ class Lifecycle:
         `outcome` is not used: the store works the draft's outcome out itself (draft_outcome)."""
         s = t.screenings
         with self.db.write() as c:
-            actor = acting(c, actor, "screen", "edit a screening")
+            actor = acting(c, actor, "screen", say("records.lifecycle.edit_screening"))
             result = c.execute(update(s).where(
                 s.c.id == sid, s.c.row_version == version, allowed("save", actor.id)).values(
                 draft_json=canonical(draft), step=step, updated_by=actor.id, updated_at=now(),
@@ -148,24 +149,23 @@ class Lifecycle:
         row = c.execute(select(t.screenings.c.status, t.screenings.c.created_by, t.screenings.c.claimed_by)
                         .where(t.screenings.c.id == sid)).first()
         if row is None:
-            return "This screening does not exist."
+            return say("records.lifecycle.screening_does_not_exist")
         if row.status == Status.FINISHED:
-            return "This screening is finished and can no longer change. A clinician can amend it."
+            return say("records.lifecycle.screening_finished_can_no_longer")
         if row.status == Status.DISCARDED:
-            return "This screening was withdrawn or discarded."
+            return say("records.lifecycle.screening_was_withdrawn_discarded")
         if row.status == Status.HANDED_OVER:
-            return "This screening was handed over and waits for a clinician."
+            return say("records.lifecycle.screening_was_handed_over_waits")
         if row.status == Status.IN_REVIEW and row.claimed_by != actor.id:
             holder = c.execute(select(t.staff.c.display_name).where(t.staff.c.id == row.claimed_by)).scalar()
-            return f"{holder} is reviewing this screening."
+            return say("records.lifecycle.holder_reviewing_screening", holder=holder)
         if row.status == Status.DRAFT and row.created_by != actor.id:
-            return "Someone else started this screening; only they can go on with it."
-        return ("This screening was changed in another window or at another workstation. Your copy is kept "
-                "on screen; reopen the screening to see theirs.")
+            return say("records.lifecycle.someone_else_started_screening_only")
+        return (say("records.lifecycle.screening_was_changed_another_window"))
 
     def hand_over(self, actor: Staff, sid: str, version: int) -> int:
         with self.db.write() as c:
-            actor = acting(c, actor, "screen", "hand over a screening")
+            actor = acting(c, actor, "screen", say("records.lifecycle.hand_over_screening"))
             result = c.execute(update(t.screenings).where(
                 t.screenings.c.id == sid, t.screenings.c.row_version == version, allowed("hand_over", actor.id))
                 .values(status=statuses.target("hand_over"), updated_by=actor.id, updated_at=now(),
@@ -187,8 +187,9 @@ class Lifecycle:
             if result.rowcount != 1:
                 holder = c.execute(select(t.staff.c.display_name).join(
                     s, s.c.claimed_by == t.staff.c.id).where(s.c.id == sid, s.c.status == Status.IN_REVIEW)).scalar()
-                raise StoreError("conflict", f"{holder} is reviewing this screening." if holder
-                                 else "This screening is no longer waiting for review.")
+                raise StoreError("conflict", say("records.lifecycle.holder_reviewing_screening",
+                                                 holder=holder) if holder
+                                 else say("records.lifecycle.screening_no_longer_waiting_for"))
             append(c, actor.username, "opened", sid, {"for": "review"})
         return self.draft(sid)
 
@@ -208,16 +209,15 @@ class Lifecycle:
                 unclaim(c, sid)
                 append(c, actor.username, "released", sid, {})
                 return
-            actor.require("release", "free another person's screening")
+            actor.require("release", say("records.lifecycle.free_another_person_s_screening"))
             if not reason.strip():
-                raise StoreError("refused", "reason: say why the screening is freed (for example: "
-                                            "the clinician went home)")
+                raise StoreError("refused", say("records.lifecycle.reason_say_why_screening_freed"))
             limit = read_settings(c).claim_release_minutes
             # From the holder's last save, not from the claim: someone still typing is not "gone".
             held_since = max(dt.datetime.fromisoformat(row.claimed_at), dt.datetime.fromisoformat(row.updated_at))
             if dt.datetime.now(dt.UTC) - held_since < dt.timedelta(minutes=limit):
-                raise StoreError("refused", f"{row.username} worked on this screening less than {limit} minutes ago. "
-                                            "Ask them, or wait.")
+                raise StoreError("refused", say("records.lifecycle.username_worked_screening_less_than",
+                                                username=row.username, limit=limit))
             unclaim(c, sid)
             append(c, actor.username, "claim_released", sid, {"holder": row.username, "reason": reason.strip()})
 
@@ -225,9 +225,9 @@ class Lifecycle:
         """Takes an unfinished screening out of every queue (patient left, duplicate, wrong
         patient). It is kept, marked withdrawn, with who, when and why."""
         with self.db.write() as c:
-            actor = acting(c, actor, "withdraw", "withdraw a screening")
+            actor = acting(c, actor, "withdraw", say("records.lifecycle.withdraw_screening"))
             if not reason.strip():
-                raise StoreError("refused", "reason: say why the screening is withdrawn")
+                raise StoreError("refused", say("records.lifecycle.reason_say_why_screening_withdrawn"))
             result = c.execute(update(t.screenings).where(t.screenings.c.id == sid, allowed("withdraw", actor.id))
                 .values(status=statuses.target("withdraw"), closed_reason=reason.strip()[:2000], claimed_by=None,
                         claimed_at=None, updated_by=actor.id, updated_at=now(),
@@ -236,10 +236,12 @@ class Lifecycle:
                 raise StoreError("conflict", self._why_not_yours(c, sid, actor))
             append(c, actor.username, "withdrawn", sid, {"reason": reason.strip()[:2000]})
 
-    def discard(self, actor: Staff, sid: str, reason: str = "discarded by the person who started it") -> None:
+    def discard(self, actor: Staff, sid: str, reason: str | None = None) -> None:
         """The person who started a draft may drop it; it stays in the records, marked."""
+        if reason is None:
+            reason = say("records.lifecycle.discarded_by_person_who_started")
         with self.db.write() as c:
-            actor = acting(c, actor, "screen", "discard a screening")
+            actor = acting(c, actor, "screen", say("records.lifecycle.discard_screening"))
             result = c.execute(update(t.screenings).where(t.screenings.c.id == sid, allowed("discard", actor.id))
                 .values(status=statuses.target("discard"), closed_reason=reason, updated_by=actor.id, updated_at=now(),
                         row_version=t.screenings.c.row_version + 1))
@@ -274,5 +276,5 @@ class Lifecycle:
         with self.db.read() as c:
             status = c.execute(select(t.screenings.c.status).where(t.screenings.c.id == original)).scalar()
         if status not in statuses.AMENDABLE:
-            raise StoreError("refused", f"No finished screening {original}.")
+            raise StoreError("refused", say("records.lifecycle.no_finished_screening_original", original=original))
         return self.new_draft(actor, self.draft(original).draft, amends=original)

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from ..screening.problems import Problem
+from ..wording import say
 from . import schema as t
 from .acting import acting
 from .adverse_events import open_adverse_events
@@ -30,7 +31,7 @@ class Lookback:
         refuse(problems)
         today = today or dt.date.today()
         with self.db.write() as c:
-            actor = acting(c, actor, "lookback", "look back at who received a lot")
+            actor = acting(c, actor, "lookback", say("records.lookback.look_back_at_who_received"))
             is_recalled = recalled_match(lot, recalled(c))
             cur = current_admins().where(t.administrations.c.given.is_(True),
                                          func.upper(t.administrations.c.lot) == lot_key(lot)).subquery()
@@ -84,7 +85,8 @@ def _follow_up_state(items: list[FollowUp]) -> str:
 
 def _call_state(row) -> str:
     if row is None:
-        return "not called yet"
+        return say("records.lookback.not_called_yet")
     if not row["reached"]:
         return f"not reached ({row['contacted_at'][:16]})"
-    return f"reached {row['contacted_at'][:16]}" + ("; reported a problem" if row["problem"] else "; no problem")
+    return f"reached {row['contacted_at'][:16]}" + (say("records.lookback.reported_problem") if row["problem"]
+                                                    else "; no problem")

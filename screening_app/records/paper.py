@@ -6,6 +6,7 @@ import hashlib
 
 from sqlalchemy import insert, select
 
+from ..wording import say
 from . import StoreError
 from . import schema as t
 from .accounts import Staff
@@ -23,15 +24,16 @@ class Paper:
         """Records that the sheet was printed or saved, not printed (with why), or that the signed
         copy came back (optionally with its scan as PDF). Append-only; each is audited."""
         if event not in t.PAPER_EVENTS:
-            raise StoreError("refused", f"Unknown paper event {event!r}.")
+            raise StoreError("refused", say("records.paper.unknown_paper_event_event_r", event=event))
         if event == "not_printed" and not detail.strip():
-            raise StoreError("refused", "Say why the sheet was not printed or saved.")
+            raise StoreError("refused", say("records.paper.say_why_sheet_was_not"))
         if scan is not None and not (scan.startswith(b"%PDF-") and b"%%EOF" in scan[-1024:]):
-            raise StoreError("refused", "The scan must be a PDF file.")
+            raise StoreError("refused", say("records.paper.scan_must_pdf_file"))
         with self.db.write() as c:
-            actor = acting(c, actor, "screen" if event != "signed_copy_received" else None, "record the sheet")
+            actor = acting(c, actor, "screen" if event != "signed_copy_received" else None,
+                           say("records.paper.record_sheet"))
             if c.execute(select(t.screenings.c.id).where(t.screenings.c.id == sid)).first() is None:
-                raise StoreError("refused", "This screening does not exist.")
+                raise StoreError("refused", say("records.paper.screening_does_not_exist"))
             sha = hashlib.sha256(scan).hexdigest() if scan is not None else None
             c.execute(insert(t.paper).values(screening_id=sid, event=event, at=now(), by=actor.id,
                                              detail=detail.strip()[:2000], scan=scan, scan_sha256=sha,

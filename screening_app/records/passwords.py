@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from ..wording import say
+
 MIN_PASSWORD = 10
 MIN_SCORE = 3
 
@@ -27,31 +29,31 @@ def normalise_username(username: str) -> str:
 
 def username_problem(username: str) -> str | None:
     if not 2 <= len(username) <= 64:
-        return "2 to 64 characters"
+        return say("records.username.length")
     if not all(ch.isalnum() or ch in "._-" for ch in username):
-        return "letters, digits, '.', '_' or '-' only"
+        return say("records.username.characters")
     if not username.isascii():
         from confusable_homoglyphs import confusables
         if confusables.is_mixed_script(username, allowed_aliases=["COMMON"]):
-            return "letters of one script only (a look-alike letter from another script is refused)"
+            return say("records.username.mixed_script")
         letters = [ch for ch in username if ch.isalpha()]
         found = confusables.is_confusable(username, greedy=True, preferred_aliases=["LATIN"]) or []
         if letters and len({f["character"] for f in found}) >= len(set(letters)):
-            return "it can be mistaken for a name in Latin letters"
+            return say("records.username.look_alike")
     return None
 
 
 def password_problem(password: str, *, username: str = "", name: str = "") -> str | None:
     if len(password) < MIN_PASSWORD:
-        return f"at least {MIN_PASSWORD} characters"
+        return say("records.password.too_short", least=MIN_PASSWORD)
     if password.strip() != password:
-        return "no spaces at the start or end"
+        return say("records.password.spaces")
     from zxcvbn import zxcvbn
     verdict = zxcvbn(password[:100], user_inputs=[w for w in (username, name, *name.split()) if w])
     if verdict["score"] < MIN_SCORE:
-        why = verdict["feedback"].get("warning") or "it is too easy to guess"
+        why = verdict["feedback"].get("warning") or say("records.password.guessable")
         hint = " ".join(verdict["feedback"].get("suggestions") or [])
-        return f"too easy to guess: {why.rstrip('.')}." + (f" {hint}" if hint else "")
+        return say("records.password.too_easy", why=why.rstrip("."), hint=f" {hint}" if hint else "")
     return None
 
 

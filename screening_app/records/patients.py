@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from ..screening.history import EarlierScreening
 from ..screening.model import Outcome
+from ..wording import say
 from . import schema as t
 from .accounts import Staff
 from .acting import acting
@@ -93,7 +94,7 @@ class Patients:
         """Every other screening of the same patient (same patient ID, or same folded name and
         birth date), newest first, withdrawn ones included: a later screening must see them."""
         with self.db.read() as c:
-            acting(c, actor, "screen", "look up a patient's screenings")
+            acting(c, actor, "screen", say("records.patients.look_up_patient_s_screenings"))
             return history(c, name=name, date_of_birth=date_of_birth, patient_id=patient_id, exclude=exclude)
 
     def completion(self, sid: str) -> tuple[str, dt.date | None]:

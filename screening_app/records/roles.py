@@ -12,6 +12,7 @@ import os
 
 from sqlalchemy import text
 
+from ..wording import say
 from . import StoreError
 from . import schema as t
 
@@ -37,17 +38,12 @@ def check_login(engine, shown: str, migration: bool) -> None:
         revision = t.current_revision(c)
     if migration:
         if not owner:
-            raise StoreError("refused", f"store migrate: the login for {shown} does not own the records' tables; "
-                                        "run it with the owner login (docs/postgresql.md).")
+            raise StoreError("refused", say("records.roles.migrate_not_owner", server=shown))
         return
     if owner and os.environ.get(ALLOW_OWNER_ENV) != "1":
-        raise StoreError("refused", f"The records server {shown} was reached with a login that owns the records' "
-                                    "tables (or is a superuser): it could switch off their protection. Workstations "
-                                    "must use the workstation login (docs/postgresql.md); the owner login is only "
-                                    "for `screening-app store migrate`.")
+        raise StoreError("refused", say("records.roles.owner_login", server=shown))
     if not owner and revision != t.SCHEMA_HEAD:
-        raise StoreError("refused", f"The records on {shown} need an update this login may not make: ask the admin "
-                                    "to run `screening-app store migrate` with the owner login (docs/postgresql.md).")
+        raise StoreError("refused", say("records.roles.needs_migration", server=shown))
 
 
 # What the workstation login may do, table by table: nothing more. No UPDATE, DELETE or

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..screening.localize import REVIEW_FORMAT, review_problem
 from ..screening.problems import Problem, lines
+from ..wording import say
 
 # After each treatment given the clinic contacts the patient in these windows (days after the
 # treatment, a day or a from-to range): granulomas and delayed reactions appear weeks to
@@ -28,19 +29,19 @@ def follow_up_plan(text: object) -> tuple[tuple[int, int], ...]:
     """"2-3, 14, 42, 90" -> ((2, 3), (14, 14), (42, 42), (90, 90)); ValueError naming the problem."""
     parts = [p.strip() for p in str(text).split(",")]
     if not parts or parts == [""]:
-        raise ValueError("give at least one contact, e.g. 2-3, 14, 42, 90")
+        raise ValueError(say("clinic_settings.follow_up.none"))
     if len(parts) > MAX_FOLLOW_UPS:
-        raise ValueError(f"at most {MAX_FOLLOW_UPS} contacts")
+        raise ValueError(say("clinic_settings.follow_up.too_many", most=MAX_FOLLOW_UPS))
     out, last = [], 0
     for i, part in enumerate(parts, 1):
         bits = [b.strip() for b in part.split("-")]
         if not 1 <= len(bits) <= 2 or not all(b.isdigit() for b in bits):
-            raise ValueError(f"contact {i} ({part!r}): write a day or a from-to range of days, e.g. 2-3")
+            raise ValueError(say("clinic_settings.follow_up.not_days", number=i, part=repr(part)))
         start, end = int(bits[0]), int(bits[-1])
         if not 1 <= start <= end <= MAX_FOLLOW_UP_DAY:
-            raise ValueError(f"contact {i}: days must be 1 to {MAX_FOLLOW_UP_DAY}, from no later than to")
+            raise ValueError(say("clinic_settings.follow_up.out_of_range", number=i, most=MAX_FOLLOW_UP_DAY))
         if start <= last:
-            raise ValueError(f"contact {i}: must start after the contact before it")
+            raise ValueError(say("clinic_settings.follow_up.overlap", number=i))
         out.append((start, end))
         last = end
     return tuple(out)
@@ -61,7 +62,6 @@ class Setting:
     name: str
     type: type
     default: object
-    label: str
     max_length: int = 500  # text
     choices: tuple = ()  # text: one of these
     bounds: tuple[int, int] | None = None  # whole numbers: lowest and highest allowed
@@ -71,49 +71,45 @@ class Setting:
     # A further check of a text value, returning the problem or None.
     check: Callable[[str], str | None] | None = None
 
+    @property
+    def label(self) -> str:
+        """Its label on the admin's form (resources/locale: clinic_settings.label.<name>)."""
+        return say(f"clinic_settings.label.{self.name}", review_format=REVIEW_FORMAT)
+
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("clinic_name", str, "", "Clinic name (printed on every sheet)", required_to_print=True),
-    Setting("clinic_address", str, "", "Clinic address"),
-    Setting("clinic_phone", str, "", "Clinic phone (printed on every sheet: whom the patient calls)",
-            required_to_print=True),
-    Setting("page_size", str, "letter", "Page size", choices=("letter", "a4")),
-    Setting("idle_lock_minutes", int, 5, "Minutes before the screen locks", bounds=(1, 240)),
+    Setting("clinic_name", str, "", required_to_print=True),
+    Setting("clinic_address", str, ""),
+    Setting("clinic_phone", str, "", required_to_print=True),
+    Setting("page_size", str, "letter", choices=("letter", "a4")),
+    Setting("idle_lock_minutes", int, 5, bounds=(1, 240)),
     # The product ships no waiting period (no source gives one); a clinic may add its own.
-    Setting("blood_donation_waiting_period", str, "", "Blood donation waiting period (optional sentence)"),
+    Setting("blood_donation_waiting_period", str, ""),
     # How long a clinician's hold on a screening lasts before another clinician or an admin
     # may free it (with a reason): someone who crashed or went home never blocks a patient.
-    Setting("claim_release_minutes", int, 30, "Minutes before another clinician may free a held screening",
-            bounds=(1, 24 * 60)),
+    Setting("claim_release_minutes", int, 30, bounds=(1, 24 * 60)),
     # 21 CFR 50.25(a)(7): whom to contact about the patient's rights (the reviewing IRB or the clinic's).
-    Setting("clinic_rights_contact", str, "", "Whom to contact about the patient's rights (IRB or clinic contact)",
-            max_length=2000),
+    Setting("clinic_rights_contact", str, "", max_length=2000),
     # 21 CFR 50.25(a)(6): what happens and who pays if the patient is injured.
-    Setting("clinic_injury_text", str, "", "If the patient is injured: the care given and who pays",
-            max_length=2000),
+    Setting("clinic_injury_text", str, "", max_length=2000),
     # 21 CFR 50.25(b)(3): costs to the patient.
-    Setting("clinic_costs_text", str, "", "Costs to the patient", max_length=2000),
+    Setting("clinic_costs_text", str, "", max_length=2000),
     # Patients younger than this need a parent's or legal representative's permission (21 CFR 50.55).
     # 18 to 21 covers the ages of majority of the US states; a clinic may only raise it.
-    Setting("minimum_age", int, 18, "Minimum age to consent without a parent or representative", bounds=(18, 21)),
-    Setting("witness_line", bool, False, "Print a witness line on every consent"),
-    Setting("interpreter_line", bool, False, "Print an interpreter line on every consent"),
+    Setting("minimum_age", int, 18, bounds=(18, 21)),
+    Setting("witness_line", bool, False),
+    Setting("interpreter_line", bool, False),
     # Follow-up contacts after each treatment given (records/aftercare.py plans them).
-    Setting("follow_up_days", str, DEFAULT_FOLLOW_UP,
-            "Follow-up contacts, days after the treatment (e.g. 2-3, 14, 42, 90)", max_length=200,
-            check=follow_up_problem),
+    Setting("follow_up_days", str, DEFAULT_FOLLOW_UP, max_length=200, check=follow_up_problem),
     # The `system` of the patient IDs the clinic types in, for FHIR exports: a URI the clinic owns
     # (its EHR's, e.g. urn:oid:…). The default says plainly the IDs are local to this installation.
     # A sheet in the patient's language is followed by the clinic's copy in English (for the record).
-    Setting("clinic_copy_in_english", bool, False,
-            "Print the clinic's copy in English after a sheet in another language"),
+    Setting("clinic_copy_in_english", bool, False),
     # The clinic's record of a qualified review of a language pack (ISPOR: forward, back, review):
     # until a pack's review is recorded here (or in the pack), its sheets say the translation
     # awaits review. One a line; the version and fingerprint are shown with the pack's record.
-    Setting("translation_reviews", str, "",
-            "Translation reviews: " + REVIEW_FORMAT, max_length=2000, check=review_problem),
-    Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, "System (URI) of the clinic's patient IDs, for exports",
-            pattern=r"[A-Za-z][A-Za-z0-9+.-]*:\S+"),
+    Setting("translation_reviews", str, "", max_length=2000, check=review_problem),
+    Setting("patient_id_system", str, LOCAL_PATIENT_ID_SYSTEM, pattern=r"[A-Za-z][A-Za-z0-9+.-]*:\S+"),
 )
 
 
@@ -148,7 +144,7 @@ class _ClinicSettingsMethods:
         """The settings in `raw`, and a problem (setting name, what is wrong) for each value that
         was replaced by its default, so a form can show it beside the setting's own label."""
         if not isinstance(raw, dict):
-            return ClinicSettings(), [Problem("settings", "not an object, defaults used")]
+            return ClinicSettings(), [Problem("settings", say("clinic_settings.not_object"))]
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         for s in SETTINGS:
@@ -157,7 +153,7 @@ class _ClinicSettingsMethods:
             value = raw[s.name]
             problem = _problem(s, value)
             if problem:
-                problems.append(Problem(s.name, f"{problem}, default used"))
+                problems.append(Problem(s.name, say("clinic_settings.default_used", problem=problem)))
             else:
                 values[s.name] = value.strip() if isinstance(value, str) else value
         return ClinicSettings(**values), problems
@@ -181,14 +177,14 @@ def _problem(s: Setting, value: Any) -> str:
     if kind is s.type and s.check is not None and (problem := s.check(value)):
         return problem
     if kind is not s.type:
-        return "wrong type"
+        return say("clinic_settings.wrong_type")
     if s.type is str:
         if len(value) > s.max_length:
-            return f"longer than {s.max_length} characters"
+            return say("clinic_settings.too_long", most=s.max_length)
         if s.choices and value.strip() not in s.choices:
-            return f"must be {' or '.join(s.choices)}"
+            return say("clinic_settings.not_a_choice", choices=" or ".join(s.choices))
         if s.pattern and not re.fullmatch(s.pattern, value.strip()):
-            return "must be a URI such as urn:oid:1.2.3 or https://…"
+            return say("clinic_settings.not_uri")
     if s.bounds and not s.bounds[0] <= value <= s.bounds[1]:
-        return f"must be {s.bounds[0]} to {s.bounds[1]}"
+        return say("clinic_settings.out_of_bounds", lowest=s.bounds[0], highest=s.bounds[1])
     return ""

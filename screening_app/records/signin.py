@@ -13,6 +13,7 @@ import time
 
 from sqlalchemy import delete, insert, select, update
 
+from ..wording import say
 from . import StoreError
 from . import schema as t
 
@@ -38,8 +39,7 @@ class SignInGuard:
         if row["locked_until"] and dt.datetime.fromisoformat(row["locked_until"]) > self.clock():
             minutes = max(1, round((dt.datetime.fromisoformat(row["locked_until"]) - self.clock())
                                    .total_seconds() / 60))
-            raise StoreError("locked", f"Too many wrong passwords for this name: signing in is locked for "
-                                       f"{minutes} more minute(s). An admin can unlock it sooner.")
+            raise StoreError("locked", say("records.signin.locked", minutes=minutes))
         if row["failures"] >= DELAY_AFTER:
             self.sleep(min(0.5 * 2 ** (row["failures"] - DELAY_AFTER), MAX_DELAY_S))
 

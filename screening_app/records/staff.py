@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..wording import say
 from . import StoreError, signing
 from . import schema as t
 from .accounts import (
@@ -46,7 +47,7 @@ class StaffAccounts:
         first signing key, the one every later key is endorsed back to."""
         with self.db.write() as c:
             if c.execute(select(func.count()).select_from(t.staff)).scalar():
-                raise PermissionDenied("An admin exists already; ask them to add your account.")
+                raise PermissionDenied(say("records.staff.admin_exists_already_ask_them"))
             staff = self._insert_staff(c, normalise_username(username), display_name, "admin", password,
                                        actor=None, endorser=None)
             return staff
@@ -65,9 +66,9 @@ class StaffAccounts:
         if problem := username_problem(username):
             problems.append(f"username: {problem}")
         if not display_name.strip():
-            problems.append("name: empty")
+            problems.append(say("records.staff.name_empty"))
         if role not in t.ROLES:
-            problems.append(f"role: must be one of {', '.join(t.ROLES)}")
+            problems.append(say("records.staff.role_must_one_value", value=', '.join(t.ROLES)))
         if problem := password_problem(password, username=username, name=display_name):
             problems.append(f"password: {problem}")
         if problems:
@@ -107,8 +108,7 @@ class StaffAccounts:
     def open_key(self, actor: Staff) -> signing.OpenKey:
         key = self.keys.get(actor.id)
         if key is None:
-            raise StoreError("refused", "Sign in again first: your signing key is open only after you "
-                                        "type your password in this session.")
+            raise StoreError("refused", say("records.staff.sign_again_first_your_signing"))
         return key
 
     def set_staff_active(self, actor: Staff, username: str, active: bool) -> None:
@@ -119,7 +119,7 @@ class StaffAccounts:
             actor = acting(c, actor, "manage_staff", "manage accounts")
             username = self._account_name(c, username)
             if username == actor.username and not active:
-                raise StoreError("refused", "You cannot switch off your own account.")
+                raise StoreError("refused", say("records.staff.you_cannot_switch_off_your"))
             target = c.execute(select(t.staff.c.id).where(t.staff.c.username == username)).scalar()
             self._staff_audit(c, actor.username, self.open_key(actor), "staff_enabled" if active
                               else "staff_disabled", {"username": username})
@@ -134,12 +134,12 @@ class StaffAccounts:
 
     def set_staff_role(self, actor: Staff, username: str, role: str) -> None:
         if role not in t.ROLES:
-            raise StoreError("refused", f"role: must be one of {', '.join(t.ROLES)}")
+            raise StoreError("refused", say("records.staff.role_must_one_value", value=', '.join(t.ROLES)))
         with self.db.write() as c:
             actor = acting(c, actor, "manage_staff", "manage accounts")
             username = self._account_name(c, username)
             if username == actor.username:
-                raise StoreError("refused", "You cannot change your own role.")
+                raise StoreError("refused", say("records.staff.you_cannot_change_your_own"))
             self._staff_audit(c, actor.username, self.open_key(actor), "staff_role_changed",
                               {"username": username, "role": role})
             c.execute(update(t.staff).where(t.staff.c.username == username).values(role=role))
@@ -151,7 +151,7 @@ class StaffAccounts:
             actor = acting(c, actor, None, "")
             username = self._account_name(c, username)
             if actor.username != username:
-                actor.require("manage_staff", "change another person's password")
+                actor.require("manage_staff", say("records.staff.change_another_person_s_password"))
             endorser = self.open_key(actor)
             row = c.execute(select(t.staff.c.id, t.staff.c.display_name)
                             .where(t.staff.c.username == username)).one()

@@ -183,7 +183,7 @@ class Store:
     def withdraw(self, actor: Staff, sid: str, reason: str) -> None:
         self._life.withdraw(actor, sid, reason)
 
-    def discard(self, actor: Staff, sid: str, reason: str = "discarded by the person who started it") -> None:
+    def discard(self, actor: Staff, sid: str, reason: str | None = None) -> None:
         self._life.discard(actor, sid, reason)
 
     def draft(self, sid: str) -> DraftRow:

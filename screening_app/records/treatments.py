@@ -11,6 +11,7 @@ from sqlalchemy import exists, func, insert, select
 
 from ..screening.model import Route
 from ..screening.problems import Problem
+from ..wording import say
 from . import StoreError
 from . import schema as t
 from .acting import acting
@@ -73,7 +74,7 @@ class Treatments:
 
     def recalls(self, actor) -> list[dict]:
         with self.db.read() as c:
-            acting(c, actor, "lookback", "see recalled lots")
+            acting(c, actor, "lookback", say("records.treatments.see_recalled_lots"))
             return [dict(r) for r in c.execute(
                 select(t.recalls.c.lot, t.recalls.c.reason, t.recalls.c.recalled_at, t.staff.c.display_name)
                 .join(t.staff, t.staff.c.id == t.recalls.c.recalled_by).order_by(t.recalls.c.recalled_at.desc()))
@@ -86,9 +87,9 @@ class Treatments:
         reason = required_text(reason, "reason", problems, limit=MAX_TEXT)
         refuse(problems)
         with self.db.write() as c:
-            actor = acting(c, actor, "recall", "recall a lot")
+            actor = acting(c, actor, "recall", say("records.treatments.recall_lot"))
             if recalled_match(lot, recalled(c)):
-                raise StoreError("refused", f"lot: {lot} is recalled already")
+                raise StoreError("refused", say("records.treatments.lot_lot_recalled_already", lot=lot))
             c.execute(insert(t.recalls).values(lot=lot, reason=reason, recalled_by=actor.id, recalled_at=stamp()))
             given = c.execute(select(func.count()).select_from(current_admins()
                                                                .where(func.upper(t.administrations.c.lot) ==
@@ -106,25 +107,22 @@ class Treatments:
         username of the clinician who gave it (the one recording, when not given); a second
         record for the same consent is refused: correct the first with `amends` and a reason."""
         if not isinstance(given, bool):
-            raise StoreError("refused", "given: must be yes or no")
+            raise StoreError("refused", say("records.treatments.given_must_yes_no"))
         with self.db.write() as c:
-            actor = acting(c, actor, "administer", "record a treatment")
+            actor = acting(c, actor, "administer", say("records.treatments.record_treatment"))
             consent = c.execute(select(t.finished.c.sheet_kind, t.finished.c.lot, t.finished.c.lot_verified,
                                        t.finished.c.finished_at, t.finished.c.screening_json)
                                 .where(t.finished.c.screening_id == sid)).first()
             if consent is None or consent.sheet_kind != "consent" or not consent.lot_verified:
-                raise StoreError("refused", "A treatment can be recorded only after a signed consent with a "
-                                            "verified lot.")
+                raise StoreError("refused", say("records.treatments.treatment_can_recorded_only_after"))
             current = c.execute(current_admins().where(t.administrations.c.screening_id == sid)).mappings() \
                 .first()
             problems: list[Problem] = []
             if amends is None and current is not None:
-                raise StoreError("refused", "A treatment is recorded for this consent already; correct it with an "
-                                            "amendment (and say why).")
+                raise StoreError("refused", say("records.treatments.treatment_recorded_for_consent_already"))
             if amends is not None:
                 if current is None or current["id"] != amends:
-                    raise StoreError("conflict", "Only the latest record of this treatment can be corrected; "
-                                                 "reopen it to see the latest.")
+                    raise StoreError("conflict", say("records.treatments.only_latest_record_treatment_can"))
                 amend_reason = checked_text(amend_reason, "amend reason", problems, required=True, limit=MAX_TEXT)
             else:
                 amend_reason = None
@@ -138,8 +136,8 @@ class Treatments:
                                                  given_at=given_at, problems=problems,
                                                  already_given=earlier_lot))
             else:
-                values["not_given_reason"] = checked_text(not_given_reason, "reason not given", problems, required=True,
-                                                          limit=MAX_TEXT)
+                values["not_given_reason"] = checked_text(not_given_reason, "reason not given", problems,
+                                                          required=True, limit=MAX_TEXT)
             refuse(problems)
             aid = str(uuid.uuid4())
             c.execute(insert(t.administrations).values(id=aid, screening_id=sid, amends=amends,
@@ -163,11 +161,12 @@ class Treatments:
                       problems, already_given=None) -> dict:
         lot = checked_text(lot, "lot", problems, required=True)
         if lot and lot_key(lot) != lot_key(consent.lot or ""):
-            problems.append(Problem("lot", f"{lot} is not the lot verified for this consent ({consent.lot})"))
+            problems.append(Problem("lot", say("records.treatments.lot_not_lot_verified_for",
+                                               lot=lot, lot2=consent.lot)))
         elif lot and recalled_match(lot, recalled(c)) and \
                 not (already_given and lot_key(already_given) == lot_key(lot)):
             # (Correcting the record of a dose given before the recall stays possible.)
-            problems.append(Problem("lot", f"{lot} was recalled; it must not be given"))
+            problems.append(Problem("lot", say("records.treatments.lot_was_recalled_must_not", lot=lot)))
         elif lot:
             lot = consent.lot  # as it was verified and signed
         amount_text = checked_text(amount, "amount", problems, required=True, limit=40)
@@ -177,32 +176,36 @@ class Treatments:
                 if not number.is_finite() or number <= 0:
                     raise InvalidOperation
             except InvalidOperation:
-                problems.append(Problem("amount", f"{amount_text!r} is not a number above zero"))
+                problems.append(Problem("amount", say("records.treatments.amount_text_r_not_number",
+                                                      amount_text=amount_text)))
         unit = checked_text(unit, "unit", problems, required=True, limit=40)
         site = checked_text(site, "site", problems, required=True)
         signed_route = json.loads(consent.screening_json).get("treatment", {}).get("route")
         route = (route or signed_route or "").strip()
         if route not in {r.value for r in Route}:
-            problems.append(Problem("route", f"must be one of {', '.join(r.value for r in Route)}"))
+            problems.append(Problem("route", say("records.treatments.must_one_value",
+                                                 value=', '.join(r.value for r in Route))))
         elif signed_route and route != signed_route:
-            problems.append(Problem("route", f"the consent was for {signed_route}, not {route}"))
+            problems.append(Problem("route", say("records.treatments.consent_was_for_signed_route",
+                                                 signed_route=signed_route, route=route)))
         procedure = checked_text(procedure, "procedure", problems, required=True)
         giver = actor
         if given_by and given_by != actor.username:
             row = c.execute(select(t.staff.c.id, t.staff.c.display_name, t.staff.c.role, t.staff.c.active)
                             .where(t.staff.c.username == given_by)).first()
             if row is None or not row.active or row.role != "clinician":
-                problems.append(Problem("given by", f"{given_by!r} is not an active clinician's account"))
+                problems.append(Problem("given by", say("records.treatments.given_by_r_not_active", given_by=given_by)))
             giver = row
         when = moment(given_at) if given_at else utc_now()
         if when is None:
-            problems.append(Problem("given at", f"{given_at!r} is not a date and time (YYYY-MM-DDTHH:MM)"))
+            problems.append(Problem("given at", say("records.treatments.given_at_r_not_date", given_at=given_at)))
         else:
             signed = dt.datetime.fromisoformat(consent.finished_at)
             if when > utc_now() + FUTURE_SLACK:
-                problems.append(Problem("given at", "is in the future"))
+                problems.append(Problem("given at", say("records.treatments.future")))
             elif when < signed.replace(second=0, microsecond=0):  # times are typed to the minute
-                problems.append(Problem("given at", f"before the consent was signed ({consent.finished_at})"))
+                problems.append(Problem("given at", say("records.treatments.before_consent_was_signed_finished",
+                                                        finished_at=consent.finished_at)))
         return {"lot": lot, "amount": amount_text, "unit": unit, "site": site, "route": route,
                 "procedure": procedure, "given_by": getattr(giver, "id", None),
                 "given_at": when.isoformat(timespec="minutes") if when else None}
@@ -222,7 +225,7 @@ class Treatments:
         """Signed consents with a verified lot and no treatment recorded yet, newest first."""
         s, f = t.screenings, t.finished
         with self.db.read() as c:
-            acting(c, actor, "administer", "record a treatment")
+            acting(c, actor, "administer", say("records.treatments.record_treatment"))
             query = (select(s.c.id, s.c.patient_name, s.c.date_of_birth, s.c.treatment_date, f.c.lot)
                      .join(f, f.c.screening_id == s.c.id)
                      .where(f.c.sheet_kind == "consent", f.c.lot_verified.is_(True),
@@ -235,7 +238,7 @@ class Treatments:
         cur = current_admins().subquery()
         s = t.screenings
         with self.db.read() as c:
-            acting(c, actor, "administer", "see the treatments given")
+            acting(c, actor, "administer", say("records.treatments.see_treatments_given"))
             rows = c.execute(select(cur.c.screening_id, cur.c.given, cur.c.lot, cur.c.amount, cur.c.unit, cur.c.site,
                                     cur.c.given_at, cur.c.recorded_at, cur.c.not_given_reason, cur.c.amends,
                                     s.c.patient_name, s.c.date_of_birth)

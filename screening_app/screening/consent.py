@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ..wording import say
 from .model import Outcome, ProductCheck, ScreeningResult
 from .problems import Problem
 
@@ -98,13 +99,13 @@ def review_problems(result: ScreeningResult, review: Review | None) -> list[Prob
         return []
     problems = []
     if not review.clinician.strip():
-        problems.append(Problem("review.clinician", "empty"))
+        problems.append(Problem("review.clinician", say("intake.empty")))
     wanted = set(needs_review(result))
     for qid, decision in review.decisions.items():
         if qid not in wanted:
-            problems.append(Problem(f"review.decisions.{qid}", "this answer did not need a clinician's review"))
+            problems.append(Problem(f"review.decisions.{qid}", say("screening.review_not_needed")))
         elif decision.decision is Decision.PROCEED and not decision.reason.strip():
-            problems.append(Problem(f"review.decisions.{qid}.reason", "a reason is needed to proceed"))
+            problems.append(Problem(f"review.decisions.{qid}.reason", say("screening.reason_needed")))
     return problems
 
 

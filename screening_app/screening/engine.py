@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 
+from ..wording import say
 from .content import Content, default_content
 from .history import CASE_FINDING_IDS, adverse_event_finding, seen_before_finding
 from .model import Advice, Answer, Finding, Outcome, Procedure, Route, ScreeningResult, age_on
 from .product import verify_product
 
-NOT_ANSWERED = "Not answered, so counted as \"don't know\". "
 # The clinic's minimum age to consent for oneself, unless its settings say otherwise.
 DEFAULT_MINIMUM_AGE = 18
 
@@ -31,11 +31,11 @@ def _finding_for(content: Content, qid: str, answer: Answer | None, route: Route
         # Nothing may be skipped: an unanswered required question always needs a clinician.
         if worst is None or worst.outcome.severity < Outcome.CLINICIAN_REVIEW.severity:
             return Finding(qid, None, Outcome.CLINICIAN_REVIEW,
-                           NOT_ANSWERED + "A clinician must ask this question before treatment.",
+                           say("screening.not_answered", reason=say("screening.must_ask")),
                            question.source, question.references)
     if worst is None or worst.outcome is Outcome.NO_CONTRAINDICATION_FOUND:
         return None
-    reason = (NOT_ANSWERED + worst.reason) if answer is None else worst.reason
+    reason = say("screening.not_answered", reason=worst.reason) if answer is None else worst.reason
     return Finding(qid, answer, worst.outcome, reason, worst.source, worst.references)
 
 
@@ -88,10 +88,10 @@ def evaluate(
     route = Route(route)
     procedure = Procedure(procedure)
     if procedure not in Procedure.allowed_for(route):
-        raise ValueError(f"procedure {procedure.value} is not given with the {route.value} route")
+        raise ValueError(say("screening.procedure_not_for_route", procedure=procedure.value, route=route.value))
     unknown = sorted(set(answers) - set(content.question_ids))
     if unknown:
-        raise ValueError(f"answers for unknown questions: {', '.join(unknown)}")
+        raise ValueError(say("screening.unknown_questions", questions=", ".join(unknown)))
     answers = {qid: Answer(a) for qid, a in answers.items()}
 
     findings = [f for qid in content.question_ids

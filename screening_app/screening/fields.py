@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 
+from ..wording import say
 from .content import Content
 from .names import describe
 from .problems import Problem
@@ -24,16 +25,16 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def json_type(value) -> str:
     """What a JSON value is, in the words of a refusal ("must be text, not a number")."""
     if value is None:
-        return "null"
+        return say("intake.type.null")
     if isinstance(value, bool):
-        return "true/false"
+        return say("intake.type.yes_no")
     if isinstance(value, (int, float)):
-        return "a number"
+        return say("intake.type.number")
     if isinstance(value, str):
-        return "text"
+        return say("intake.type.text")
     if isinstance(value, list):
-        return "a list"
-    return "an object"
+        return say("intake.type.list")
+    return say("intake.type.object")
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -61,10 +62,10 @@ class FieldChecker:
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(field, "missing")
+                self.fail(field, say("intake.missing"))
             return None
         if not isinstance(value, dict):
-            self.fail(field, "must be an object")
+            self.fail(field, say("intake.not_object"))
             return None
         if allowed is not None:
             self.unknown_fields(field, value, allowed)
@@ -72,7 +73,7 @@ class FieldChecker:
 
     def unknown_fields(self, field: str, value: Mapping, allowed) -> None:
         for extra in sorted(set(value) - set(allowed)):
-            self.fail(f"{field}.{extra}", "unknown field")
+            self.fail(f"{field}.{extra}", say("intake.unknown_field"))
 
     def per_question(self, raw: Mapping | None, field: str, content: Content,
                      also: tuple[str, ...] = ()) -> Iterator[tuple[str, str, dict]]:
@@ -81,9 +82,9 @@ class FieldChecker:
         for qid, entry in (raw or {}).items():
             name = f"{field}.{qid}"
             if qid not in content.question_ids and qid not in also:
-                self.fail(name, "not a question in the questionnaire")
+                self.fail(name, say("intake.not_a_question"))
             elif not isinstance(entry, dict):
-                self.fail(name, "must be an object")
+                self.fail(name, say("intake.not_object"))
             else:
                 yield qid, name, entry
 
@@ -91,22 +92,23 @@ class FieldChecker:
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(field, "missing")
+                self.fail(field, say("intake.missing"))
             return None
         if not isinstance(value, str):
-            self.fail(field, f"must be text, not {json_type(value)}")
+            self.fail(field, say("intake.not_text", type=json_type(value)))
             return None
         value = unicodedata.normalize("NFC", value).strip()
         if any(unicodedata.category(ch) == "Cc" for ch in value):
             controls = dict.fromkeys(ch for ch in value if unicodedata.category(ch) == "Cc")
-            self.fail(field, "contains control characters: " + ", ".join(describe(ch) for ch in controls))
+            self.fail(field, say("intake.control_characters",
+                                       characters=", ".join(describe(ch) for ch in controls)))
             return None
         if not value:
             if required:
-                self.fail(field, "empty")
+                self.fail(field, say("intake.empty"))
             return None
         if len(value) > limit:
-            self.fail(field, f"too long ({len(value)} characters; at most {limit})")
+            self.fail(field, say("intake.too_long", length=len(value), most=limit))
             return None
         return value
 
@@ -114,42 +116,42 @@ class FieldChecker:
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(field, "missing")
+                self.fail(field, say("intake.missing"))
             return None
         if not isinstance(value, str):
-            self.fail(field, f"must be a date as text (YYYY-MM-DD), not {json_type(value)}")
+            self.fail(field, say("intake.date_not_text", type=json_type(value)))
             return None
         if not value.strip():
             if required:
-                self.fail(field, "empty")
+                self.fail(field, say("intake.empty"))
             return None
         if not _ISO_DATE.fullmatch(value):
-            self.fail(field, f"{value[:40]!r} is not a date in the form YYYY-MM-DD")
+            self.fail(field, say("intake.not_date_form", value=repr(value[:40])))
             return None
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(field, f"{value!r} is not a real date")
+            self.fail(field, say("intake.not_real_date", value=repr(value)))
             return None
 
     def moment(self, data: Mapping, field: str, key: str) -> dt.datetime | None:
         """A required date and time (ISO), such as a review's `reviewed_at`."""
         stamp = data.get(key)
         if stamp is None:
-            self.fail(field, "missing")
+            self.fail(field, say("intake.missing"))
         elif not isinstance(stamp, str):
-            self.fail(field, f"must be a date and time as text, not {json_type(stamp)}")
+            self.fail(field, say("intake.moment_not_text", type=json_type(stamp)))
         else:
             try:
                 return dt.datetime.fromisoformat(stamp)
             except ValueError:
-                self.fail(field, f"{stamp[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)")
+                self.fail(field, say("intake.not_moment", value=repr(stamp[:40])))
         return None
 
     def flag(self, data: Mapping, field: str, key: str) -> bool:
         """An optional true/false (absent is false)."""
         value = data.get(key, False)
         if not isinstance(value, bool):
-            self.fail(field, f"must be true or false, not {json_type(value)}")
+            self.fail(field, say("intake.not_yes_no", type=json_type(value)))
             return False
         return value

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..resources import resource_path
+from ..wording import say
 from .model import Answer, Finding, Outcome
 
 SEEN_BEFORE = "seen_before"
@@ -116,7 +117,7 @@ def seen_before_finding(history, answers: dict[str, Answer], content) -> Finding
     if latest.reasons:
         why = f" ({'; '.join(r.rstrip('.') for r in latest.reasons[:3])})"
     if latest.status == "withdrawn":
-        why += t[SEEN_BEFORE]["withdrawn"].format(reason=latest.closed_reason or "no reason given")
+        why += t[SEEN_BEFORE]["withdrawn"].format(reason=latest.closed_reason or say("screening.no_reason_given"))
     elif latest.status != "finished":
         why += t[SEEN_BEFORE]["in_progress"]
     changed = _changes(latest, answers, content)

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 
+from ..wording import say
 from .content import Content, default_content
 from .fields import MAX_LONG_TEXT, MAX_NAME, MAX_SHORT_TEXT, FieldChecker, years_before
 from .intake_consent import (
@@ -49,7 +50,7 @@ def _pairs_no_duplicates(pairs):
     out = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"the key {key!r} appears twice in one object")
+            raise ValueError(say("intake.duplicate_key", key=repr(key)))
         out[key] = value
     return out
 
@@ -58,22 +59,22 @@ def parse_json(raw: bytes | str) -> object:
     """Decodes the file's JSON strictly: UTF-8, no duplicate keys; NaN is left for the fields to refuse."""
     if isinstance(raw, bytes):
         if len(raw) > MAX_FILE_BYTES:
-            raise InputRefused([Problem(FILE, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+            raise InputRefused([Problem(FILE, say("intake.file_too_large", megabytes=MAX_FILE_BYTES // (1024 * 1024)))])
         try:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InputRefused([Problem(FILE, "not UTF-8 text")]) from None
+            raise InputRefused([Problem(FILE, say("intake.not_utf8"))]) from None
     if not raw.strip():
-        raise InputRefused([Problem(FILE, "empty")])
+        raise InputRefused([Problem(FILE, say("intake.empty"))])
     try:
         return json.loads(raw, object_pairs_hook=_pairs_no_duplicates, parse_constant=_non_finite)
     except json.JSONDecodeError as exc:
-        raise InputRefused([Problem(FILE, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")]) \
-            from None
+        raise InputRefused([Problem(FILE, say("intake.not_json", line=exc.lineno, column=exc.colno,
+                                                    error=exc.msg))]) from None
     except ValueError as exc:
         raise InputRefused([Problem(FILE, str(exc))]) from None
     except RecursionError:
-        raise InputRefused([Problem(FILE, "nested too deeply")]) from None
+        raise InputRefused([Problem(FILE, say("intake.too_deep"))]) from None
 
 
 def _check_procedure(c: FieldChecker, treatment: Mapping, route: Route | None) -> Procedure:
@@ -84,10 +85,10 @@ def _check_procedure(c: FieldChecker, treatment: Mapping, route: Route | None) -
         procedure = Procedure(raw)
     except (ValueError, TypeError):
         allowed = ", ".join(p.value for p in Procedure)
-        c.fail("treatment.procedure", f"must be one of {allowed}, not {json.dumps(raw)[:40]}")
+        c.fail("treatment.procedure", say("intake.not_one_of", allowed=allowed, value=json.dumps(raw)[:40]))
         return Procedure.NONE
     if route is not None and procedure not in Procedure.allowed_for(route):
-        c.fail("treatment.procedure", f"{procedure.value} is only for the topical route, not {route.value}")
+        c.fail("treatment.procedure", say("intake.procedure_route", procedure=procedure.value, route=route.value))
     return procedure
 
 
@@ -97,9 +98,9 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     today = today or dt.date.today()
     c = FieldChecker()
     if not isinstance(data, dict):
-        raise InputRefused([Problem(FILE, "must be a JSON object")])
+        raise InputRefused([Problem(FILE, say("intake.not_json_object"))])
     for extra in sorted(set(data) - set(TOP_LEVEL)):
-        c.fail(extra, "unknown field")
+        c.fail(extra, say("intake.unknown_field"))
 
     # Fields of a section are checked only when the section is an object: one wrong section
     # is one line, not a cascade of "missing".
@@ -114,10 +115,10 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     contact = c.text(patient, "patient.contact", "contact", MAX_SHORT_TEXT, required=False)
     if dob is not None:
         if dob > today:
-            c.fail("patient.date_of_birth", f"{dob.isoformat()} is in the future")
+            c.fail("patient.date_of_birth", say("intake.birth_future", date=dob.isoformat()))
             dob = None
         elif dob < years_before(today, MAX_AGE_YEARS):
-            c.fail("patient.date_of_birth", f"{dob.isoformat()} is more than {MAX_AGE_YEARS} years ago")
+            c.fail("patient.date_of_birth", say("intake.birth_too_old", date=dob.isoformat(), years=MAX_AGE_YEARS))
             dob = None
 
     treatment = c.table(data, "treatment", TREATMENT_FIELDS, required=True)
@@ -127,24 +128,23 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
     raw_route = treatment.get("route")
     if has_treatment:
         if raw_route is None:
-            c.fail("treatment.route", "missing")
+            c.fail("treatment.route", say("intake.missing"))
         else:
             try:
                 route = Route(raw_route)
             except (ValueError, TypeError):
                 allowed = ", ".join(r.value for r in Route)
-                c.fail("treatment.route", f"must be one of {allowed}, not {str(raw_route)[:40]!r}")
+                c.fail("treatment.route", say("intake.not_one_of", allowed=allowed, value=repr(str(raw_route)[:40])))
     area = c.text(treatment, "treatment.area", "area", MAX_SHORT_TEXT, required=False)
     when = c.date(treatment, "treatment.date", "date", required=False)
     procedure = _check_procedure(c, treatment, route)
     if when is not None:
         if when < today:
-            c.fail("treatment.date", f"{when.isoformat()} is in the past: the planned treatment date "
-                                     f"must be today ({today.isoformat()}) or later")
+            c.fail("treatment.date", say("intake.treatment_past", date=when.isoformat(), today=today.isoformat()))
         elif dob is not None and when < dob:
-            c.fail("treatment.date", f"{when.isoformat()} is before the date of birth")
+            c.fail("treatment.date", say("intake.treatment_before_birth", date=when.isoformat()))
         elif when > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-            c.fail("treatment.date", f"{when.isoformat()} is more than a year ahead")
+            c.fail("treatment.date", say("intake.treatment_far", date=when.isoformat()))
 
     answers: dict[str, Answer] = {}
     raw_answers = c.table(data, "answers", None, required=True)
@@ -152,15 +152,15 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         known = set(content.question_ids)
         for qid, value in raw_answers.items():
             if qid not in known:
-                c.fail(f"answers.{qid}", f"not a question in questionnaire {content.questionnaire_version}")
+                c.fail(f"answers.{qid}", say("intake.not_in_questionnaire", version=content.questionnaire_version))
                 continue
             try:
                 answers[qid] = Answer(value)
             except (ValueError, TypeError):
-                c.fail(f"answers.{qid}", f"must be \"yes\", \"no\" or \"dont_know\", not {json.dumps(value)[:40]}")
+                c.fail(f"answers.{qid}", say("intake.not_answer", value=json.dumps(value)[:40]))
         for q in content.questions:
             if q.required and q.id not in raw_answers:
-                c.fail(f"answers.{q.id}", "missing")
+                c.fail(f"answers.{q.id}", say("intake.missing"))
 
     product = c.table(data, "product", tuple(FIELDS_BY_KEY), required=False)
     if product is not None:
@@ -174,7 +174,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
         known_ids = {fu.id for fu in content.question(qid).follow_ups}
         for fid in entries:
             if fid not in known_ids:
-                c.fail(f"{field}.{fid}", "not a follow-up of this question")
+                c.fail(f"{field}.{fid}", say("intake.not_follow_up"))
                 continue
             text = c.text(entries, f"{field}.{fid}", fid, MAX_LONG_TEXT, required=False)
             if text:
@@ -185,7 +185,7 @@ def parse_screening(data: object, *, content: Content | None = None, today: dt.d
 
     language = canonical_language(data.get("language", ENGLISH))
     if language is None:
-        c.fail("language", language_problem(data.get("language")) or "not an installed language")
+        c.fail("language", language_problem(data.get("language")) or say("intake.not_installed_language"))
 
     if c.problems:
         raise InputRefused(c.problems)

@@ -3,6 +3,7 @@ consents for a minor, the clinic to call, the extra signature lines, and a patie
 """
 from __future__ import annotations
 
+from ..wording import say
 from .consent import Decision, Declined, Review, ReviewDecision
 from .content import Content
 from .fields import MAX_LONG_TEXT, MAX_NAME, MAX_SHORT_TEXT, FieldChecker
@@ -70,7 +71,7 @@ def check_review(c: FieldChecker, data: dict, content: Content) -> Review | None
         try:
             decision = Decision(entry.get("decision"))
         except ValueError:
-            c.fail(f"{field}.decision", "must be \"proceed\" or \"defer\"")
+            c.fail(f"{field}.decision", say("intake.not_decision"))
             continue
         reason = c.text(entry, f"{field}.reason", "reason", MAX_LONG_TEXT, required=False) or ""
         decisions[qid] = ReviewDecision(decision, reason)

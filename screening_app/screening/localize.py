@@ -14,6 +14,7 @@ import re
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
+from ..wording import say
 from .content_model import Content
 from .languages import ENGLISH, LanguagePack, canonical_language, pack_for
 
@@ -91,11 +92,11 @@ def review_entries(text: str) -> list[dict[str, str]]:
             continue
         found = REVIEW_LINE.fullmatch(line.strip())
         if found is None:
-            raise ValueError(f"review {i}: write {REVIEW_FORMAT}")
+            raise ValueError(say("screening.review_record.format", number=i, format=REVIEW_FORMAT))
         try:
             dt.date.fromisoformat(found["date"])
         except ValueError:
-            raise ValueError(f"review {i}: {found['date']} is not a real date") from None
+            raise ValueError(say("screening.review_record.date", number=i, date=found["date"])) from None
         out.append({k: found[k] for k in ("code", "version", "fingerprint", "who", "date")})
     return out
 

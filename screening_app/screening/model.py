@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from ..wording import say
+
 if TYPE_CHECKING:  # consent.py builds on this module; only the types are needed here
     from .consent import Declined, Review
 
@@ -21,7 +23,7 @@ class Answer(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"yes": "Yes", "no": "No", "dont_know": "Don't know"}[self.value]
+        return say(f"screening.answer.{self.value}")
 
 
 class Route(str, Enum):
@@ -31,11 +33,7 @@ class Route(str, Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "topical": "On the skin (including after microneedling or laser)",
-            "injection": "Injection",
-            "intravenous": "Intravenous (IV) infusion",
-        }[self.value]
+        return say(f"screening.route.{self.value}")
 
 
 class Procedure(str, Enum):
@@ -47,8 +45,7 @@ class Procedure(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"none": "Nothing: on intact skin", "microneedling": "After microneedling",
-                "laser": "After laser"}[self.value]
+        return say(f"screening.procedure.{self.value}")
 
     @classmethod
     def allowed_for(cls, route: Route) -> tuple[Procedure, ...]:
@@ -69,11 +66,7 @@ class Outcome(str, Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "no_contraindication_found": "No contraindication found",
-            "clinician_review": "Clinician review needed",
-            "do_not_treat": "Do not treat",
-        }[self.value]
+        return say(f"screening.outcome.{self.value}")
 
     @classmethod
     def most_severe(cls, outcomes) -> Outcome:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..resources import resource_path
+from ..wording import say
 
 ZWNJ, ZWJ = "\u200c", "\u200d"
 # Letters that print as nothing: Hangul fillers, the braille blank, Khmer inherent vowels.
@@ -130,11 +131,10 @@ def name_problems(name: str) -> list[str]:
     problems = []  # the most telling first: a form shows one message per field
     visible = [ch for ch in name if unicodedata.category(ch)[0] in "LNPS" and ch not in INVISIBLE]
     if not visible:
-        problems.append("has nothing visible in it")
+        problems.append(say("intake.name.nothing_visible"))
     if hidden:
-        problems.append("contains invisible, control or direction-changing characters, which are not "
-                        "allowed in a name: " + ", ".join(describe(c) for c in dict.fromkeys(hidden)))
+        problems.append(say("intake.name.hidden", characters=", ".join(describe(c) for c in dict.fromkeys(hidden))))
     if unprintable:
-        problems.append("contains characters the patient sheet cannot print (no bundled font has them): "
-                        + ", ".join(describe(c) for c in dict.fromkeys(unprintable)))
+        problems.append(say("intake.name.unprintable",
+                            characters=", ".join(describe(c) for c in dict.fromkeys(unprintable))))
     return problems

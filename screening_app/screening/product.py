@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from ..wording import say
 from . import product_checks as checks
 from .model import ProductCheck
 from .problems import Problem
@@ -33,12 +34,20 @@ class ProductField:
 
     key: str
     type: str  # a key of VALUE_TYPES
-    label: str  # staff words
-    how: str  # how it is checked, in staff words (help text on the lot page)
     verify: Callable[[ProductField, object, Context], list[str]]
     example: str = ""
     setting: str = ""  # the clinic setting that switches the check on; "" = always checked
     unit: str = ""
+
+    @property
+    def label(self) -> str:
+        """Its label in staff words (resources/locale: product.label.<key>), in the app's language."""
+        return say(f"product.label.{self.key}")
+
+    @property
+    def how(self) -> str:
+        """How it is checked, in staff words (help text on the lot page)."""
+        return say(f"product.how.{self.key}")
 
     @property
     def caption(self) -> str:
@@ -55,7 +64,8 @@ class ProductField:
 
     def staff_message(self) -> str:
         """What the wizard says when the value cannot be: "Storage temperature: type a number such as -80"."""
-        return f"{sentence(self.short_label)}: {self.value_type.hint.format(example=self.example)}"
+        return say("product.staff_message", label=sentence(self.short_label),
+                   hint=self.value_type.hint.format(example=self.example))
 
     @property
     def short_label(self) -> str:
@@ -75,50 +85,26 @@ class ProductField:
 
 
 PRODUCT_FIELDS: tuple[ProductField, ...] = (
-    ProductField("lot", "text", "Lot number", "on the vial; a lot the clinic recorded as recalled never passes",
-                 checks.lot_number, "EV-2291"),
-    ProductField("name", "text", "Product name", "printed on the sheet; not checked", checks.not_checked),
-    ProductField("coa_lot_matches", "yes_no",
-                 "Certificate of Analysis for this lot, with a lot number that matches the vial",
-                 "must be on file and match the vial", checks.must_be_true),
-    ProductField("markers", "names", "Vesicle markers on the Certificate of Analysis",
-                 "every required marker must be reported; with the clinic's MISEV setting, also a cytosolic "
-                 "marker such as TSG101", checks.markers, "CD9, CD63, CD81"),
-    ProductField("absent_markers", "names", "Markers reported absent (negative markers)",
-                 "with the clinic's MISEV setting, each negative marker (such as calnexin) must be reported absent",
-                 checks.absent_markers, "calnexin", setting="negative_markers"),
-    ProductField("particle_count_per_ml", "amount", "Particle count (particles per mL, e.g. by NTA)",
-                 "with the clinic's MISEV setting, a particle count must be reported", checks.particle_count,
-                 "2.5e10", setting="require_particle_count", unit="per mL"),
-    ProductField("sterility_tested", "yes_no", "Sterility test result on the Certificate of Analysis",
-                 "must be reported", checks.must_be_true),
-    ProductField("endotoxin_tested", "yes_no", "Endotoxin test result on the Certificate of Analysis",
-                 "must be reported", checks.must_be_true),
-    ProductField("endotoxin_eu_per_ml", "amount", "Endotoxin level",
-                 "checked against the clinic's endotoxin limit when the Certificate gives a value",
-                 checks.endotoxin_level, "0.5", setting="max_endotoxin_eu_per_ml", unit="EU/mL"),
-    ProductField("mycoplasma_tested", "yes_no", "Mycoplasma test result on the Certificate of Analysis",
-                 "must be reported", checks.must_be_true),
-    ProductField("donor_screened", "yes_no",
-                 "Donor screening for HIV-1/2, hepatitis B and hepatitis C (21 CFR 1271)",
-                 "must be shown", checks.must_be_true),
-    ProductField("gmp_facility", "yes_no", "Made in a cGMP facility registered with FDA", "must be shown",
-                 checks.must_be_true),
-    ProductField("ind_number", "ind", "IND number (the FDA investigation this product is given under)",
-                 "4 to 7 digits, not all zeros; \"N/A\" or \"pending\" is not an IND number",
-                 checks.ind_number, "IND 12345"),
-    ProductField("lyophilised", "yes_no", "Supplied freeze-dried",
-                 "then it is stored as its maker says, not at the clinic's cold-chain limit", checks.not_checked),
-    ProductField("storage_c", "temperature", "Storage temperature",
-                 "at the clinic's limit or colder; freeze-dried: at the maker's limit or colder", checks.storage, "-80",
-                 unit="°C"),
-    ProductField("maker_max_storage_c", "temperature", "Maker's storage limit (freeze-dried product)",
-                 "the warmest the maker allows for the freeze-dried product; needed when it is freeze-dried",
-                 checks.maker_limit, "25", unit="°C"),
-    ProductField("freeze_thaw_cycles", "count", "Freeze-thaw cycles",
-                 "no repeated freeze-thaw", checks.freeze_thaw, "0"),
-    ProductField("expiry", "date", "Expiry date", "not before the later of today and the treatment date",
-                 checks.expiry, "2027-03-01"),
+    ProductField("lot", "text", checks.lot_number, "EV-2291"),
+    ProductField("name", "text", checks.not_checked),
+    ProductField("coa_lot_matches", "yes_no", checks.must_be_true),
+    ProductField("markers", "names", checks.markers, "CD9, CD63, CD81"),
+    ProductField("absent_markers", "names", checks.absent_markers, "calnexin", setting="negative_markers"),
+    ProductField("particle_count_per_ml", "amount", checks.particle_count, "2.5e10",
+                 setting="require_particle_count", unit="per mL"),
+    ProductField("sterility_tested", "yes_no", checks.must_be_true),
+    ProductField("endotoxin_tested", "yes_no", checks.must_be_true),
+    ProductField("endotoxin_eu_per_ml", "amount", checks.endotoxin_level, "0.5",
+                 setting="max_endotoxin_eu_per_ml", unit="EU/mL"),
+    ProductField("mycoplasma_tested", "yes_no", checks.must_be_true),
+    ProductField("donor_screened", "yes_no", checks.must_be_true),
+    ProductField("gmp_facility", "yes_no", checks.must_be_true),
+    ProductField("ind_number", "ind", checks.ind_number, "IND 12345"),
+    ProductField("lyophilised", "yes_no", checks.not_checked),
+    ProductField("storage_c", "temperature", checks.storage, "-80", unit="°C"),
+    ProductField("maker_max_storage_c", "temperature", checks.maker_limit, "25", unit="°C"),
+    ProductField("freeze_thaw_cycles", "count", checks.freeze_thaw, "0"),
+    ProductField("expiry", "date", checks.expiry, "2027-03-01"),
 )
 FIELDS_BY_KEY = {f.key: f for f in PRODUCT_FIELDS}
 
@@ -143,14 +129,14 @@ def verify_product(product: Mapping, settings, on_date: dt.date,
     A value that cannot be (which intake refuses) is named here too and never passes.
     """
     if not isinstance(product, Mapping):
-        return ProductCheck(None, ("Product record: not readable.",), on_date)
+        return ProductCheck(None, (say("product.not_readable"),), on_date)
     ctx = Context(product, settings, on_date, frozenset(normalise_lot(lot) for lot in recalled_lots))
     problems: list[str] = []
     for f in PRODUCT_FIELDS:
         value = product.get(f.key)
         bad = f.malformed(value)
         if bad is not None:
-            problems.append(f"{sentence(f.label)}: not a possible value ({bad}).")
+            problems.append(say("product.impossible_value", label=sentence(f.label), problem=bad))
             continue
         problems.extend(f.verify(f, value, ctx))
     lot = product.get("lot")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..wording import say
 from .product_values import as_float
 
 if TYPE_CHECKING:
@@ -39,9 +40,9 @@ def normalise_lot(lot: str) -> str:
 
 def lot_number(f: ProductField, value, ctx: Context) -> list[str]:
     if not isinstance(value, str) or not value.strip():
-        return ["Lot number: not shown."]
+        return [say("product.check.lot_not_shown")]
     if normalise_lot(value) in ctx.recalled_lots:
-        return [f"Lot {value.strip()} has been recalled (recorded by the clinic): it must not be used."]
+        return [say("product.check.lot_recalled", lot=value.strip())]
     return []
 
 
@@ -51,9 +52,9 @@ def not_checked(f, value, ctx) -> list[str]:
 
 def must_be_true(f: ProductField, value, ctx: Context) -> list[str]:
     if value is None:
-        return [f"{sentence(f.label)}: not shown."]
+        return [say("product.check.not_shown", label=sentence(f.label))]
     if value is not True:
-        return [f"{sentence(f.label)}: failed or not confirmed."]
+        return [say("product.check.not_confirmed", label=sentence(f.label))]
     return []
 
 
@@ -64,15 +65,14 @@ def _reported(value) -> set[str]:
 def markers(f: ProductField, value, ctx: Context) -> list[str]:
     s = ctx.settings
     if not isinstance(value, list) or not value:
-        return ["Vesicle markers (" + ", ".join(s.required_markers) + "): not shown."]
+        return [say("product.check.markers_not_shown", markers=", ".join(s.required_markers))]
     reported = _reported(value)
     problems = []
     missing = [m for m in s.required_markers if m.upper() not in reported]
     if missing:
-        problems.append("Vesicle markers not reported on the Certificate of Analysis: " + ", ".join(missing) + ".")
+        problems.append(say("product.check.markers_missing", markers=", ".join(missing)))
     if s.cytosolic_markers and not any(m.upper() in reported for m in s.cytosolic_markers):
-        problems.append("Cytosolic marker (one of " + ", ".join(s.cytosolic_markers)
-                        + "), which the clinic requires (MISEV): not reported.")
+        problems.append(say("product.check.cytosolic_missing", markers=", ".join(s.cytosolic_markers)))
     return problems
 
 
@@ -82,8 +82,7 @@ def absent_markers(f: ProductField, value, ctx: Context) -> list[str]:
         return []
     missing = [m for m in wanted if m.upper() not in _reported(value)]
     if missing:
-        return ["Negative markers the clinic requires to be reported absent (MISEV): "
-                + ", ".join(missing) + " not shown as absent."]
+        return [say("product.check.negative_missing", markers=", ".join(missing))]
     return []
 
 
@@ -91,9 +90,9 @@ def particle_count(f: ProductField, value, ctx: Context) -> list[str]:
     if not ctx.settings.require_particle_count:
         return []
     if value is None:
-        return [f"{sentence(f.label)}, which the clinic requires (MISEV): not shown."]
+        return [say("product.check.required_not_shown", label=sentence(f.label))]
     if as_float(value) == 0:
-        return [f"{sentence(f.label)}: 0, no vesicles counted."]
+        return [say("product.check.no_vesicles", label=sentence(f.label))]
     return []
 
 
@@ -103,13 +102,13 @@ def endotoxin_level(f: ProductField, value, ctx: Context) -> list[str]:
         return []  # checked when the clinic sets a limit and the Certificate gives a value
     number = as_float(value)
     if number is not None and number > limit:
-        return [f"Endotoxin {number:g} EU/mL, above the clinic's limit of {limit:g} EU/mL."]
+        return [say("product.check.endotoxin_high", level=f"{number:g}", limit=f"{limit:g}")]
     return []
 
 
 def ind_number(f: ProductField, value, ctx: Context) -> list[str]:
     if not isinstance(value, str) or not value.strip():
-        return ["IND number (the FDA investigation this product is given under): not shown."]
+        return [say("product.check.ind_not_shown")]
     return []
 
 
@@ -119,40 +118,40 @@ def _freeze_dried(product: Mapping) -> bool:
 
 def storage(f: ProductField, value, ctx: Context) -> list[str]:
     if value is None:
-        return ["Storage temperature: not shown."]
+        return [say("product.check.storage_not_shown")]
     temperature = as_float(value)
     if temperature is None:  # not a possible value: verify_product names it and never gets here
         return []
     if _freeze_dried(ctx.product):
         limit = as_float(ctx.product.get("maker_max_storage_c"))
         if limit is not None and temperature > limit:
-            return [f"Freeze-dried product stored at {temperature:g} C, warmer than the maker's limit of "
-                    f"{limit:g} C."]
+            return [say("product.check.freeze_dried_warm", temperature=f"{temperature:g}", limit=f"{limit:g}")]
         return []  # a missing maker's limit is named by its own row
     if temperature > ctx.settings.max_storage_c:
-        return [f"Stored at {temperature:g} C, warmer than the required {ctx.settings.max_storage_c:g} C or below."]
+        return [say("product.check.stored_warm", temperature=f"{temperature:g}",
+                    limit=f"{ctx.settings.max_storage_c:g}")]
     return []
 
 
 def maker_limit(f: ProductField, value, ctx: Context) -> list[str]:
     if _freeze_dried(ctx.product) and value is None:
-        return [f"{sentence(f.label)}: not shown."]
+        return [say("product.check.not_shown", label=sentence(f.label))]
     return []
 
 
 def freeze_thaw(f: ProductField, value, ctx: Context) -> list[str]:
     if value is None:
-        return ["Number of freeze-thaw cycles: not shown."]
+        return [say("product.check.freeze_thaw_not_shown")]
     allowed = ctx.settings.max_freeze_thaw_cycles
     if value > allowed:
-        return [f"Thawed and refrozen: {value} freeze-thaw cycles, more than the {allowed} allowed."]
+        return [say("product.check.freeze_thaw_many", cycles=value, allowed=allowed)]
     return []
 
 
 def expiry(f: ProductField, value, ctx: Context) -> list[str]:
     if not isinstance(value, str) or not value.strip():
-        return ["Expiry date: not shown."]
+        return [say("product.check.expiry_not_shown")]
     expires = dt.date.fromisoformat(value.strip())
     if expires < ctx.on_date:
-        return [f"Expired on {expires.isoformat()}, before the treatment date {ctx.on_date.isoformat()}."]
+        return [say("product.check.expired", expiry=expires.isoformat(), on_date=ctx.on_date.isoformat())]
     return []

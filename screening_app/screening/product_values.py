@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..wording import say
 from .fields import json_type
 
 ABSOLUTE_ZERO_C = -273.15
@@ -47,72 +48,74 @@ def ind_digits(value: str) -> str | None:
 
 def _check_text(value) -> str | None:
     if not isinstance(value, str):
-        return f"must be text, not {json_type(value)}"
+        return say("product.value.not_text", type=json_type(value))
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        return "contains control characters"
+        return say("product.value.control_characters")
     if len(value) > MAX_TEXT:
-        return f"too long ({len(value)} characters; at most {MAX_TEXT})"
+        return say("product.value.too_long", length=len(value), most=MAX_TEXT)
     return None
 
 
 def _check_yes_no(value) -> str | None:
-    return None if isinstance(value, bool) else f"must be true or false, not {json_type(value)}"
+    return None if isinstance(value, bool) else say("product.value.not_yes_no", type=json_type(value))
 
 
 def _check_names(value) -> str | None:
     if not isinstance(value, list):
-        return f"must be a list, not {json_type(value)}"
+        return say("product.value.not_list", type=json_type(value))
     if not all(isinstance(m, str) and m.strip() and len(m) <= MAX_TEXT for m in value):
-        return "must be a list of marker names, such as \"CD9\""
+        return say("product.value.not_marker_names")
     return None
 
 
-def _check_number(value, *, lowest: float, lowest_words: str) -> str | None:
+def _check_number(value, *, lowest: float, too_low_key: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"must be a number, not {json_type(value)}"
+        return say("product.value.not_number", type=json_type(value))
     number = as_float(value)
     if number is None:
-        return f"must be a finite number, not {'a number too large' if isinstance(value, int) else json.dumps(value)}"
+        if isinstance(value, int):
+            return say("product.value.number_too_large")
+        return say("product.value.not_finite", value=json.dumps(value))
     if number < lowest:
-        return f"{number:g} is {lowest_words}"
+        return say(too_low_key, number=f"{number:g}")
     return None
 
 
 def _check_temperature(value) -> str | None:
-    return _check_number(value, lowest=ABSOLUTE_ZERO_C, lowest_words="below absolute zero (-273.15 C)")
+    return _check_number(value, lowest=ABSOLUTE_ZERO_C, too_low_key="product.value.below_absolute_zero")
 
 
 def _check_amount(value) -> str | None:
-    return _check_number(value, lowest=0, lowest_words="below zero")
+    return _check_number(value, lowest=0, too_low_key="product.value.below_zero")
 
 
 def _check_count(value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"must be a whole number, not {json_type(value)}"
+        return say("product.value.not_whole", type=json_type(value))
     if not isinstance(value, int):
-        return f"must be a whole number (0, 1, 2 ...), not {value!r}"
+        return say("product.value.not_whole_value", value=repr(value))
     if value < 0:
-        return f"must be a whole number, 0 or more, not {value}"
+        return say("product.value.negative_count", value=value)
     return None
 
 
 def _check_date(value) -> str | None:
     if not isinstance(value, str):
-        return f"must be a date as text (YYYY-MM-DD), not {json_type(value)}"
+        return say("product.value.date_not_text", type=json_type(value))
     if not _ISO_DATE.fullmatch(value.strip()):
-        return f"{value[:40]!r} is not a date in the form YYYY-MM-DD"
+        return say("product.value.not_date_form", value=repr(value[:40]))
     try:
         dt.date.fromisoformat(value.strip())
     except ValueError:
-        return f"{value!r} is not a real date"
+        return say("product.value.not_real_date", value=repr(value))
     return None
 
 
 def _check_ind(value) -> str | None:
     if not isinstance(value, str):
-        return f"must be text, such as \"IND 12345\", not {json_type(value)}"
+        return say("product.value.ind_not_text", type=json_type(value))
     if ind_digits(value) is None:
-        return f"{value[:40]!r} is not an IND number (4 to 7 digits, not all zeros, such as \"IND 12345\")"
+        return say("product.value.not_ind", value=repr(value[:40]))
     return None
 
 
@@ -120,18 +123,22 @@ def _check_ind(value) -> str | None:
 class ValueType:
     name: str
     check: Callable[[object], str | None]  # the contract's message when the value cannot be
-    hint: str  # what staff should type, with {example}
+
+    @property
+    def hint(self) -> str:
+        """What staff should type, with {example} (resources/locale: product.hint.<name>)."""
+        return say(f"product.hint.{self.name}")
 
 
 VALUE_TYPES = {t.name: t for t in (
-    ValueType("text", _check_text, "type at most 200 characters"),
-    ValueType("yes_no", _check_yes_no, "tick it only when the Certificate of Analysis shows it"),
-    ValueType("names", _check_names, "type the names separated by commas, such as {example}"),
-    ValueType("temperature", _check_temperature, "type a number such as {example}"),
-    ValueType("amount", _check_amount, "type a number, 0 or more, such as {example}"),
-    ValueType("count", _check_count, "type a whole number, 0 or more, such as {example}"),
-    ValueType("date", _check_date, "type the date as year-month-day, such as {example}"),
-    ValueType("ind", _check_ind, "type the IND number from FDA's letter: 4 to 7 digits, such as {example}"),
+    ValueType("text", _check_text),
+    ValueType("yes_no", _check_yes_no),
+    ValueType("names", _check_names),
+    ValueType("temperature", _check_temperature),
+    ValueType("amount", _check_amount),
+    ValueType("count", _check_count),
+    ValueType("date", _check_date),
+    ValueType("ind", _check_ind),
 )}
 
 
