@@ -15,7 +15,9 @@ def self_test(**env):
 def test_self_test_passes():
     proc = self_test()
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("ok    ") == 5 and proc.stdout.strip().endswith("self-test passed")
+    from screening_app.selftest import CHECKS
+    assert proc.stdout.count("ok    ") == len(CHECKS) == 6 and proc.stdout.strip().endswith("self-test passed")
+    assert "ok    languages: packs es, zh-Hans" in proc.stdout
 
 
 def test_self_test_names_what_failed(tmp_path):
