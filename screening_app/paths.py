@@ -31,6 +31,12 @@ def config_dir() -> Path:
     return home / "config" if home else Path(appdirs.user_config_dir(APP_NAME, APP_AUTHOR))
 
 
+def cache_dir() -> Path:
+    """What can be made again from the installed files (no patient data): safe to delete."""
+    home = _home()
+    return home / "cache" if home else Path(appdirs.user_cache_dir(APP_NAME, APP_AUTHOR))
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Creates `path` readable by this user alone: screenings are medical records."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -17,12 +17,14 @@ the source.
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import threading
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
+from . import paths
 from .resources import resource_dir, shipped_resource_dir
 
 SOURCE_LANGUAGE = "en"
@@ -61,9 +63,28 @@ def catalogue(language: str, domain: str, directory: str | None = None) -> dict[
     path = base / language / "LC_MESSAGES" / f"{domain}.po"
     if not path.is_file():
         return {}
-    with path.open("rb") as fh:
-        po = read_po(fh, locale=None if language == SOURCE_LANGUAGE else language.replace("-", "_"))
-    return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+    raw = path.read_bytes()
+    # Babel takes ~90 ms to import (it loads the email package to read a catalogue's header),
+    # which every start paid before its first window: a catalogue read once is kept as JSON,
+    # named by the digest of the .po file's bytes (an edited catalogue is read afresh).
+    cached = _cache_dir() / f"{hashlib.sha256(raw + language.encode()).hexdigest()[:32]}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    from babel.messages.pofile import read_po
+    po = read_po(io.BytesIO(raw), locale=None if language == SOURCE_LANGUAGE else language.replace("-", "_"))
+    entries = {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+    try:
+        paths.ensure_private_dir(cached.parent)
+        paths.write_atomically(cached, json.dumps(entries, ensure_ascii=False).encode("utf-8"))
+    except OSError:
+        pass  # a read-only data folder: read the .po each time
+    return entries
+
+
+def _cache_dir() -> Path:
+    return paths.cache_dir() / "wording"
 
 
 def has(key: str) -> bool:

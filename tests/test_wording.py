@@ -112,3 +112,27 @@ def test_every_call_fills_exactly_the_placeholders_of_its_text():
                 wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.args[0].value}: "
                              f"gives {sorted(given)}, the text has {sorted(wanted)}")
     assert not wrong, wrong
+
+
+def test_a_catalogue_read_once_is_kept_and_an_edited_one_read_afresh(tmp_path, monkeypatch):
+    """The JSON kept of a catalogue (so a start need not import Babel) is named by the .po's
+    bytes: a clinic that edits a word sees the new word, never the kept one."""
+    folder = tmp_path / "res" / "locale" / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "t.po"
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                  'msgid "t.save"\nmsgstr "Save"\n', encoding="utf-8")
+    monkeypatch.setenv("SCREENING_APP_RESOURCES", str(tmp_path / "res"))
+    monkeypatch.setenv("SCREENING_APP_HOME", str(tmp_path / "home"))
+    wording.clear_cache()
+    try:
+        assert wording.say("t.save", language="en") == "Save"
+        kept = list((tmp_path / "home" / "cache" / "wording").glob("*.json"))
+        assert len(kept) == 1
+        wording.clear_cache()
+        assert wording.say("t.save", language="en") == "Save"  # from what was kept
+        po.write_text(po.read_text(encoding="utf-8").replace('"Save"', '"Keep"'), encoding="utf-8")
+        wording.clear_cache()
+        assert wording.say("t.save", language="en") == "Keep"
+    finally:
+        wording.clear_cache()
