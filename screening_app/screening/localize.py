@@ -11,9 +11,6 @@ import dataclasses
 import datetime as dt
 import re
 
-from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
-
 from ..wording import say
 from .content_model import Content
 from .languages import ENGLISH, LanguagePack, canonical_language, pack_for
@@ -58,6 +55,7 @@ def format_day(day: dt.date, language: str | None) -> str:
     language's long form otherwise ("2 de abril de 1980", "1980年4月2日"), never ambiguous."""
     if (canonical_language(language or ENGLISH) or ENGLISH) == ENGLISH:
         return day.isoformat()
+    from babel.dates import format_date  # Babel only when a date is written in another language
     return format_date(day, format="long", locale=babel_locale(language))
 
 
@@ -65,12 +63,14 @@ def format_moment(moment: dt.datetime, language: str | None) -> str:
     if (canonical_language(language or ENGLISH) or ENGLISH) == ENGLISH:
         return moment.strftime("%Y-%m-%d %H:%M")
     locale = babel_locale(language)
+    from babel.dates import format_date, format_time
     return f"{format_date(moment.date(), format='long', locale=locale)} {format_time(moment, 'short', locale=locale)}"
 
 
 def format_number(number: int | float, language: str | None) -> str:
     if (canonical_language(language or ENGLISH) or ENGLISH) == ENGLISH:
         return str(number)
+    from babel.numbers import format_decimal
     return format_decimal(number, locale=babel_locale(language))
 
 
