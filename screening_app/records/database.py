@@ -142,17 +142,7 @@ class Database:
             read_only = connection.get_execution_options().get("read_only", False)
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
-        try:
-            if read_only:
-                cls._refuse_other_schema(engine)
-            else:
-                t.migrate(engine)
-        except DBAPIError as exc:
-            engine.dispose()
-            raise translate(exc, db) from None
-        except StoreError:
-            engine.dispose()
-            raise
+        cls._bring_schema(engine, read_only, db)
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.chmod(str(db) + suffix, 0o600)
@@ -178,20 +168,27 @@ class Database:
             parsed = parsed.set(drivername="postgresql+psycopg")
         shown = parsed.render_as_string(hide_password=True)
         engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        from .roles import check_login
+        cls._bring_schema(engine, read_only, shown, check=lambda: check_login(engine, shown, migration))
+        return cls(engine, shown)
+
+    @classmethod
+    def _bring_schema(cls, engine, read_only: bool, where, check=None) -> None:
+        """Migrates the schema to head (a reader only checks it is there), after `check`; any
+        fault disposes of the engine and becomes a message in staff words."""
         try:
-            from .roles import check_login
-            check_login(engine, shown, migration)
+            if check is not None:
+                check()
             if read_only:
                 cls._refuse_other_schema(engine)
             else:
                 t.migrate(engine)
         except DBAPIError as exc:
             engine.dispose()
-            raise translate(exc, shown) from None
+            raise translate(exc, where) from None
         except StoreError:
             engine.dispose()
             raise
-        return cls(engine, shown)
 
     @staticmethod
     def _refuse_other_schema(engine) -> None:

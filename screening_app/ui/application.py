@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 from typing import cast
 
 from PySide6.QtCore import QEvent, QObject
@@ -27,17 +28,11 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
-_fonts_added = False
-
-
+@cache
 def add_bundled_fonts() -> None:
     """The fonts the sheet embeds (Chinese, Korean, Arabic, Hebrew, Devanagari, Thai) also serve
     the screens: a patient's name or a translated question shows on a workstation that has no
     such font installed, instead of empty boxes (Qt falls back to application fonts)."""
-    global _fonts_added
-    if _fonts_added:
-        return
-    _fonts_added = True
     for font in sorted(resource_path("fonts").glob("*.ttf")):
         QFontDatabase.addApplicationFont(str(font))
 

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...casework import Step
+from ...markup import escape
 from ...screening.model import Outcome, Procedure, Route
 from ...wording import say
 from ..translations import LanguageChooser
-from .page import Page, TextFields, error_label, escape, severity_colour, show_error
+from .page import Page, TextFields, error_label, severity_colour, show_error
 
 if TYPE_CHECKING:
     from .shell import ScreeningWizard

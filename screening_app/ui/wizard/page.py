@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...casework import Draft, Step
-from ...markup import escape  # noqa: F401  (the pages import it from here)
+from ...markup import escape
 from ...screening.model import Outcome
 from ...wording import say
 

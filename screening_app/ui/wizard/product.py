@@ -14,11 +14,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...casework import Step
+from ...markup import escape
 from ...screening import InputRefused
 from ...screening.model import Outcome, ProductCheck
 from ...screening.product import FIELDS_BY_KEY, PRODUCT_FIELDS
 from ...wording import say
-from .page import Page, error_label, escape, severity_colour, show_error
+from .page import Page, error_label, severity_colour, show_error
 
 if TYPE_CHECKING:
     from .shell import ScreeningWizard

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...casework import Step
+from ...markup import escape
 from ...screening.content import FollowUp, Question
 from ...screening.localize import localized
 from ...screening.model import Answer
 from ...wording import say
 from ..translations import bilingual
-from .page import Page, escape
+from .page import Page
 
 if TYPE_CHECKING:
     from .shell import ScreeningWizard

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...casework import Step
+from ...markup import escape
 from ...screening import ScreeningResult
 from ...screening.consent import Decision, needs_review, review_needed
 from ...screening.model import Answer, Finding, Outcome
 from ...wording import say
-from .page import Page, escape, severity_colour
+from .page import Page, severity_colour
 
 if TYPE_CHECKING:
     from .shell import ScreeningWizard

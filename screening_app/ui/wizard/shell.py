@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget, QWizard
 
 from ...casework import Case, Draft, Flow, Step
+from ...markup import escape
 from ...records.accounts import Staff
 from ...records.settings import ClinicSettings
 from ...screening.model import Outcome, Procedure, Route
@@ -15,7 +16,7 @@ from ...wording import say
 from ..dialogs import Dialogs
 from ..geometry import fit_to_screen
 from .intake import PatientPage, TreatmentPage
-from .page import Page, age_on, escape, severity_colour
+from .page import Page, age_on, severity_colour
 from .product import ProductPage
 from .questions import QuestionsPage
 from .review import ReviewPage
